@@ -1,0 +1,159 @@
+"""The kiosk's configuration: one TOML file, declared here once, validated at start.
+
+Every key has a type, a default and a description (``kiosk-diag config --describe``
+prints them). A bad key or value fails at start with the key, the value and the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from backend_client.settings import BackendSettings
+from drivers.errors import ConfigError
+from drivers.registry import ROLES, DeviceSpec, resolve
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TimeoutSettings(_Section):
+    idle_s: float = Field(60, gt=5, description="Idle time before a session ends.")
+    countdown_s: float = Field(
+        15, gt=0, description="Last seconds of the idle time shown as a countdown."
+    )
+    card_read_s: float = Field(5, gt=0, description="Time allowed for one card read.")
+    qr_login_s: float = Field(120, gt=0, description="How long a login QR code is polled.")
+    payment_s: float = Field(120, gt=0, description="How long a payment QR code is shown.")
+    goodbye_s: float = Field(8, gt=0, description="How long the goodbye screen stays.")
+
+
+class UiSettings(_Section):
+    fullscreen: bool = Field(True, description="Fullscreen and frameless (off for development).")
+    large_text: bool = Field(False, description="Start in large-text mode.")
+    high_contrast: bool = Field(False, description="Start in the high-contrast theme.")
+    read_aloud: bool = Field(False, description="Read each screen's prompt aloud.")
+
+
+class LoggingSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Lowest level logged."
+    )
+    dir: Path | None = Field(
+        None, description="Directory of the JSON-lines log; default <state_dir>/log."
+    )
+    max_bytes: int = Field(5_000_000, gt=10_000, description="Size at which the log rotates.")
+    backups: int = Field(5, ge=1, description="Rotated log files kept.")
+
+
+class DeviceConfig(BaseModel):
+    """``[devices.<role>]``: ``impl`` picks the implementation, other keys are its settings."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    impl: str = Field("sim", description="'sim' or a real driver name (see the README).")
+    enabled: bool = Field(True, description="A disabled device is not opened.")
+
+    def settings(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+def _default_devices() -> dict[str, DeviceConfig]:
+    return {role: DeviceConfig() for role in ROLES}
+
+
+def _default_state_dir() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "govkiosk"
+
+
+class KioskConfig(_Section):
+    terminal_id: str = Field(
+        "KIOSK-SIM-0001", min_length=1, max_length=32, description="This terminal's id."
+    )
+    language: Literal["zh", "en"] = Field("zh", description="Language a session starts in.")
+    state_dir: Path = Field(
+        default_factory=_default_state_dir,
+        description="Where statistics, journals, the outbox and logs live.",
+    )
+    backend: BackendSettings = Field(default_factory=BackendSettings)
+    timeouts: TimeoutSettings = Field(default_factory=TimeoutSettings)
+    ui: UiSettings = Field(default_factory=UiSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    devices: dict[str, DeviceConfig] = Field(
+        default_factory=_default_devices,
+        description="Devices by role; a role left out runs on its simulator.",
+    )
+
+    def device_specs(self) -> list[DeviceSpec]:
+        """Resolve and validate every enabled device (ConfigError names the bad key)."""
+        merged = _default_devices()
+        merged.update(self.devices)
+        return [
+            resolve(role, dev.impl, dev.settings())
+            for role, dev in merged.items()
+            if dev.enabled
+        ]
+
+    @property
+    def log_dir(self) -> Path:
+        return self.logging.dir or self.state_dir / "log"
+
+
+def _format_validation_error(exc: ValidationError, source: str) -> str:
+    lines = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"])
+        reason = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+        value = err.get("input")
+        shown = "" if isinstance(value, dict) else f" = {value!r}"
+        lines.append(f"{source}: {key}{shown}: {reason}")
+    return "\n".join(lines)
+
+
+def parse_config(data: dict[str, Any], source: str = "<config>") -> KioskConfig:
+    """Validate a config mapping, devices included; ConfigError lists every problem."""
+    try:
+        config = KioskConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_validation_error(exc, source), code="CONFIG") from None
+    try:
+        config.device_specs()
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc.args[0]}", code="CONFIG") from None
+    return config
+
+
+def load_config(path: Path | None) -> KioskConfig:
+    """Load ``path`` (or the defaults when None): simulators everywhere by default."""
+    if path is None:
+        return parse_config({}, "<defaults>")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}", code="CONFIG") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}", code="CONFIG") from None
+    return parse_config(raw, str(path))
+
+
+def describe_config() -> list[tuple[str, str, str]]:
+    """(key, default, description) for every key, for documentation and ``--describe``."""
+    rows: list[tuple[str, str, str]] = []
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, field in model.model_fields.items():
+            ann = field.annotation
+            if isinstance(ann, type) and issubclass(ann, BaseModel) and name != "devices":
+                walk(ann, f"{prefix}{name}.")
+                continue
+            default = "" if field.default_factory else repr(field.default)
+            rows.append((f"{prefix}{name}", default, field.description or ""))
+
+    walk(KioskConfig, "")
+    return rows

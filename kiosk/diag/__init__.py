@@ -1,0 +1,1 @@
+"""kiosk-diag: diagnostics for technicians and tests (no Qt)."""
