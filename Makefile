@@ -1,0 +1,31 @@
+# The two commands: `make demo` and `make test`. Both install what they need first.
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+STRICT_PKGS := drivers card printers backend_client
+
+.PHONY: bootstrap demo test lint typecheck pytest bench clean
+
+bootstrap:
+	@bash installer/bootstrap.sh
+
+demo: bootstrap
+	@bash installer/demo.sh
+
+test: bootstrap lint typecheck pytest
+
+lint:
+	$(VENV)/bin/ruff check .
+
+typecheck:
+	$(VENV)/bin/mypy $(STRICT_PKGS) kiosk backend_sim
+
+pytest:
+	$(VENV)/bin/pytest -q -p no:cacheprovider
+
+bench: bootstrap
+	@mkdir -p bench-out
+	@set -e; for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b | tee -a bench-out/results.jsonl; done
+
+clean:
+	rm -rf $(VENV) demo-out bench-out .mypy_cache .ruff_cache

@@ -1,0 +1,114 @@
+"""Logging: readable lines on the console, JSON lines in a rotating file, all masked.
+
+Every handler carries :class:`MaskingFilter`, so whatever a module logs (its message,
+arguments, exception text) reaches no output with an ID number, name, phone number or
+address in the clear. The excepthooks log a crash before the process dies.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import logging.handlers
+import sys
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+
+from kiosk.privacy import mask_text
+
+CONSOLE_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+class MaskingFilter(logging.Filter):
+    """Renders the record's message and exception now, masked, so no handler sees raw data."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            message = f"{record.msg!r} {record.args!r}"
+        record.msg = mask_text(message)
+        record.args = None
+        if record.exc_info and record.exc_info[0] is not None:
+            text = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = mask_text(text)
+            record.exc_info = None
+        if record.stack_info:
+            record.stack_info = mask_text(record.stack_info)
+        return True
+
+
+class JsonLineFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(record.created))
+            + f".{int(record.msecs):03d}",
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+            "thread": record.threadName,
+        }
+        if record.exc_text:
+            entry["exc"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def setup_logging(
+    level: str = "INFO",
+    log_dir: Path | None = None,
+    *,
+    max_bytes: int = 5_000_000,
+    backups: int = 5,
+    console: bool = True,
+) -> None:
+    """Configure the root logger (idempotent: replaces handlers set up earlier)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_kiosk", False):
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(level)
+    masking = MaskingFilter()
+    if console:
+        stream = logging.StreamHandler(sys.stderr)
+        stream.setFormatter(logging.Formatter(CONSOLE_FORMAT))
+        stream.addFilter(masking)
+        stream._kiosk = True  # type: ignore[attr-defined]
+        root.addHandler(stream)
+    if log_dir is not None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        file_handler = logging.handlers.RotatingFileHandler(
+            log_dir / "kiosk.jsonl", maxBytes=max_bytes, backupCount=backups, encoding="utf-8"
+        )
+        file_handler.setFormatter(JsonLineFormatter())
+        file_handler.addFilter(masking)
+        file_handler._kiosk = True  # type: ignore[attr-defined]
+        root.addHandler(file_handler)
+
+
+def install_excepthooks() -> None:
+    """Log uncaught exceptions, in the main thread and in any other thread."""
+    crash_log = logging.getLogger("kiosk.crash")
+
+    def hook(
+        exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
+    ) -> None:
+        if issubclass(exc_type, KeyboardInterrupt):
+            sys.__excepthook__(exc_type, exc, tb)
+            return
+        crash_log.critical("uncaught exception", exc_info=(exc_type, exc, tb))
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return
+        exc = args.exc_value if args.exc_value is not None else args.exc_type()
+        crash_log.critical(
+            "uncaught exception in thread %s",
+            args.thread.name if args.thread else "?",
+            exc_info=(args.exc_type, exc, args.exc_traceback),
+        )
+
+    sys.excepthook = hook
+    threading.excepthook = thread_hook

@@ -1,0 +1,112 @@
+"""Masking of personal data: ID numbers, names, phone numbers, addresses.
+
+Used by the log filter and wherever personal data is shown in part (diagnostics without
+--unmask, review screens). Free text cannot be searched for names reliably, so besides
+patterns (ID numbers, phones, labelled fields, address-shaped text) the session
+registers the identified person's own strings with :data:`SENSITIVE` and removes them
+when it is wiped.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+_ID18 = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
+_ID15 = re.compile(r"(?<![0-9A-Za-z])\d{15}(?![0-9A-Za-z])")
+_FOREIGN = re.compile(r"(?<![0-9A-Za-z])[A-Z]{3}\d{12}(?![0-9A-Za-z])")
+_PERMIT = re.compile(r"(?<![0-9A-Za-z])[HM]\d{8,10}(?![0-9A-Za-z])")
+_MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
+_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})-?(\d{7,8})(?!\d)")
+_LABELLED = re.compile(
+    r"(?P<label>\b(?:name|name_en|full_name|address|addr|holder|姓名|名字|住址|地址)"
+    r"['\"]?\s*[=:：]\s*)(?:(?P<q>['\"])(?P<quoted>[^'\"\n]+)(?P=q)|(?P<bare>[^\s,，;；}]+))",
+    re.IGNORECASE,
+)
+# Address-shaped Chinese text: a province/city/district followed by a street and number.
+_ADDRESS = re.compile(
+    r"[\u4e00-\u9fff]{2,}(?:省|自治区|市)[\u4e00-\u9fff0-9]*?(?:区|县|市|镇)"
+    r"[\u4e00-\u9fff0-9A-Za-z\-]*?(?:路|街|道|巷|村|弄|号)[\u4e00-\u9fff0-9A-Za-z\-]*"
+)
+
+
+def mask_name(name: str) -> str:
+    """张伟 -> 张*, SMITH, JOHN -> S***."""
+    name = name.strip()
+    if not name:
+        return name
+    return name[0] + ("*" if len(name) <= 3 and not name.isascii() else "***")
+
+
+def mask_id_number(number: str) -> str:
+    """Keep the first 4 and the last 2 characters."""
+    number = number.strip()
+    if len(number) <= 6:
+        return "*" * len(number)
+    return number[:4] + "*" * (len(number) - 6) + number[-2:]
+
+
+def mask_address(address: str) -> str:
+    """Keep the first 6 characters (the province and city)."""
+    address = address.strip()
+    return address[:6] + "****" if len(address) > 6 else "****"
+
+
+def mask_phone(phone: str) -> str:
+    digits = re.sub(r"\D", "", phone)
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return digits[:3] + "****" + digits[-4:]
+
+
+class SensitiveValues:
+    """Strings known to be personal for the current session (names, addresses...)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: dict[str, str] = {}
+
+    def add(self, value: str | None, masked: str | None = None) -> None:
+        if not value or len(value.strip()) < 2:
+            return
+        value = value.strip()
+        with self._lock:
+            self._values[value] = masked or mask_name(value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+    def apply(self, text: str) -> str:
+        with self._lock:
+            items = sorted(self._values.items(), key=lambda kv: -len(kv[0]))
+        for value, masked in items:
+            if value in text:
+                text = text.replace(value, masked)
+        return text
+
+
+SENSITIVE = SensitiveValues()
+
+
+def _mask_labelled(m: re.Match[str]) -> str:
+    label = m.group("label")
+    q = m.group("q") or ""
+    value = m.group("quoted") if q else m.group("bare")
+    if "addr" in label.lower() or "址" in label:
+        return f"{label}{q}{mask_address(value)}{q}"
+    return f"{label}{q}{mask_name(value)}{q}"
+
+
+def mask_text(text: str) -> str:
+    """Mask every piece of personal data this module can recognise in ``text``."""
+    text = SENSITIVE.apply(text)
+    text = _ID18.sub(lambda m: mask_id_number(m.group(0)), text)
+    text = _FOREIGN.sub(lambda m: mask_id_number(m.group(0)), text)
+    text = _ID15.sub(lambda m: mask_id_number(m.group(0)), text)
+    text = _PERMIT.sub(lambda m: mask_id_number(m.group(0)), text)
+    text = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+    text = _LANDLINE.sub(lambda m: f"{m.group(1)}-****{m.group(2)[-2:]}", text)
+    text = _LABELLED.sub(_mask_labelled, text)
+    text = _ADDRESS.sub(lambda m: mask_address(m.group(0)), text)
+    return text
