@@ -1,0 +1,165 @@
+"""Face analysis for the face camera: one face, centred, big enough, lit, sharp.
+
+Detection uses OpenCV's frontal-face Haar cascade as shipped in the opencv-python(-headless)
+4.x wheels under ``cv2.data.haarcascades`` (Intel License Agreement, a BSD-style
+licence, reproduced at the top of the XML file). It loads offline from the installed
+package; nothing is downloaded. The kiosk only checks that a usable face is in front of
+the camera; the comparison with the ID card holder happens on the backend.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from drivers.camera.jpeg import Image
+from drivers.errors import ConfigError
+
+#: The cascade file inside the OpenCV wheel.
+CASCADE_FILE = "haarcascade_frontalface_default.xml"
+#: Width the detector works at; faces at kiosk distance stay far above the minimum size.
+_DETECT_WIDTH = 320
+
+
+class FaceProblem(StrEnum):
+    """Why a frame is not good enough, in the order a screen should mention them."""
+
+    TOO_DARK = "too_dark"
+    NO_FACE = "no_face"
+    SEVERAL_FACES = "several_faces"
+    TOO_SMALL = "too_small"
+    OFF_CENTRE = "off_centre"
+    BLURRY = "blurry"
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle in image pixels."""
+
+    x: int
+    y: int
+    width: int
+    height: int
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        return (self.x + self.width / 2, self.y + self.height / 2)
+
+
+@dataclass(frozen=True)
+class FaceAnalysis:
+    """What face analysis found in one frame."""
+
+    #: The largest face found, or None.
+    box: Box | None
+    #: How many faces were found.
+    faces: int
+    #: Mean grey level (0-255) of the face, or of the whole frame without a face.
+    brightness: float
+    #: Variance of the Laplacian over the same region: low means blurred.
+    sharpness: float
+    problems: tuple[FaceProblem, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Whether the frame is good enough for verification or an ID photo."""
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class FaceCriteria:
+    """Thresholds of a usable face frame (calibrate per camera through settings)."""
+
+    #: Face width as a fraction of the frame width.
+    min_face_fraction: float = 0.2
+    #: Largest distance of the face centre from the frame centre, as a fraction of size.
+    max_centre_offset: float = 0.15
+    min_brightness: float = 70.0
+    min_sharpness: float = 40.0
+
+
+class FaceDetector:
+    """Analyses frames for a usable face. Thread-safe (one cascade, one lock)."""
+
+    def __init__(self, criteria: FaceCriteria | None = None, cascade: Path | None = None) -> None:
+        self.criteria = criteria or FaceCriteria()
+        path = cascade or Path(cv2.data.haarcascades) / CASCADE_FILE  # type: ignore[attr-defined]
+        self._cascade = cv2.CascadeClassifier(str(path))
+        if self._cascade.empty():
+            raise ConfigError(f"face cascade {path} could not be loaded", code="CASCADE")
+        # CascadeClassifier is not documented as thread-safe; previews and health
+        # checks of two cameras may share a detector.
+        self._lock = threading.Lock()
+
+    def find_faces(self, image: Image) -> list[Box]:
+        """All frontal faces in ``image``, largest first."""
+        grey = to_grey(image)
+        scale = min(1.0, _DETECT_WIDTH / grey.shape[1])
+        small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        small = cv2.equalizeHist(small)
+        with self._lock:
+            found = self._cascade.detectMultiScale(
+                small, scaleFactor=1.1, minNeighbors=5, minSize=(30, 30)
+            )
+        boxes = [
+            Box(int(x / scale), int(y / scale), int(w / scale), int(h / scale))
+            for (x, y, w, h) in found
+        ]
+        return sorted(boxes, key=lambda b: b.width * b.height, reverse=True)
+
+    def analyse(self, image: Image) -> FaceAnalysis:
+        """Find the face and list every problem with the frame."""
+        c = self.criteria
+        height, width = image.shape[:2]
+        grey = to_grey(image)
+        boxes = self.find_faces(grey)
+        box = boxes[0] if boxes else None
+        region = grey
+        if box is not None:
+            region = grey[box.y : box.y + box.height, box.x : box.x + box.width]
+        brightness = float(region.mean()) if region.size else 0.0
+        sharpness = laplacian_variance(region)
+        problems: list[FaceProblem] = []
+        if brightness < c.min_brightness:
+            problems.append(FaceProblem.TOO_DARK)
+        if box is None:
+            problems.append(FaceProblem.NO_FACE)
+        else:
+            if len(boxes) > 1:
+                problems.append(FaceProblem.SEVERAL_FACES)
+            if box.width < c.min_face_fraction * width:
+                problems.append(FaceProblem.TOO_SMALL)
+            cx, cy = box.centre
+            if (
+                abs(cx - width / 2) > c.max_centre_offset * width
+                or abs(cy - height / 2) > c.max_centre_offset * height
+            ):
+                problems.append(FaceProblem.OFF_CENTRE)
+        # Focus cannot be judged in the dark (contrast, and so the measure, collapses).
+        if sharpness < c.min_sharpness and FaceProblem.TOO_DARK not in problems:
+            problems.append(FaceProblem.BLURRY)
+        return FaceAnalysis(box, len(boxes), brightness, sharpness, tuple(problems))
+
+
+def to_grey(image: Image) -> Image:
+    if image.ndim == 2:
+        return image
+    return np.asarray(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), dtype=np.uint8)
+
+
+def laplacian_variance(grey: Image) -> float:
+    """Focus measure: the variance of the Laplacian (near zero for a blurred image)."""
+    if grey.size == 0:
+        return 0.0
+    return float(cv2.Laplacian(grey, cv2.CV_64F).var())
+
+
+def is_lens_covered(image: Image) -> bool:
+    """A covered lens gives an almost uniform, almost black frame."""
+    small = cv2.resize(image, (64, 48), interpolation=cv2.INTER_AREA)
+    return bool(small.mean() < 16 and float(np.std(small)) < 8)

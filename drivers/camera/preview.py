@@ -1,0 +1,55 @@
+"""Paces a camera preview: asks the device worker for one frame per tick.
+
+Frames are grabbed and analysed on the device's own worker thread (so a capture or a
+health check simply queues between two preview frames); this small pacing thread only
+decides when the next frame is due and never queues a second one while the first is
+still being produced, so a slow camera lowers the frame rate instead of piling up work.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+
+from drivers.errors import DeviceError
+
+log = logging.getLogger(__name__)
+
+
+class PreviewPacer:
+    """Calls ``submit_frame`` every ``1/fps`` seconds until stopped."""
+
+    def __init__(self, name: str, submit_frame: Callable[[], Future[None]], fps: float) -> None:
+        if not fps > 0:
+            raise ValueError(f"fps must be positive, got {fps}")
+        self._submit_frame = submit_frame
+        self._interval = 1.0 / fps
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"preview-{name}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop pacing; a frame already being produced still completes."""
+        self._stop.set()
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive() and not self._stop.is_set()
+
+    def _run(self) -> None:
+        pending: Future[None] | None = None
+        while True:
+            if pending is None or pending.done():
+                try:
+                    pending = self._submit_frame()
+                except (RuntimeError, DeviceError) as exc:  # the device was closed under us
+                    log.info("preview ends: %s", exc)
+                    return
+            if self._stop.wait(self._interval):
+                return
