@@ -1,0 +1,1 @@
+"""The UI-agnostic flow engine: services described as data, run step by step, headless."""

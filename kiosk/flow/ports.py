@@ -1,0 +1,386 @@
+"""What the flow's steps need from the devices and the backend, and nothing more.
+
+The steps never see a driver or the HTTP client: they call these narrow ports, which
+the kiosk's adapters implement over the real device classes and ``BackendClient``
+(tests use the in-process fakes in tests/flow/fakes.py). Every slow call returns a
+:class:`concurrent.futures.Future`; steps wait on it on their worker, never on the
+caller's thread.
+
+Errors a port's future may carry, and what a step does with them:
+
+* :class:`drivers.errors.DeviceError` (and subclasses): a device failed; the step shows
+  ``error.user_facing()``. A :class:`~drivers.errors.MediaError` from a card read means
+  the card was taken out mid-read.
+* :class:`BackendUnreachableError`: the backend was not reached or did not answer. For a
+  write the outcome is unknown; the step queries before it repeats anything.
+* :class:`drivers.errors.UserFacingError`: the backend answered with a refusal; its
+  message key is shown as is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Literal, Protocol
+
+from drivers.errors import UserFacingError
+
+IdentifyMethod = Literal["id_card", "citizen_card", "qr_login"]
+
+
+class BackendUnreachableError(UserFacingError):
+    """No answer from the backend: for a write, whether it happened is unknown."""
+
+    def __init__(
+        self,
+        message_key: str = "error.backend.unreachable",
+        params: Mapping[str, str] | None = None,
+        *,
+        cause: BaseException | None = None,
+    ) -> None:
+        super().__init__(message_key, params, cause=cause)
+
+
+# -- people and identity ------------------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class Person:
+    """The identified resident. Never logged; its repr is masked."""
+
+    name: str
+    id_number: str
+    source: IdentifyMethod
+    #: resident_id, foreign_permanent, hmt_permit, or social_security for a citizen card.
+    card_type: str = "resident_id"
+    sex: str = ""
+    birth_date: date | None = None
+    address: str = ""
+    phone: str = ""
+    #: None: long-term (长期) or not on the card.
+    valid_until: date | None = None
+    #: The citizen / social-security card number, when identified by that card.
+    card_number: str = ""
+
+    def prefill(self, key: str) -> str:
+        """The value a form field's ``prefill`` ("person.name", "person.phone") names."""
+        attribute = key.removeprefix("person.")
+        value = getattr(self, attribute, None) if attribute in _PREFILLABLE else None
+        if isinstance(value, date):
+            return value.isoformat()
+        return value if isinstance(value, str) else ""
+
+    def __repr__(self) -> str:
+        return f"Person(source={self.source}, card_type={self.card_type}, <masked>)"
+
+
+_PREFILLABLE = frozenset(
+    {"name", "id_number", "sex", "birth_date", "address", "phone", "card_number"}
+)
+
+
+class IdentityVerdict(StrEnum):
+    VERIFIED = "verified"
+    EXPIRED = "expired"
+    #: Name, number or validity do not match the registry.
+    MISMATCH = "mismatch"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class IdentityCheck:
+    verdict: IdentityVerdict
+    #: The registry's phone number for the person, used to prefill forms.
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class LoginCode:
+    code_id: str
+    qr_url: str
+    expires_in_s: float
+
+
+class LoginState(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class LoginPoll:
+    state: LoginState
+    person: Person | None = None
+
+
+class FaceVerdict(StrEnum):
+    MATCH = "match"
+    NO_MATCH = "no_match"
+    NO_FACE = "no_face"
+
+
+@dataclass(frozen=True, repr=False)
+class CapturedImage:
+    data: bytes
+    media_type: str = "image/jpeg"
+
+    def __repr__(self) -> str:
+        return f"CapturedImage({self.media_type}, {len(self.data)} bytes)"
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice offered by a person-scoped query (a bill, a slot, an application)."""
+
+    value: str
+    label: str
+    #: Bills: the amount due, used by a pay step whose amount_from names this field.
+    amount_fen: int | None = None
+
+
+# -- payments -----------------------------------------------------------------------
+
+
+class PaymentState(StrEnum):
+    PENDING = "pending"
+    PAID = "paid"
+    CLOSED = "closed"
+    EXPIRED = "expired"
+    REFUNDED = "refunded"
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    idempotency_key: str
+    service_id: str
+    amount_fen: int
+    description: str
+
+
+@dataclass(frozen=True)
+class PaymentOrder:
+    order_id: str
+    state: PaymentState
+    amount_fen: int
+    qr_url: str = ""
+
+
+# -- submissions --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class Attachment:
+    document_id: str
+    page: int
+    image: CapturedImage
+
+    def __repr__(self) -> str:
+        return f"Attachment({self.document_id}#{self.page})"
+
+
+@dataclass(frozen=True, repr=False)
+class SubmissionRequest:
+    """What a submit step sends; also what the outbox stores when the backend is away."""
+
+    idempotency_key: str
+    action: str
+    kind: str | None
+    service_id: str
+    person: Person
+    language: str
+    #: Form values as the backend takes them (dates ISO, numbers as digits).
+    fields: Mapping[str, str] = field(default_factory=dict)
+    attachments: tuple[Attachment, ...] = ()
+    payment_order_id: str | None = None
+
+    def __repr__(self) -> str:
+        return f"SubmissionRequest({self.action}, {self.service_id}, <personal data masked>)"
+
+
+@dataclass(frozen=True)
+class SubmissionReceipt:
+    #: The backend's reference (application number, booking number...).
+    reference: str
+    #: Label/value lines to show and to print on the receipt, in the session language.
+    lines: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class LoadInitialisation:
+    """The card's answer to INITIALIZE FOR LOAD."""
+
+    card_serial: str
+    old_balance_fen: int
+    online_seq: bytes
+    key_version: int
+    algorithm_id: int
+    card_random: bytes
+    mac1: bytes
+    terminal_id: bytes
+
+
+@dataclass(frozen=True)
+class TopupRequest:
+    payment_order_id: str
+    amount_fen: int
+    load: LoadInitialisation
+
+
+@dataclass(frozen=True)
+class TopupAuthorisation:
+    topup_id: str
+    mac2: bytes
+    #: The date/time the card must use in CREDIT FOR LOAD.
+    when: datetime
+
+
+@dataclass(frozen=True)
+class ReceiptContent:
+    """What a receipt says; the receipt printer adapter lays it out."""
+
+    service_title: str
+    language: str
+    lines: tuple[tuple[str, str], ...]
+    amount_fen: int = 0
+    order_id: str = ""
+    reference: str = ""
+
+
+ProgressListener = Callable[[float], None]
+
+
+# -- device ports -------------------------------------------------------------------
+
+
+class CardPresencePort(Protocol):
+    @property
+    def card_present(self) -> bool: ...
+
+    def subscribe_presence(self, listener: Callable[[bool], None]) -> Callable[[], None]:
+        """Call ``listener(present)`` on every insertion/removal; returns unsubscribe."""
+        ...
+
+
+class IdCardReaderPort(CardPresencePort, Protocol):
+    def read(self) -> Future[Person]:
+        """Read the inserted card; MediaError when it is pulled out mid-read."""
+        ...
+
+
+class CitizenCardPort(CardPresencePort, Protocol):
+    def read_holder(self) -> Future[Person]: ...
+
+    def initialize_for_load(self, amount_fen: int) -> Future[LoadInitialisation]: ...
+
+    def credit_for_load(self, mac2: bytes, when: datetime) -> Future[bytes]:
+        """CREDIT FOR LOAD; the future holds the TAC."""
+        ...
+
+
+class CameraPort(Protocol):
+    def capture(self) -> Future[CapturedImage]: ...
+
+
+class PrinterPort(Protocol):
+    def ready(self) -> bool:
+        """Usable now and has paper (read from the device status; never blocks)."""
+        ...
+
+
+class ReceiptPrinterPort(PrinterPort, Protocol):
+    def print_receipt(
+        self, receipt: ReceiptContent, on_progress: ProgressListener
+    ) -> Future[None]: ...
+
+
+class DocumentPrinterPort(PrinterPort, Protocol):
+    def print_certificate(
+        self, certificate: Mapping[str, object], on_progress: ProgressListener
+    ) -> Future[None]: ...
+
+
+# -- backend ports ------------------------------------------------------------------
+
+
+class IdentityBackend(Protocol):
+    def check_identity(self, person: Person) -> Future[IdentityCheck]: ...
+
+    def create_login_code(self) -> Future[LoginCode]: ...
+
+    def poll_login_code(self, code_id: str) -> Future[LoginPoll]: ...
+
+    def verify_face(self, person: Person, image: CapturedImage) -> Future[FaceVerdict]: ...
+
+
+class OptionsBackend(Protocol):
+    def options(self, source: str, person: Person, language: str) -> Future[tuple[Option, ...]]:
+        """Items of a person-scoped query: "bills", "appointment_slots", "applications"."""
+        ...
+
+
+class PaymentBackend(Protocol):
+    def create_payment(self, request: PaymentRequest) -> Future[PaymentOrder]: ...
+
+    def find_payment(self, idempotency_key: str) -> Future[PaymentOrder | None]:
+        """The order created with this key, or None when the backend has none."""
+        ...
+
+    def query_payment(self, order_id: str) -> Future[PaymentOrder]: ...
+
+    def close_payment(self, order_id: str) -> Future[PaymentOrder]: ...
+
+    def refund_payment(self, order_id: str, reason: str) -> Future[PaymentOrder]: ...
+
+
+class SubmissionBackend(Protocol):
+    def issue_certificate(self, request: SubmissionRequest) -> Future[Mapping[str, object]]:
+        """The certificate JSON of the shared spec."""
+        ...
+
+    def submit_application(self, request: SubmissionRequest) -> Future[SubmissionReceipt]: ...
+
+    def pay_bill(self, request: SubmissionRequest) -> Future[SubmissionReceipt]: ...
+
+    def book_appointment(self, request: SubmissionRequest) -> Future[SubmissionReceipt]: ...
+
+    def query_applications(self, request: SubmissionRequest) -> Future[SubmissionReceipt]: ...
+
+    def authorise_topup(self, request: TopupRequest) -> Future[TopupAuthorisation]:
+        """Turn the card's MAC1 into MAC2 (POST /cards/topups)."""
+        ...
+
+    def confirm_topup(self, topup_id: str, tac: bytes) -> Future[None]: ...
+
+
+class OutboxPort(Protocol):
+    def enqueue(self, request: SubmissionRequest) -> str:
+        """Store for delivery when the backend returns; the outbox entry's id."""
+        ...
+
+
+class JournalPort(Protocol):
+    """The payment/top-up journal: written before each money call, read after a restart."""
+
+    def record(self, key: str, event: str, **facts: str | int) -> None: ...
+
+
+@dataclass(frozen=True)
+class FlowPorts:
+    """Everything the steps may use; a device the kiosk lacks is None."""
+
+    identity: IdentityBackend
+    options: OptionsBackend
+    payments: PaymentBackend
+    submissions: SubmissionBackend
+    outbox: OutboxPort
+    journal: JournalPort
+    id_card_reader: IdCardReaderPort | None = None
+    citizen_card: CitizenCardPort | None = None
+    face_camera: CameraPort | None = None
+    document_camera: CameraPort | None = None
+    scanner: CameraPort | None = None
+    receipt_printer: ReceiptPrinterPort | None = None
+    a4_printer: DocumentPrinterPort | None = None

@@ -1,0 +1,40 @@
+"""Print receipt: what was done and paid, on the thermal receipt printer."""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+
+from backend_client.service_definition import PrintReceiptStep
+from drivers.errors import UserFacingError
+from kiosk.flow.ports import ReceiptContent
+from kiosk.flow.steps.base import StepContext
+from kiosk.flow.steps.printing import PrintController
+
+
+class PrintReceiptController(PrintController):
+    step_type = "print_receipt"
+
+    def __init__(self, context: StepContext, step: PrintReceiptStep) -> None:
+        super().__init__(context)
+        self.step = step
+
+    def receipt(self) -> ReceiptContent:
+        """The receipt's content: service, payment, the backend's reference and lines."""
+        session = self.context.session
+        data = session.data
+        payment = data.payment
+        submitted = data.receipt
+        return ReceiptContent(
+            service_title=self.context.service.title.get(session.language),
+            language=session.language,
+            lines=submitted.lines if submitted else (),
+            amount_fen=payment.amount_fen if payment else 0,
+            order_id=payment.order_id if payment else "",
+            reference=submitted.reference if submitted else "",
+        )
+
+    def _send(self) -> Future[None]:
+        printer = self.context.ports.receipt_printer
+        if printer is None:
+            raise UserFacingError("error.device.unavailable")
+        return printer.print_receipt(self.receipt(), self._progress)
