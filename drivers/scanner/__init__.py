@@ -1,0 +1,1 @@
+"""Flatbed and feeder scanners driven through SANE's ``scanimage``."""
