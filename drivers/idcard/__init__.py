@@ -1,0 +1,1 @@
+"""Resident ID card readers (GA/T 467 over a serial line) and their simulator."""
