@@ -1,0 +1,96 @@
+"""Payments (QR orders, idempotent), bill settlement and citizen-card top-up (圈存)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from backend_client.models.base import ApiModel, Fen, Hex, Token
+
+OrderStatus = Literal["unpaid", "paid", "closed", "refunded"]
+Purpose = Literal["service_fee", "bill", "card_topup"]
+
+
+class PaymentCreate(ApiModel):
+    #: Chosen by the terminal (like a merchant's out_trade_no) and journaled before the
+    #: first call, so after a crash the kiosk can ask about an order it never heard back on.
+    order_id: Token
+    amount_fen: Fen = Field(gt=0)
+    description: str = Field(min_length=1, max_length=128)
+    service_id: str
+    purpose: Purpose
+    #: bill: the bill it settles.
+    bill_id: Token | None = None
+    person_token: Token | None = None
+
+
+class PaymentOrder(ApiModel):
+    order_id: Token
+    amount_fen: Fen
+    status: OrderStatus
+    purpose: Purpose
+    qr_url: str
+    created_at: datetime
+    expires_at: datetime
+    paid_at: datetime | None = None
+    refunded_fen: Fen = 0
+    used_by: str | None = None
+
+
+class RefundRequest(ApiModel):
+    amount_fen: Fen = Field(gt=0)
+    reason: str = Field(min_length=1, max_length=128)
+
+
+class BillSettlement(ApiModel):
+    bill_id: Token
+    order_id: Token
+    status: Literal["paid"]
+    voucher_number: str
+
+
+class TopupRequest(ApiModel):
+    """What INITIALIZE FOR LOAD returned, plus the paid order that funds the load."""
+
+    card_serial: Hex = Field(min_length=16, max_length=20)
+    amount_fen: Fen = Field(gt=0)
+    #: The 6-byte terminal (machine) number used in the card's MAC1, hex.
+    terminal_number: Hex = Field(min_length=12, max_length=12)
+    old_balance_fen: Fen
+    online_seq: Hex = Field(min_length=4, max_length=4)
+    key_version: int = Field(ge=0, le=255)
+    alg_id: int = Field(ge=0, le=255)
+    card_random: Hex = Field(min_length=8, max_length=8)
+    mac1: Hex = Field(min_length=8, max_length=8)
+    order_id: Token
+    #: 0x02 electronic purse (EP), 0x01 electronic deposit (ED).
+    tx_type: int = Field(2, ge=1, le=2)
+
+
+class Topup(ApiModel):
+    topup_id: Token
+    status: Literal["pending", "confirmed", "failed"]
+    amount_fen: Fen
+    mac2: Hex = Field(min_length=8, max_length=8)
+    #: Date and time the card must use in CREDIT FOR LOAD, YYYYMMDDhhmmss.
+    host_datetime: str = Field(pattern=r"^\d{14}$")
+    new_balance_fen: Fen | None = None
+
+
+class TopupConfirm(ApiModel):
+    tac: Hex = Field(min_length=8, max_length=8)
+    new_balance_fen: Fen
+
+
+class TopupStatus(ApiModel):
+    topup_id: Token
+    status: Literal["pending", "confirmed", "failed"]
+    order_id: Token
+    amount_fen: Fen
+    tac: Hex | None = None
+
+
+class BillSettle(ApiModel):
+    order_id: Token

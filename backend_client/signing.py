@@ -1,0 +1,157 @@
+"""Terminal authentication: every request is signed with the terminal's Ed25519 key.
+
+Why signed requests rather than mutual TLS:
+
+* The city platform terminates TLS at its gateway; a signature travels with the request
+  to the service that checks it, a client certificate does not.
+* The embedded reference backend runs plain HTTP on loopback and still authenticates
+  the terminal exactly as the real platform does, so the code under test is the code
+  that ships.
+* Enrolling or rotating a kiosk is one public key in the platform's database, no PKI to
+  run, and pycryptodome (already a dependency for the PBOC MACs) has Ed25519.
+* The signature covers method, path, query, a timestamp, a nonce and the body's hash,
+  so a captured request cannot be replayed or altered.
+
+TLS stays on for every https URL (verification with the configured CA bundle), so the
+signature adds authentication; it does not replace transport encryption.
+
+Canonical string (UTF-8), fields joined by newlines::
+
+    METHOD
+    /path?query
+    <timestamp, Unix seconds>
+    <nonce>
+    <hex SHA-256 of the body>
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+import secrets
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from Crypto.Signature import eddsa
+
+from backend_client.errors import CredentialsError
+
+HEADER_TERMINAL = "X-Terminal-Id"
+HEADER_TIMESTAMP = "X-Timestamp"
+HEADER_NONCE = "X-Nonce"
+HEADER_SIGNATURE = "X-Signature"
+HEADER_REQUEST_ID = "X-Request-Id"
+HEADER_IDEMPOTENCY = "Idempotency-Key"
+
+#: How far a request's timestamp may be from the backend's clock.
+MAX_CLOCK_SKEW_S = 300
+
+
+def canonical_request(
+    method: str, path_and_query: str, timestamp: str, nonce: str, body: bytes
+) -> bytes:
+    digest = hashlib.sha256(body).hexdigest()
+    return "\n".join((method.upper(), path_and_query, timestamp, nonce, digest)).encode()
+
+
+@dataclass(frozen=True)
+class TerminalCredentials:
+    """A terminal's identity: its id and Ed25519 private key (the 32-byte seed)."""
+
+    terminal_id: str
+    seed: bytes
+
+    @classmethod
+    def generate(cls, terminal_id: str) -> TerminalCredentials:
+        return cls(terminal_id, secrets.token_bytes(32))
+
+    @property
+    def public_key_base64(self) -> str:
+        key = eddsa.import_private_key(self.seed)
+        return base64.b64encode(key.public_key().export_key(format="raw")).decode()
+
+    def sign(self, message: bytes) -> str:
+        signer = eddsa.new(eddsa.import_private_key(self.seed), "rfc8032")
+        return base64.b64encode(signer.sign(message)).decode()
+
+    def headers(self, method: str, path_and_query: str, body: bytes) -> dict[str, str]:
+        """The authentication headers of one request."""
+        timestamp = str(int(time.time()))
+        nonce = secrets.token_urlsafe(12)
+        signature = self.sign(canonical_request(method, path_and_query, timestamp, nonce, body))
+        return {
+            HEADER_TERMINAL: self.terminal_id,
+            HEADER_TIMESTAMP: timestamp,
+            HEADER_NONCE: nonce,
+            HEADER_SIGNATURE: signature,
+        }
+
+    def save(self, path: Path) -> None:
+        """Write the file atomically, readable by its owner only."""
+        data = {
+            "terminal_id": self.terminal_id,
+            "algorithm": "ed25519",
+            "private_key_base64": base64.b64encode(self.seed).decode(),
+            "public_key_base64": self.public_key_base64,
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".cred-")
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(data, fh, indent=2)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def load(cls, path: Path) -> TerminalCredentials:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise CredentialsError(f"{path}: cannot read: {exc.strerror}") from None
+        except ValueError:
+            raise CredentialsError(f"{path}: not JSON") from None
+        try:
+            terminal_id = str(data["terminal_id"])
+            seed = base64.b64decode(data["private_key_base64"], validate=True)
+        except (KeyError, TypeError, binascii.Error):
+            raise CredentialsError(
+                f"{path}: needs terminal_id and private_key_base64"
+            ) from None
+        if len(seed) != 32:
+            raise CredentialsError(f"{path}: private key must be 32 bytes")
+        return cls(terminal_id, seed)
+
+
+def verify_signature(public_key_base64: str, message: bytes, signature_base64: str) -> bool:
+    """True when ``signature_base64`` is the Ed25519 signature of ``message``."""
+    try:
+        raw = base64.b64decode(public_key_base64, validate=True)
+        signature = base64.b64decode(signature_base64, validate=True)
+        verifier = eddsa.new(eddsa.import_public_key(raw), "rfc8032")
+        verifier.verify(message, signature)
+    except (ValueError, binascii.Error):
+        return False
+    return True
+
+
+def generate_signing_key() -> tuple[bytes, str]:
+    """A fresh Ed25519 (seed, public key base64) pair, e.g. for certificate signing."""
+    seed = secrets.token_bytes(32)
+    key = eddsa.import_private_key(seed)
+    return seed, base64.b64encode(key.public_key().export_key(format="raw")).decode()
+
+
+__all__ = [
+    "TerminalCredentials",
+    "canonical_request",
+    "generate_signing_key",
+    "verify_signature",
+]

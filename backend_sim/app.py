@@ -1,0 +1,54 @@
+"""The reference backend as an ASGI app: the contract under /v1, simulation under /sim."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+
+from backend_client.models import API_VERSION
+from backend_sim.faults import FaultMiddleware
+from backend_sim.http import ApiError, api_error_handler, validation_error_handler
+from backend_sim.routes import identity, payments, person, services, sim, terminal
+from backend_sim.state import BackendState
+
+API_PREFIX = "/v1"
+
+DESCRIPTION = """\
+The API between self-service kiosks and the city's service platform.
+
+Authentication: every call except /v1/health and /v1/terminals/register is signed with
+the terminal's Ed25519 key. Headers X-Terminal-Id, X-Timestamp (Unix seconds), X-Nonce
+and X-Signature (base64 Ed25519 over METHOD \\n path?query \\n timestamp \\n nonce \\n
+hex SHA-256 of the body). Every call carries X-Request-Id.
+
+Idempotency: calls that change state take an Idempotency-Key header. The same key with
+the same body returns the stored answer; with another body, 409 idempotency_conflict.
+
+Errors: every 4xx/5xx answer is an ErrorBody with a machine-readable code.
+"""
+
+
+def create_app(state: BackendState) -> FastAPI:
+    app = FastAPI(
+        title="Government kiosk service platform API",
+        version=API_VERSION,
+        description=DESCRIPTION,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.backend = state
+    for module in (terminal, identity, person, services, payments):
+        app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(sim.router)
+    app.add_exception_handler(ApiError, api_error_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_middleware(FaultMiddleware, faults=state.faults)
+    return app
+
+
+def contract(state: BackendState) -> dict[str, Any]:
+    """The OpenAPI document the app serves (what api/openapi.yaml must equal)."""
+    return create_app(state).openapi()

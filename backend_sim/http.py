@@ -1,0 +1,209 @@
+"""Request plumbing of the reference backend: errors, terminal auth, idempotency, persons."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import Depends, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from backend_client.models.base import ErrorBody
+from backend_client.signing import (
+    HEADER_NONCE,
+    HEADER_REQUEST_ID,
+    HEADER_SIGNATURE,
+    HEADER_TERMINAL,
+    HEADER_TIMESTAMP,
+    MAX_CLOCK_SKEW_S,
+    canonical_request,
+    verify_signature,
+)
+from backend_sim import db
+from backend_sim.state import BackendState
+
+log = logging.getLogger(__name__)
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody} for code in (400, 401, 404, 409, 422, 503)
+}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def not_found(what: str) -> ApiError:
+    return ApiError(404, "not_found", f"{what} not found")
+
+
+def _error(request: Request, status: int, code: str, message: str) -> JSONResponse:
+    body = ErrorBody(
+        code=code, message=message, request_id=request.headers.get(HEADER_REQUEST_ID, "")
+    )
+    return JSONResponse(body.model_dump(), status_code=status)
+
+
+async def api_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return _error(request, exc.status, exc.code, exc.message)
+
+
+async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    # Field locations only: a request's values may be personal data.
+    where = "; ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors()[:5])
+    return _error(request, 422, "validation_error", f"invalid request: {where}")
+
+
+def state_of(request: Request) -> BackendState:
+    state: BackendState = request.app.state.backend
+    return state
+
+
+class _Nonces:
+    """Nonces seen within the clock-skew window, per terminal (replay protection)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, str], float] = {}
+        self._lock = threading.Lock()
+
+    def fresh(self, terminal: str, nonce: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            if len(self._seen) > 10_000:
+                horizon = now - 2 * MAX_CLOCK_SKEW_S
+                self._seen = {k: t for k, t in self._seen.items() if t > horizon}
+            if (terminal, nonce) in self._seen:
+                return False
+            self._seen[(terminal, nonce)] = now
+            return True
+
+
+_NONCES = _Nonces()
+
+
+async def authenticated_terminal(request: Request) -> str:
+    """The terminal id of a correctly signed request, else 401."""
+    state = state_of(request)
+    h = request.headers
+    terminal = h.get(HEADER_TERMINAL, "")
+    if not state.require_auth:
+        return terminal or "UNAUTHENTICATED"
+    timestamp, nonce, signature = h.get(HEADER_TIMESTAMP, ""), h.get(HEADER_NONCE, ""), h.get(
+        HEADER_SIGNATURE, ""
+    )
+    if not (terminal and timestamp.isdigit() and nonce and signature):
+        raise ApiError(401, "auth_failed", "request is not signed")
+    if abs(time.time() - int(timestamp)) > MAX_CLOCK_SKEW_S:
+        raise ApiError(401, "auth_failed", "request timestamp is outside the allowed skew")
+    with state.engine.connect() as conn:
+        key = conn.execute(
+            sa.select(db.terminals.c.public_key).where(db.terminals.c.terminal_id == terminal)
+        ).scalar()
+    if key is None:
+        raise ApiError(401, "auth_failed", "terminal is not registered")
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    message = canonical_request(request.method, path, timestamp, nonce, await request.body())
+    if not verify_signature(key, message, signature):
+        raise ApiError(401, "auth_failed", "signature does not verify")
+    if not _NONCES.fresh(terminal, nonce):
+        raise ApiError(401, "auth_failed", "nonce was used before")
+    return terminal
+
+
+Terminal = Annotated[str, Depends(authenticated_terminal)]
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key", min_length=8, max_length=128, pattern=r"^[A-Za-z0-9:_-]+$",
+        description="Same key + same body = the stored answer; same key + other body = 409.",
+    ),
+]
+PersonToken = Annotated[
+    str,
+    Header(alias="X-Person-Token", min_length=8, max_length=128,
+           description="Token from an identity check or a confirmed QR login."),
+]
+
+
+def idempotent(
+    state: BackendState,
+    terminal: str,
+    key: str,
+    operation: str,
+    body: BaseModel | None,
+    handler: Callable[[], BaseModel],
+) -> dict[str, Any]:
+    """Run ``handler`` once per (terminal, key); repeats get the stored answer."""
+    canonical = json.dumps(
+        {"op": operation, "body": body.model_dump(mode="json") if body else None},
+        sort_keys=True, separators=(",", ":"),
+    )
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    t = db.idempotency
+    with state.lock:
+        with state.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(t.c.body_sha256, t.c.response).where(
+                    t.c.terminal_id == terminal, t.c.key == key
+                )
+            ).first()
+        if row is not None:
+            if row.body_sha256 != digest:
+                raise ApiError(
+                    409, "idempotency_conflict",
+                    "idempotency key was used with a different request",
+                )
+            stored: dict[str, Any] = json.loads(row.response)
+            return stored
+        # Errors are not stored: the call may succeed when retried after the cause is gone.
+        result = handler().model_dump(mode="json")
+        with state.engine.begin() as conn:
+            conn.execute(sa.insert(t).values(
+                terminal_id=terminal, key=key, operation=operation, body_sha256=digest,
+                status_code=200, response=json.dumps(result, ensure_ascii=False),
+                created_at=state.now().isoformat(),
+            ))
+        return result
+
+
+def issue_person_token(state: BackendState, id_number: str, terminal: str) -> tuple[str, datetime]:
+    token = secrets.token_urlsafe(24)
+    expires = state.now() + timedelta(seconds=state.person_token_ttl_s)
+    with state.engine.begin() as conn:
+        conn.execute(sa.insert(db.person_tokens).values(
+            token=token, id_number=id_number, terminal_id=terminal,
+            expires_at=expires.isoformat(), face_attempts=0,
+        ))
+    return token, expires
+
+
+def person_for_token(state: BackendState, token: str) -> str:
+    """The ID number behind a valid person token, else 401 person_token_invalid."""
+    with state.engine.connect() as conn:
+        row = conn.execute(
+            sa.select(db.person_tokens.c.id_number, db.person_tokens.c.expires_at)
+            .where(db.person_tokens.c.token == token)
+        ).first()
+    if row is None or datetime.fromisoformat(row.expires_at) < state.now():
+        raise ApiError(401, "person_token_invalid", "person token is unknown or expired")
+    return str(row.id_number)
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_hex(8)}"

@@ -1,0 +1,164 @@
+"""Applications (create, attach, submit) and certificates."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from datetime import date, datetime
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends
+
+from backend_client.models import (
+    MAX_ATTACHMENT_BYTES,
+    Application,
+    ApplicationCreate,
+    ApplicationSubmitted,
+    Attachment,
+    AttachmentUpload,
+    Certificate,
+    CertificateRequest,
+)
+from backend_sim import certificates, db
+from backend_sim.catalog import build_catalog
+from backend_sim.http import (
+    ERROR_RESPONSES,
+    ApiError,
+    IdempotencyKey,
+    Terminal,
+    idempotent,
+    new_id,
+    not_found,
+    person_for_token,
+    state_of,
+)
+from backend_sim.state import BackendState
+
+router = APIRouter(responses=ERROR_RESPONSES)
+State = Annotated[BackendState, Depends(state_of)]
+_SERVICES = {s.id for s in build_catalog().services}
+
+
+def _application(state: BackendState, application_id: str, terminal: str) -> Application:
+    t, att = db.applications, db.attachments
+    with state.engine.connect() as conn:
+        row = conn.execute(sa.select(t).where(
+            t.c.application_id == application_id, t.c.terminal_id == terminal
+        )).first()
+        if row is None:
+            raise not_found("application")
+        ids = conn.execute(sa.select(att.c.attachment_id).where(
+            att.c.application_id == application_id
+        ).order_by(att.c.document_id, att.c.page)).scalars().all()
+    return Application(
+        application_id=row.application_id, service_id=row.service_id, kind=row.kind,
+        status=row.status, created_at=datetime.fromisoformat(row.created_at),
+        attachments=tuple(ids),
+    )
+
+
+@router.post("/applications", tags=["applications"])
+def create_application(
+    body: ApplicationCreate, terminal: Terminal, key: IdempotencyKey, state: State
+) -> Application:
+    """Open a draft application for the identified person."""
+    id_number = person_for_token(state, body.person_token)
+    if body.service_id not in _SERVICES:
+        raise ApiError(422, "unknown_service", "no such service")
+
+    def create() -> Application:
+        if body.kind == "elderly_card":
+            with state.engine.connect() as conn:
+                birth = conn.execute(sa.select(db.residents.c.birth_date).where(
+                    db.residents.c.id_number == id_number)).scalar_one()
+            if (state.now().date() - date.fromisoformat(birth)).days < 60 * 365.25:
+                raise ApiError(409, "not_eligible", "the elderly card starts at age 60")
+        application_id = new_id("app")
+        now = state.now().isoformat()
+        with state.engine.begin() as conn:
+            conn.execute(sa.insert(db.applications).values(
+                application_id=application_id, id_number=id_number, terminal_id=terminal,
+                service_id=body.service_id, kind=body.kind, status="draft",
+                form=json.dumps(body.form, ensure_ascii=False), reference=None, note="",
+                created_at=now, updated_at=now,
+            ))
+        return _application(state, application_id, terminal)
+
+    return Application.model_validate(
+        idempotent(state, terminal, key, "application.create", body, create)
+    )
+
+
+@router.post("/applications/{application_id}/attachments", tags=["applications"])
+def add_attachment(
+    application_id: str, body: AttachmentUpload, terminal: Terminal, key: IdempotencyKey,
+    state: State,
+) -> Attachment:
+    """Attach one scanned page or photo to a draft."""
+    try:
+        data = base64.b64decode(body.data_base64, validate=True)
+    except binascii.Error:
+        raise ApiError(422, "validation_error", "data_base64 is not base64") from None
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise ApiError(422, "attachment_too_large", "attachment is too large")
+
+    def attach() -> Attachment:
+        if _application(state, application_id, terminal).status != "draft":
+            raise ApiError(409, "application_state", "application is already submitted")
+        attachment_id = new_id("att")
+        digest = hashlib.sha256(data).hexdigest()
+        with state.engine.begin() as conn:
+            conn.execute(sa.insert(db.attachments).values(
+                attachment_id=attachment_id, application_id=application_id,
+                document_id=body.document_id, page=body.page, content_type=body.content_type,
+                sha256=digest, data=data,
+            ))
+        return Attachment(attachment_id=attachment_id, document_id=body.document_id,
+                          page=body.page, size=len(data), sha256=digest)
+
+    op = f"application.attach:{application_id}"
+    return Attachment.model_validate(idempotent(state, terminal, key, op, body, attach))
+
+
+@router.post("/applications/{application_id}/submit", tags=["applications"])
+def submit_application(
+    application_id: str, terminal: Terminal, key: IdempotencyKey, state: State
+) -> ApplicationSubmitted:
+    """Submit a draft for review; it gets a reference number residents can quote."""
+
+    def submit() -> ApplicationSubmitted:
+        app = _application(state, application_id, terminal)
+        if app.status != "draft":
+            raise ApiError(409, "application_state", "application is already submitted")
+        reference = f"SQ{state.now():%Y%m%d}{application_id[-6:].upper()}"
+        with state.engine.begin() as conn:
+            conn.execute(sa.update(db.applications).where(
+                db.applications.c.application_id == application_id
+            ).values(status="submitted", reference=reference,
+                     updated_at=state.now().isoformat()))
+        return ApplicationSubmitted(
+            application_id=application_id, status="submitted", reference=reference
+        )
+
+    op = f"application.submit:{application_id}"
+    return ApplicationSubmitted.model_validate(idempotent(state, terminal, key, op, None, submit))
+
+
+@router.get("/applications/{application_id}", tags=["applications"])
+def get_application(application_id: str, terminal: Terminal, state: State) -> Application:
+    return _application(state, application_id, terminal)
+
+
+@router.post("/certificates", tags=["certificates"])
+def issue_certificate(
+    body: CertificateRequest, terminal: Terminal, key: IdempotencyKey, state: State
+) -> Certificate:
+    """Issue a signed certificate (same key: the same certificate again, for a reprint)."""
+    id_number = person_for_token(state, body.person_token)
+    return Certificate.model_validate(idempotent(
+        state, terminal, key, "certificate", body,
+        lambda: certificates.issue(state, body, id_number, terminal),
+    ))

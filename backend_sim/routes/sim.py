@@ -1,0 +1,82 @@
+"""Simulation API: plays the resident's phone and drives faults. NOT part of the contract.
+
+Only the reference backend has these routes (they are left out of the served OpenAPI):
+pay an order, confirm a QR login for a resident, set and clear faults.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from backend_sim import db
+from backend_sim.http import ApiError, issue_person_token, not_found, state_of
+from backend_sim.state import BackendState
+from drivers.errors import UnknownFaultError
+
+router = APIRouter(prefix="/sim", include_in_schema=False)
+State = Annotated[BackendState, Depends(state_of)]
+
+
+class QrConfirm(BaseModel):
+    id_number: str = Field(min_length=9, max_length=18)
+
+
+class FaultRequest(BaseModel):
+    fault: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+@router.post("/payments/{order_id}/pay")
+def pay(order_id: str, state: State) -> dict[str, str]:
+    """The resident's phone pays the order (scanning its QR code)."""
+    t = db.orders
+    with state.lock, state.engine.begin() as conn:
+        row = conn.execute(sa.select(t).where(t.c.order_id == order_id)).first()
+        if row is None:
+            raise not_found("payment order")
+        if row.status != "unpaid":
+            raise ApiError(409, "order_not_open", f"order is {row.status}")
+        conn.execute(sa.update(t).where(t.c.order_id == order_id).values(
+            status="paid", paid_at=state.now().isoformat()))
+    return {"order_id": order_id, "status": "paid"}
+
+
+@router.post("/qr-logins/{login_id}/confirm")
+def confirm_login(login_id: str, body: QrConfirm, state: State) -> dict[str, str]:
+    """The resident confirms a login code in the city's app."""
+    t = db.qr_logins
+    with state.lock, state.engine.begin() as conn:
+        row = conn.execute(sa.select(t).where(t.c.login_id == login_id)).first()
+        known = conn.execute(sa.select(db.residents.c.id_number).where(
+            db.residents.c.id_number == body.id_number)).first()
+    if row is None or known is None:
+        raise not_found("QR login or resident")
+    token, _ = issue_person_token(state, body.id_number, row.terminal_id)
+    with state.engine.begin() as conn:
+        conn.execute(sa.update(t).where(t.c.login_id == login_id).values(
+            status="confirmed", id_number=body.id_number, person_token=token))
+    return {"login_id": login_id, "status": "confirmed"}
+
+
+@router.get("/faults")
+def list_faults(state: State) -> dict[str, Any]:
+    return {"supported": state.faults.faults(), "active": state.faults.active_faults()}
+
+
+@router.post("/faults")
+def inject_fault(body: FaultRequest, state: State) -> dict[str, Any]:
+    try:
+        state.faults.inject(body.fault, **body.params)
+    except UnknownFaultError as exc:
+        raise ApiError(422, "validation_error", str(exc)) from None
+    return {"active": state.faults.active_faults()}
+
+
+@router.delete("/faults")
+def clear_faults(state: State, fault: str | None = None) -> dict[str, Any]:
+    state.faults.clear(fault)
+    return {"active": state.faults.active_faults()}

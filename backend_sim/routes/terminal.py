@@ -1,0 +1,91 @@
+"""Health, terminal registration, heartbeat, audit trail, catalog."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends
+
+from backend_client.models import (
+    API_VERSION,
+    AuditAck,
+    AuditBatch,
+    Health,
+    Heartbeat,
+    HeartbeatAck,
+    TerminalRegistered,
+    TerminalRegistration,
+)
+from backend_client.service_definition import Catalog
+from backend_sim import db
+from backend_sim.catalog import build_catalog
+from backend_sim.http import ERROR_RESPONSES, ApiError, IdempotencyKey, Terminal, idempotent, state_of
+from backend_sim.state import BackendState
+
+router = APIRouter(responses=ERROR_RESPONSES)
+State = Annotated[BackendState, Depends(state_of)]
+_CATALOG = build_catalog()
+
+
+@router.get("/health", tags=["terminal"])
+def health(state: State) -> Health:
+    """Liveness; the only call that needs no signature."""
+    return Health(status="ok", api_version=API_VERSION, server_time=state.now())
+
+
+@router.post("/terminals/register", tags=["terminal"])
+def register(body: TerminalRegistration, state: State) -> TerminalRegistered:
+    """Enrol a terminal's Ed25519 public key with a one-time enrolment code."""
+    if not hmac.compare_digest(body.enrollment_code, state.enrollment_code):
+        raise ApiError(403, "enrollment_refused", "enrolment code is not valid")
+    now = state.now()
+    with state.lock, state.engine.begin() as conn:
+        conn.execute(sa.delete(db.terminals).where(db.terminals.c.terminal_id == body.terminal_id))
+        conn.execute(sa.insert(db.terminals).values(
+            terminal_id=body.terminal_id, public_key=body.public_key_base64,
+            location=body.location, registered_at=now.isoformat(),
+        ))
+    return TerminalRegistered(
+        terminal_id=body.terminal_id, registered_at=now, key_id=body.public_key_base64[:8]
+    )
+
+
+@router.post("/terminals/heartbeat", tags=["terminal"])
+def heartbeat(body: Heartbeat, terminal: Terminal, state: State) -> HeartbeatAck:
+    """Device status of the terminal; answers with pending remote commands (none here)."""
+    with state.engine.begin() as conn:
+        conn.execute(sa.update(db.terminals).where(db.terminals.c.terminal_id == terminal).values(
+            last_heartbeat=state.now().isoformat(), last_status=body.model_dump_json(),
+        ))
+    return HeartbeatAck(server_time=state.now())
+
+
+@router.post("/audit/events", tags=["terminal"])
+def upload_audit(
+    body: AuditBatch, terminal: Terminal, key: IdempotencyKey, state: State
+) -> AuditAck:
+    """Store a batch of audit events (a repeat of the same seq replaces it)."""
+
+    def store() -> AuditAck:
+        with state.engine.begin() as conn:
+            for ev in body.events:
+                conn.execute(sa.delete(db.audit_events).where(
+                    db.audit_events.c.terminal_id == terminal, db.audit_events.c.seq == ev.seq
+                ))
+                conn.execute(sa.insert(db.audit_events).values(
+                    terminal_id=terminal, seq=ev.seq, at=ev.at.isoformat(), kind=ev.kind,
+                    service_id=ev.service_id, outcome=ev.outcome,
+                    detail=json.dumps(ev.detail, ensure_ascii=False),
+                ))
+        return AuditAck(accepted=len(body.events))
+
+    return AuditAck.model_validate(idempotent(state, terminal, key, "audit", body, store))
+
+
+@router.get("/catalog", tags=["catalog"])
+def catalog(terminal: Terminal) -> Catalog:
+    """The services this terminal offers, as data (zh and en)."""
+    return _CATALOG

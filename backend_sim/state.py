@@ -1,0 +1,52 @@
+"""What one running reference backend holds: database, keys, faults, settings."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from Crypto.Signature import eddsa
+from sqlalchemy.engine import Engine
+
+from backend_sim.faults import BackendFaults
+from backend_sim.seed import CST
+
+#: The enrolment code the reference backend accepts (a real platform issues one per kiosk).
+DEFAULT_ENROLLMENT_CODE = "REFERENCE-ENROL"
+#: Certificate signing key id; the key itself is derived from the database's secret row.
+SIGNING_KEY_ID = "ref-2026-1"
+
+
+@dataclass
+class BackendState:
+    engine: Engine
+    #: Ed25519 seed of the certificate signing key (reference only: kept with the data).
+    signing_seed: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    faults: BackendFaults = field(default_factory=BackendFaults)
+    auto_pay_after_s: float | None = None
+    enrollment_code: str = DEFAULT_ENROLLMENT_CODE
+    require_auth: bool = True
+    #: Public base of QR codes and verification links (fictional domains).
+    pay_base: str = "https://pay.gov.example.cn/qr"
+    verify_base: str = "https://verify.gov.example.cn/c"
+    login_base: str = "https://id.gov.example.cn/login"
+    person_token_ttl_s: float = 24 * 3600
+    payment_ttl_s: float = 15 * 60
+    qr_login_ttl_s: float = 5 * 60
+    #: Serialises writes: the reference backend favours obviously-right over fast.
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def now(self) -> datetime:
+        return datetime.now(CST).replace(microsecond=0)
+
+    @property
+    def signing_public_key_base64(self) -> str:
+        key = eddsa.import_private_key(self.signing_seed)
+        return base64.b64encode(key.public_key().export_key(format="raw")).decode()
+
+    def sign(self, message: bytes) -> str:
+        signer = eddsa.new(eddsa.import_private_key(self.signing_seed), "rfc8032")
+        return base64.b64encode(signer.sign(message)).decode()
