@@ -1,0 +1,1 @@
+"""ESC/POS thermal receipt printers: driver, layout, status and the pty simulator."""
