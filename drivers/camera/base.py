@@ -198,10 +198,12 @@ class Camera(Device):
         self._frame_no += 1
         covered = self._note_lens(image)
         if self.purpose == CameraPurpose.FACE:
-            return Frame(image, self._frame_no, face=self._faces().analyse(image),
-                         lens_covered=covered)
-        return Frame(image, self._frame_no, page=self._page_detector.analyse(image),
-                     lens_covered=covered)
+            return Frame(
+                image, self._frame_no, face=self._faces().analyse(image), lens_covered=covered
+            )
+        return Frame(
+            image, self._frame_no, page=self._page_detector.analyse(image), lens_covered=covered
+        )
 
     def _capture(self) -> CapturedImage:
         try:
@@ -218,22 +220,32 @@ class Camera(Device):
         self.statistics.increment("captures")
         if self.purpose == CameraPurpose.FACE:
             face = self._faces().analyse(image)
-            log.info("%s: captured %dx%d, face problems: %s", self.name, width, height,
-                     ",".join(face.problems) or "none")
+            log.info(
+                "%s: captured %dx%d, face problems: %s",
+                self.name,
+                width,
+                height,
+                ",".join(face.problems) or "none",
+            )
             jpeg = encode_jpeg(image, quality, comment=self._capture_comment())
             return CapturedImage(jpeg, width, height, self.purpose, face=face)
         page = self._page_detector.analyse(image)
         original = encode_jpeg(image, quality)
         log.info("%s: captured %dx%d, page found: %s", self.name, width, height, page.found)
         if page.quad is None:
-            return CapturedImage(original, width, height, self.purpose, page=page,
-                                 original=original)
+            return CapturedImage(
+                original, width, height, self.purpose, page=page, original=original
+            )
         cut = warp_page(image, page.quad)
         if self.camera_settings.enhance_documents:
             cut = enhance_page(cut)
         return CapturedImage(
-            encode_jpeg(cut, quality), int(cut.shape[1]), int(cut.shape[0]), self.purpose,
-            page=page, original=original,
+            encode_jpeg(cut, quality),
+            int(cut.shape[1]),
+            int(cut.shape[0]),
+            self.purpose,
+            page=page,
+            original=original,
         )
 
     def _note_lens(self, image: Image) -> bool:
@@ -242,11 +254,14 @@ class Camera(Device):
         if covered:
             if self.status.detail.get("lens") != "covered":
                 self.statistics.increment("lens_covered")
-                self._set_status(DeviceState.USER_ERROR, detail={"lens": "covered"},
-                                 error_code="LENS_COVERED", reason="lens covered")
+                self._set_status(
+                    DeviceState.USER_ERROR,
+                    detail={"lens": "covered"},
+                    error_code="LENS_COVERED",
+                    reason="lens covered",
+                )
         elif self.status.detail.get("lens") != "ok" or not self.status.state.usable:
-            self._set_status(DeviceState.ONLINE, detail={"lens": "ok"}, error_code="",
-                             reason="")
+            self._set_status(DeviceState.ONLINE, detail={"lens": "ok"}, error_code="", reason="")
         return covered
 
     def _faces(self) -> FaceDetector:

@@ -185,8 +185,9 @@ def _page_image() -> Image:
     y = top + len(rows) * 80 + 50
     for line in range(9):
         width = pw - 160 - (line * 37) % 180
-        draw.text((80, y + line * 46), "本人承诺所填信息真实有效。" * 2, fill=(50, 50, 50),
-                  font=body_font)
+        draw.text(
+            (80, y + line * 46), "本人承诺所填信息真实有效。" * 2, fill=(50, 50, 50), font=body_font
+        )
         draw.line((80, y + line * 46 + 38, 80 + width, y + line * 46 + 38), fill=(200, 200, 200))
     draw.ellipse((pw - 300, ph - 300, pw - 110, ph - 110), outline=(200, 40, 40), width=6)
     draw.text((pw - 205, ph - 205), "示例专用章", fill=(200, 40, 40), font=body_font, anchor="mm")

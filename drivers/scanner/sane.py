@@ -151,8 +151,14 @@ class SaneScanner(Scanner):
         grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         blank = float(np.std(grey)) < BLANK_STDDEV
         height, width = grey.shape[:2]
-        log.info("%s: scanned %dx%d at %d dpi%s", self.name, width, height, dpi,
-                 " (blank)" if blank else "")
+        log.info(
+            "%s: scanned %dx%d at %d dpi%s",
+            self.name,
+            width,
+            height,
+            dpi,
+            " (blank)" if blank else "",
+        )
         return ScannedPage(result.stdout, "png", width, height, dpi, blank)
 
     def _run(self, args: list[str], timeout: float) -> subprocess.CompletedProcess[bytes]:
@@ -203,8 +209,9 @@ class SaneScanner(Scanner):
         wanted = self._device_name or self.sane_settings.device
         present = bool(names) and (not wanted or wanted in names)
         report.check("device_listed", present, ", ".join(names) or "no scanner")
-        report.check("state", self.status.state != DeviceState.HARDWARE_ERROR,
-                     str(self.status.state))
+        report.check(
+            "state", self.status.state != DeviceState.HARDWARE_ERROR, str(self.status.state)
+        )
         if level != HealthLevel.EXTERNAL or not present:
             return
         try:

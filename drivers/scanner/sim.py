@@ -83,8 +83,12 @@ class ScannerSimulator:
             delay_ms = self._faults.param("slow", "delay_ms", 200)
             delay_us = min(200_000, max(1_000, int(float(str(delay_ms)) * 1000)))
             options += [
-                "--read-limit=yes", "--read-limit-size", "1024",
-                "--read-delay=yes", "--read-delay-duration", str(delay_us),
+                "--read-limit=yes",
+                "--read-limit-size",
+                "1024",
+                "--read-delay=yes",
+                "--read-delay-duration",
+                str(delay_us),
             ]
         if self._faults.is_active("blank"):
             options += ["--test-picture", "Solid white"]
@@ -119,9 +123,7 @@ class SimulatedScanner(SaneScanner):
             (root / "unplugged").mkdir()
             (root / "unplugged" / "dll.conf").write_text("test\n", encoding="ascii")
             # (Zero devices crashes scanimage 1.1.1; one device hides test:1.)
-            (root / "unplugged" / "test.conf").write_text(
-                "number_of_devices 1\n", encoding="ascii"
-            )
+            (root / "unplugged" / "test.conf").write_text("number_of_devices 1\n", encoding="ascii")
             self._config_root = root
         super()._open()
 
