@@ -26,7 +26,9 @@ from backend_sim.state import SIGNING_KEY_ID, BackendState
 PREFIX = {"social_insurance_record": "SB", "household_registration": "HJ",
           "elderly_card": "LN", "payment_voucher": "JF"}
 TITLES = {
-    "social_insurance_record": ("社会保险参保缴费证明", "Social Insurance Contribution Certificate"),
+    "social_insurance_record": (
+        "社会保险参保缴费证明", "Social Insurance Contribution Certificate"
+    ),
     "household_registration": ("户籍证明", "Household Registration Certificate"),
     "elderly_card": ("老年人优待证明", "Elderly Preferential Treatment Certificate"),
     "payment_voucher": ("缴费凭证", "Payment Voucher"),
@@ -110,7 +112,8 @@ def _content(
             raise ApiError(409, "not_eligible", "the elderly card starts at age 60")
         return ([f("性别", "Sex", sex), f("出生日期", "Date of birth", person.birth_date),
                  f("年龄", "Age", str(age))], None,
-                ["凭此证明享受本市老年人优待。" if zh else "Entitles the holder to senior benefits."])
+                ["凭此证明享受本市老年人优待。" if zh
+                 else "Entitles the holder to senior benefits."])
     if req.payment_order_id is None:
         raise ApiError(422, "validation_error", "payment_voucher needs payment_order_id")
     with state.engine.connect() as conn:
@@ -126,7 +129,9 @@ def _content(
              f("支付时间", "Paid at", order.paid_at or "")], None, [])
 
 
-def issue(state: BackendState, req: CertificateRequest, id_number: str, terminal: str) -> Certificate:
+def issue(
+    state: BackendState, req: CertificateRequest, id_number: str, terminal: str
+) -> Certificate:
     with state.engine.connect() as conn:
         person = conn.execute(
             sa.select(db.residents).where(db.residents.c.id_number == id_number)

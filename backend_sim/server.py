@@ -31,7 +31,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="demo: treat payment orders as paid S seconds after creation")
     parser.add_argument("--enrollment-code", default=None, help="code terminals enrol with")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     url = args.database_url or f"sqlite:///{args.db}"
     state = load_state(url, auto_pay_after_s=args.auto_pay_after)
     if args.enrollment_code:

@@ -22,7 +22,14 @@ from backend_client.models import (
 from backend_client.service_definition import Catalog
 from backend_sim import db
 from backend_sim.catalog import build_catalog
-from backend_sim.http import ERROR_RESPONSES, ApiError, IdempotencyKey, Terminal, idempotent, state_of
+from backend_sim.http import (
+    ERROR_RESPONSES,
+    ApiError,
+    IdempotencyKey,
+    Terminal,
+    idempotent,
+    state_of,
+)
 from backend_sim.state import BackendState
 
 router = APIRouter(responses=ERROR_RESPONSES)
