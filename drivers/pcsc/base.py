@@ -1,0 +1,63 @@
+"""The citizen card reader family (PC/SC): presence in ``status.detail["media"]``,
+``read()``, and the purse operations of the top-up service, all on the worker."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from concurrent.futures import Future
+from datetime import datetime
+
+from card.citizen import CitizenCardData, LoadRequest, LoadResult, PurchaseResult
+from drivers.base import Device
+
+
+class CardReader(Device):
+    family = "card_reader"
+
+    def read(self) -> Future[CitizenCardData]:
+        """Read the card (social security and/or purse). Fails with DeviceErrors whose
+        message keys are ``error.card.no_card``, ``error.card.removed_during_read``,
+        ``error.card.blocked``, ``error.card.unsupported``, ``error.card.unreadable``."""
+        return self.submit(self._read_card)
+
+    def purse_balance(self) -> Future[int]:
+        """The purse balance in fen."""
+        return self.submit(self._purse_balance)
+
+    def begin_load(self, amount_fen: int, terminal_id: bytes) -> Future[LoadRequest]:
+        """INITIALIZE FOR LOAD; the card stays connected until complete/cancel_load."""
+        if amount_fen <= 0 or len(terminal_id) != 6:
+            raise ValueError("amount must be positive and terminal id 6 bytes")
+        return self.submit(self._begin_load, amount_fen, terminal_id)
+
+    def complete_load(self, mac2: bytes, when: datetime) -> Future[LoadResult]:
+        """CREDIT FOR LOAD with the backend's MAC2 and date/time; returns TAC and balance."""
+        return self.submit(self._complete_load, mac2, when)
+
+    def cancel_load(self) -> Future[None]:
+        """Abandon a begun load (the card's balance is unchanged)."""
+        return self.submit(self._cancel_load)
+
+    def purchase(self, amount_fen: int, when: datetime) -> Future[PurchaseResult]:
+        """An offline purchase with the PSAM in the second slot."""
+        if amount_fen <= 0:
+            raise ValueError("amount must be positive")
+        return self.submit(self._purchase, amount_fen, when)
+
+    @abstractmethod
+    def _read_card(self) -> CitizenCardData: ...
+
+    @abstractmethod
+    def _purse_balance(self) -> int: ...
+
+    @abstractmethod
+    def _begin_load(self, amount_fen: int, terminal_id: bytes) -> LoadRequest: ...
+
+    @abstractmethod
+    def _complete_load(self, mac2: bytes, when: datetime) -> LoadResult: ...
+
+    @abstractmethod
+    def _cancel_load(self) -> None: ...
+
+    @abstractmethod
+    def _purchase(self, amount_fen: int, when: datetime) -> PurchaseResult: ...

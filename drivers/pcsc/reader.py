@@ -1,0 +1,254 @@
+"""The PC/SC citizen card reader driver (pcscd through pyscard, or an in-process
+transport for the simulator's fallback).
+
+A poller checks the readers and the card every ``poll_interval_s``; when pcscd goes away
+the context is dropped and re-established on a later tick, so a pcscd restart or an
+unplugged reader heals by itself. Every card operation runs in an exclusive transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar, cast
+
+from pydantic import Field
+
+from card import purse
+from card.citizen import CitizenCardData, LoadRequest, LoadResult, PurchaseResult
+from card.citizen_reader import read_citizen_card
+from card.errors import CardError
+from drivers.base import DeviceSettings
+from drivers.errors import DeviceError, MediaError, NoDeviceError
+from drivers.health import HealthLevel, HealthReport
+from drivers.idcard.polling import PresencePoller
+from drivers.pcsc.base import CardReader
+from drivers.pcsc.transport import CardChannel, CardRemovedError, CardTransport
+from drivers.status import DeviceState, MediaStatus
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class PcscCardReaderSettings(DeviceSettings):
+    reader: str = Field("", description="Card reader name (substring); empty: the first.")
+    psam_reader: str | None = Field(None, description="Reader holding the PSAM, if any.")
+    poll_interval_s: float = Field(0.5, gt=0, description="Reader/card polling interval.")
+
+
+class PcscCardReader(CardReader):
+    Settings = PcscCardReaderSettings
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._transport: CardTransport | None = None
+        self._poller: PresencePoller | None = None
+        self._load: tuple[CardChannel, LoadRequest] | None = None
+
+    @property
+    def cfg(self) -> PcscCardReaderSettings:
+        return cast(PcscCardReaderSettings, self.settings)
+
+    def _make_transport(self) -> CardTransport:
+        from drivers.pcsc.pyscard_transport import PcscTransport
+
+        return PcscTransport(self.name)
+
+    # -- readers -----------------------------------------------------------------------
+
+    def _pick(self, readers: list[str], wanted: str | None, exclude: str | None) -> str | None:
+        for reader in readers:
+            if reader == exclude:
+                continue
+            if wanted is None or wanted in reader:
+                return reader
+        return None
+
+    def _card_reader(self) -> str:
+        assert self._transport is not None
+        readers = self._transport.readers()
+        psam = self._pick(readers, self.cfg.psam_reader, None) if self.cfg.psam_reader else None
+        reader = self._pick(readers, self.cfg.reader or None, psam)
+        if reader is None:
+            raise NoDeviceError(f"no card reader matching {self.cfg.reader!r}",
+                                device=self.name, code="PCSC_NO_READER")
+        return reader
+
+    def _psam_reader(self) -> str:
+        assert self._transport is not None
+        if not self.cfg.psam_reader:
+            raise NoDeviceError("no PSAM reader configured", device=self.name, code="NO_PSAM")
+        reader = self._pick(self._transport.readers(), self.cfg.psam_reader, None)
+        if reader is None:
+            raise NoDeviceError("PSAM reader not found", device=self.name, code="NO_PSAM")
+        return reader
+
+    # -- Device ------------------------------------------------------------------------
+
+    def _open(self) -> None:
+        self._set_status(detail={"media": MediaStatus.UNKNOWN.value})
+        self._transport = self._make_transport()
+        self._poller = PresencePoller(self.name, self.cfg.poll_interval_s, self.submit,
+                                      self._poll)
+        self._poller.start()
+        self._card_reader()
+
+    def _close(self) -> None:
+        if self._poller is not None:
+            self._poller.stop()
+            self._poller = None
+        self._cancel_load()
+        if self._transport is not None:
+            self._transport.reset()
+            self._transport = None
+
+    def _check_health(self, report: HealthReport, level: HealthLevel) -> None:
+        assert self._transport is not None
+        reader = self._card_reader()
+        report.check("reader", True, f"{reader} via {self._transport.kind}")
+        if self.cfg.psam_reader:
+            report.check("psam_reader", bool(self._psam_reader()))
+        if level is HealthLevel.EXTERNAL:
+            present = self._transport.card_present(reader)
+            report.check("card", True, "present" if present else "no card")
+            if present:
+                card = self._with_card(read_citizen_card)
+                report.check("read", True, card.card_type.value)
+
+    def _poll(self) -> None:
+        if self._transport is None:
+            return
+        try:
+            reader = self._card_reader()
+            present = self._transport.card_present(reader)
+        except DeviceError as exc:
+            if self.status.state is not self._state_for_error(exc):
+                log.warning("%s: poll failed: %s", self.name, exc)
+            self._transport.reset()
+            self._set_status(self._state_for_error(exc), error_code=exc.code, reason=str(exc),
+                             detail={"media": MediaStatus.UNKNOWN.value})
+            return
+        media = MediaStatus.PRESENT if present else MediaStatus.NOT_PRESENT
+        if self.status.detail.get("media") != media.value:
+            if present:
+                self.statistics.increment("cards_detected")
+            elif self._load is not None:
+                log.warning("%s: card left with a load begun; abandoned", self.name)
+                self._cancel_load()
+        if self.status.state not in (DeviceState.ONLINE, DeviceState.BUSY):
+            self._set_status(DeviceState.ONLINE, error_code="",
+                             reason=f"via {self._transport.kind}")
+        self._set_status(detail={"media": media.value})
+
+    # -- card operations -------------------------------------------------------------------
+
+    def _connect(self, reader: str) -> CardChannel:
+        assert self._transport is not None
+        return self._transport.connect(reader)
+
+    def _guard(self, what: str, fn: Callable[[], T]) -> T:
+        """Run a card operation, keeping status and statistics, mapping removal."""
+        self._set_status(DeviceState.BUSY, reason=what)
+        try:
+            result = fn()
+        except MediaError as exc:
+            self.statistics.increment("read_failures")
+            gone = isinstance(exc, CardRemovedError) or exc.message_key == "error.card.no_card"
+            self._set_status(DeviceState.ONLINE, error_code=exc.code, reason=str(exc),
+                             detail={"media": MediaStatus.NOT_PRESENT.value} if gone else None)
+            raise
+        except CardError as exc:
+            self.statistics.increment("read_failures")
+            self._set_status(DeviceState.ONLINE, error_code=exc.code, reason=str(exc))
+            raise
+        except DeviceError as exc:
+            self._record_error(exc)
+            if isinstance(exc, NoDeviceError) and self._transport is not None:
+                self._transport.reset()
+            raise
+        self._set_status(DeviceState.ONLINE, error_code="", reason="")
+        return result
+
+    def _with_card(self, fn: Callable[[Callable[[bytes], bytes]], T]) -> T:
+        channel = self._connect(self._card_reader())
+        try:
+            return fn(channel.transmit)
+        finally:
+            channel.close()
+
+    def _read_card(self) -> CitizenCardData:
+        card = self._guard("reading card", lambda: self._with_card(read_citizen_card))
+        self.statistics.increment("cards_read")
+        log.info("%s: read %s", self.name, card)
+        return card
+
+    def _purse_balance(self) -> int:
+        def balance(transmit: Callable[[bytes], bytes]) -> int:
+            purse.select_purse(transmit)
+            return purse.get_balance(transmit)
+
+        return self._guard("reading balance", lambda: self._with_card(balance))
+
+    def _begin_load(self, amount_fen: int, terminal_id: bytes) -> LoadRequest:
+        self._cancel_load()
+
+        def begin() -> LoadRequest:
+            channel = self._connect(self._card_reader())
+            try:
+                purse.select_purse(channel.transmit)
+                serial, _issuer, _info = purse.read_public_info(channel.transmit)
+                request = purse.initialize_load(channel.transmit, serial, amount_fen,
+                                                terminal_id)
+            except DeviceError:
+                channel.close()
+                raise
+            self._load = (channel, request)
+            return request
+
+        request = self._guard("beginning load", begin)
+        log.info("%s: load of %d fen begun (online seq %d)", self.name, amount_fen,
+                 request.online_seq)
+        return request
+
+    def _complete_load(self, mac2: bytes, when: datetime) -> LoadResult:
+        pending, self._load = self._load, None
+        if pending is None:
+            raise DeviceError("no load begun", device=self.name, code="NO_LOAD",
+                              message_key="error.card.load_failed")
+        channel, request = pending
+
+        def credit() -> LoadResult:
+            try:
+                return purse.credit_load(channel.transmit, request, mac2, when)
+            finally:
+                channel.close()
+
+        result = self._guard("completing load", credit)
+        self.statistics.increment("loads")
+        log.info("%s: load complete, online seq %d", self.name, result.online_seq)
+        return result
+
+    def _cancel_load(self) -> None:
+        pending, self._load = self._load, None
+        if pending is not None:
+            pending[0].close()
+
+    def _purchase(self, amount_fen: int, when: datetime) -> PurchaseResult:
+        def run() -> PurchaseResult:
+            psam = self._connect(self._psam_reader())
+            try:
+                card = self._connect(self._card_reader())
+                try:
+                    purse.select_purse(card.transmit)
+                    serial, _issuer, _info = purse.read_public_info(card.transmit)
+                    return purse.purchase(card.transmit, psam.transmit, serial, amount_fen,
+                                          when)
+                finally:
+                    card.close()
+            finally:
+                psam.close()
+
+        result = self._guard("purchase", run)
+        self.statistics.increment("purchases")
+        return result

@@ -1,0 +1,188 @@
+"""The citizen card reader simulator: a citizen-card emulator in the first slot and a
+PSAM emulator in the second, served to the real pcscd through vpcd (TCP 35963/35964),
+or called in-process when no pcscd can run."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+
+from card.emulation.citizen_card import CitizenCardEmulator
+from card.emulation.psam import PsamEmulator
+from card.profiles import UnknownProfileError, load_profile
+from drivers.errors import UnknownFaultError
+from drivers.faults import FaultSet
+from drivers.pcsc.daemon import PcscDaemon
+from drivers.pcsc.transport import CardRemovedError
+from drivers.pcsc.vpcd import VPCD_PORTS, VirtualCardLink
+
+log = logging.getLogger(__name__)
+
+CARD_READER = "Virtual PCD 00 00"
+PSAM_READER = "Virtual PCD 00 01"
+
+FAULTS: Mapping[str, str] = {
+    "card_removed_mid_read": "the card leaves after the next few APDUs (param after, default 3)",
+    "corrupt_response": "the next response is a single garbage byte",
+    "reader_gone": "the readers disappear (pcscd stopped; in-process: readers unlisted)",
+    "pcscd_restart": "restart pcscd once (only a pcscd this process started)",
+}
+
+
+class _FaultyCard:
+    """The emulator as vpcd sees it, with the simulator's response faults applied."""
+
+    def __init__(self, card: CitizenCardEmulator, faults: FaultSet) -> None:
+        self._card = card
+        self._faults = faults
+
+    @property
+    def atr(self) -> bytes:
+        return self._card.atr
+
+    def power_on(self) -> None:
+        self._card.power_on()
+
+    def process(self, raw: bytes) -> bytes:
+        if self._faults.take("corrupt_response"):
+            return b"\x42"
+        return self._card.process(raw)
+
+
+class CardReaderSimulator:
+    """Implements FaultInjectable; ``insert_card(profile)`` / ``remove_card()``."""
+
+    def __init__(self, *, in_process: bool, name: str = "card-sim",
+                 daemon: PcscDaemon | None = None) -> None:
+        self.name = name
+        self.in_process = in_process
+        self._daemon = daemon
+        self._faults = FaultSet(FAULTS, owner=name)
+        self._lock = threading.Lock()
+        self.card: CitizenCardEmulator | None = None
+        self.psam = PsamEmulator()
+        self._card_link: VirtualCardLink | None = None
+        self._psam_link: VirtualCardLink | None = None
+        self.service_down = False
+        self._in_process_removed_after: int | None = None
+
+    # -- FaultInjectable ---------------------------------------------------------------
+
+    def faults(self) -> Mapping[str, str]:
+        return self._faults.faults()
+
+    def inject(self, fault: str, **params: object) -> None:
+        if fault in ("reader_gone", "pcscd_restart") and not self.in_process and not (
+                self._daemon is not None and self._daemon.owned):
+            raise UnknownFaultError(f"{fault} needs a pcscd started by this process",
+                                    device=self.name, code="UNKNOWN_FAULT")
+        self._faults.inject(fault, **params)
+        if fault == "card_removed_mid_read":
+            after = int(str(params.get("after", 3)))
+            if self._card_link is not None:
+                self._card_link.remove_after = after
+            self._in_process_removed_after = after
+        elif fault == "reader_gone":
+            self.service_down = True
+            if not self.in_process and self._daemon is not None:
+                self._daemon.stop()
+        elif fault == "pcscd_restart":
+            self._faults.clear("pcscd_restart")
+            if self.in_process:
+                return
+            assert self._daemon is not None
+            self._daemon.restart()
+
+    def clear(self, fault: str | None = None) -> None:
+        was_gone = self._faults.is_active("reader_gone")
+        self._faults.clear(fault)
+        if was_gone and not self._faults.is_active("reader_gone"):
+            self.service_down = False
+            if not self.in_process and self._daemon is not None:
+                self._daemon.start()
+        if not self._faults.is_active("card_removed_mid_read"):
+            self._in_process_removed_after = None
+            if self._card_link is not None and self._card_link.remove_after:
+                self._card_link.remove_after = None
+
+    def active_faults(self) -> Mapping[str, Mapping[str, object]]:
+        return self._faults.active_faults()
+
+    # -- cards -------------------------------------------------------------------------
+
+    def insert_card(self, profile_name: str) -> None:
+        profile = load_profile(profile_name)
+        if profile.citizen_card is None:
+            raise UnknownProfileError(f"profile {profile_name!r} has no citizen card",
+                                      code="PROFILE")
+        self.remove_card()
+        card = CitizenCardEmulator(profile.citizen_card)
+        with self._lock:
+            self.card = card
+        if not self.in_process:
+            link = VirtualCardLink(_FaultyCard(card, self._faults), VPCD_PORTS[0])
+            link.start()
+            self._card_link = link
+
+    def remove_card(self) -> None:
+        with self._lock:
+            self.card = None
+            link, self._card_link = self._card_link, None
+        if link is not None:
+            link.stop()
+
+    def use_in_process(self) -> None:
+        """Fall back to the in-process transport, keeping the inserted card."""
+        with self._lock:
+            link, self._card_link = self._card_link, None
+            self.in_process = True
+        if link is not None:
+            link.stop()
+
+    def start(self) -> None:
+        """Put the PSAM in its slot (vpcd mode) ."""
+        if not self.in_process and self._psam_link is None:
+            self._psam_link = VirtualCardLink(self.psam, VPCD_PORTS[1])
+            self._psam_link.start()
+
+    def stop(self) -> None:
+        self.remove_card()
+        link, self._psam_link = self._psam_link, None
+        if link is not None:
+            link.stop()
+
+    # -- the in-process transport's view ---------------------------------------------------
+
+    def reader_names(self) -> list[str]:
+        return [] if self.service_down else [CARD_READER, PSAM_READER]
+
+    def slot_present(self, reader: str) -> bool:
+        if reader == PSAM_READER:
+            return True
+        with self._lock:
+            return reader == CARD_READER and self.card is not None
+
+    def transmit_in_process(self, reader: str, apdu: bytes) -> bytes:
+        if reader == PSAM_READER:
+            return self.psam.process(apdu)
+        with self._lock:
+            card = self.card
+        if card is None:
+            raise CardRemovedError("card removed", device=self.name, code="PCSC_80100069")
+        if self._in_process_removed_after is not None:
+            if self._in_process_removed_after <= 0:
+                self.remove_card()
+                self._faults.clear("card_removed_mid_read")
+                self._in_process_removed_after = None
+                raise CardRemovedError("card removed", device=self.name, code="PCSC_80100069")
+            self._in_process_removed_after -= 1
+        if self._faults.take("corrupt_response"):
+            return b"\x42"
+        return card.process(apdu)
+
+    @property
+    def card_connected(self) -> bool:
+        """vpcd mode: whether pcscd is talking to the card link."""
+        link = self._card_link
+        return link is not None and link.connected.is_set()

@@ -1,0 +1,123 @@
+"""The card side of vsmartcard's vpcd: a TCP client that pcscd's virtual reader talks to.
+
+Wire format: 2-byte big-endian length + payload. A 1-byte payload is control (00 power
+off, 01 power on, 02 reset, 04 get ATR -> we reply the ATR); longer payloads are command
+APDUs -> we reply the response APDU. A connected client is an inserted card; closing the
+socket removes it. The link reconnects by itself when pcscd restarts.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+VPCD_HOST = "127.0.0.1"
+VPCD_PORTS = (35963, 35964)
+
+
+class EmulatedCard(Protocol):
+    @property
+    def atr(self) -> bytes: ...
+
+    def power_on(self) -> None: ...
+
+    def process(self, raw: bytes) -> bytes: ...
+
+
+class VirtualCardLink:
+    """Serves one emulated card to vpcd on ``port`` until ``stop()``."""
+
+    def __init__(self, card: EmulatedCard, port: int, *, host: str = VPCD_HOST) -> None:
+        self.card = card
+        self.port = port
+        self.host = host
+        self._stop = threading.Event()
+        self._sock: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        #: Pull the card out after this many more APDUs (fault injection), None: never.
+        self.remove_after: int | None = None
+        #: Set while vpcd is connected to us.
+        self.connected = threading.Event()
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name=f"vpcd-{self.port}",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._drop()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def _drop(self) -> None:
+        with self._lock:
+            sock, self._sock = self._sock, None
+        self.connected.clear()
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                log.debug("vpcd %d: socket already closed", self.port)
+            sock.close()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                sock = socket.create_connection((self.host, self.port), timeout=0.5)
+            except OSError:
+                self._stop.wait(0.2)  # pcscd (vpcd) not listening yet: retry
+                continue
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.settimeout(None)
+            with self._lock:
+                self._sock = sock
+            self.connected.set()
+            try:
+                self._serve(sock)
+            except OSError as exc:
+                log.info("vpcd %d: link closed: %s", self.port, exc)
+            finally:
+                self._drop()
+            if self.remove_after == 0:
+                return  # the card was pulled out: stay out
+            self._stop.wait(0.2)
+
+    def _recv(self, sock: socket.socket, n: int) -> bytes | None:
+        data = b""
+        while len(data) < n:
+            chunk = sock.recv(n - len(data))
+            if not chunk:
+                return None
+            data += chunk
+        return data
+
+    def _serve(self, sock: socket.socket) -> None:
+        while not self._stop.is_set():
+            header = self._recv(sock, 2)
+            if header is None:
+                return
+            payload = self._recv(sock, int.from_bytes(header, "big"))
+            if payload is None:
+                return
+            if len(payload) == 1:
+                if payload[0] in (0x01, 0x02):
+                    self.card.power_on()
+                elif payload[0] == 0x04:
+                    atr = self.card.atr
+                    sock.sendall(len(atr).to_bytes(2, "big") + atr)
+                continue
+            if self.remove_after is not None:
+                if self.remove_after <= 0:
+                    self.remove_after = 0
+                    return
+                self.remove_after -= 1
+            response = self.card.process(payload)
+            sock.sendall(len(response).to_bytes(2, "big") + response)
