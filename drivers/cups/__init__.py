@@ -1,0 +1,1 @@
+"""A4 document printers through CUPS, and their in-process simulator."""
