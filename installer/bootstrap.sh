@@ -13,6 +13,7 @@ PACKAGES=(
   libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
   libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
   libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0   # Qt xcb platform
+  libpulse0                                               # QtTextToSpeech loads it
   xvfb xauth                                              # off-screen display for tests
   fonts-wqy-microhei fonts-arphic-uming                   # CJK fonts (UI, certificates)
   cups cups-client cups-bsd printer-driver-cups-pdf libcups2-dev   # A4 printing

@@ -38,6 +38,9 @@ class UiSettings(_Section):
     large_text: bool = Field(False, description="Start in large-text mode.")
     high_contrast: bool = Field(False, description="Start in the high-contrast theme.")
     read_aloud: bool = Field(False, description="Read each screen's prompt aloud.")
+    staff_pin: str = Field(
+        "246810", pattern=r"^\d{4,8}$", description="PIN that opens the staff screen."
+    )
 
 
 class LoggingSettings(_Section):

@@ -1,0 +1,1 @@
+"""The kiosk's Qt UI. The only package that imports Qt."""

@@ -1,0 +1,249 @@
+"""Scenario runner: drives the real kiosk from a list of steps, for tests and demos.
+
+A scenario is a JSON or YAML list; each item is ``{op: argument}`` or a bare ``op``::
+
+    - expect_screen: attract
+    - tap: start
+    - insert_id_card: zhang_wei
+    - expect_text: 张伟
+    - screenshot: identified
+
+Ops: expect_screen NAME, tap ACCESSIBLE_NAME, type TEXT, insert_id_card PROFILE,
+remove_id_card, insert_card PROFILE, remove_card, inject "DEVICE FAULT", clear DEVICE,
+wait SECONDS, screenshot NAME, expect_text TEXT, expect_no_text TEXT, present_person
+ID_NUMBER|none, phone_pay (the resident pays the shown QR order on their phone),
+phone_confirm_login PROFILE, backend_fault "KIND" / backend_clear, expect_spoken TEXT.
+Expectations and taps retry until ``timeout`` (default 15 s; ``{tap: x, timeout: 30}``).
+
+Every step runs on the UI thread from timers, so the app keeps running between steps;
+nothing here blocks the event loop. A timer samples the event loop every 10 ms and the
+longest stall is reported in the transcript's summary line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from PyQt6.QtCore import QTimer
+from PyQt6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QWidget
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT_S = 15.0
+RETRY_MS = 50
+
+
+@dataclass
+class ScenarioStep:
+    op: str
+    arg: Any
+    timeout_s: float
+
+
+class ScenarioError(Exception):
+    pass
+
+
+def load_scenario(path: Path) -> list[ScenarioStep]:
+    text = path.read_text(encoding="utf-8")
+    data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    if not isinstance(data, list):
+        raise ScenarioError(f"{path}: a scenario is a list of steps")
+    steps = []
+    for i, item in enumerate(data, 1):
+        if isinstance(item, str):
+            steps.append(ScenarioStep(item, None, DEFAULT_TIMEOUT_S))
+        elif isinstance(item, dict):
+            timeout = float(item.pop("timeout", DEFAULT_TIMEOUT_S))
+            if len(item) != 1:
+                raise ScenarioError(f"{path}: step {i} must have exactly one op: {item}")
+            ((op, arg),) = item.items()
+            steps.append(ScenarioStep(str(op), arg, timeout))
+        else:
+            raise ScenarioError(f"{path}: step {i} is neither a name nor a mapping")
+    return steps
+
+
+def visible_widgets(root: QWidget) -> list[QWidget]:
+    return [w for w in root.findChildren(QWidget) if w.isVisible()]
+
+
+def visible_texts(root: QWidget) -> list[str]:
+    texts = []
+    for w in visible_widgets(root):
+        if isinstance(w, QLabel | QAbstractButton):
+            texts.append(w.text())
+        elif isinstance(w, QLineEdit):
+            texts.append(w.text())
+    return texts
+
+
+class StallMeter:
+    """Longest time the UI event loop did not run a 10 ms timer on time."""
+
+    def __init__(self) -> None:
+        self.max_stall_ms = 0.0
+        self._last = time.perf_counter()
+        self._timer = QTimer()
+        self._timer.setInterval(10)
+        self._timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self._last = time.perf_counter()
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        stall = (now - self._last) * 1000 - 10
+        self.max_stall_ms = max(self.max_stall_ms, stall)
+        self._last = now
+
+
+class ScenarioRunner:
+    """Runs steps against ``actions`` (the kiosk's scenario hooks) and the window."""
+
+    def __init__(self, steps: list[ScenarioStep], window: QWidget, out_dir: Path,
+                 actions: dict[str, Callable[[Any], None]],
+                 screen_id: Callable[[], str], spoken: Callable[[], list[str]],
+                 on_finished: Callable[[bool], None]) -> None:
+        self.steps = steps
+        self.window = window
+        self.out_dir = out_dir
+        self.actions = actions
+        self.screen_id = screen_id
+        self.spoken = spoken
+        self.on_finished = on_finished
+        self.index = 0
+        self.ok = True
+        self.stalls = StallMeter()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self._transcript = (out_dir / "transcript.jsonl").open("w", encoding="utf-8")
+        self._started = 0.0
+        self._step_started = 0.0
+        self._waiting_until = 0.0
+
+    def start(self) -> None:
+        self._started = time.monotonic()
+        self.stalls.start()
+        QTimer.singleShot(0, self._begin_step)
+
+    def _begin_step(self) -> None:
+        if self.index >= len(self.steps):
+            self._finish(True)
+            return
+        self._step_started = time.monotonic()
+        step = self.steps[self.index]
+        if step.op == "wait":
+            self._waiting_until = time.monotonic() + float(step.arg)
+        self._attempt()
+
+    def _attempt(self) -> None:
+        step = self.steps[self.index]
+        try:
+            done = self._execute(step)
+        except Exception as exc:  # a broken step ends the scenario with its reason
+            self._record(step, False, f"{type(exc).__name__}: {exc}")
+            self._finish(False)
+            return
+        if done:
+            self._record(step, True)
+            self.index += 1
+            QTimer.singleShot(0, self._begin_step)
+        elif time.monotonic() - self._step_started > step.timeout_s:
+            self._record(step, False, self._why_not(step))
+            self._finish(False)
+        else:
+            QTimer.singleShot(RETRY_MS, self._attempt)
+
+    def _execute(self, step: ScenarioStep) -> bool:
+        op, arg = step.op, step.arg
+        if op == "wait":
+            return time.monotonic() >= self._waiting_until
+        if op == "expect_screen":
+            return self.screen_id() == str(arg)
+        if op == "expect_text":
+            return any(str(arg) in t for t in visible_texts(self.window))
+        if op == "expect_no_text":
+            return not any(str(arg) in t for t in visible_texts(self.window))
+        if op == "expect_spoken":
+            return any(str(arg) in t for t in self.spoken())
+        if op == "tap":
+            return self._tap(str(arg))
+        if op == "type":
+            return self._type(str(arg))
+        if op == "screenshot":
+            QApplication.processEvents()
+            path = self.out_dir / f"{arg}.png"
+            if not self.window.grab().save(str(path)):
+                raise ScenarioError(f"could not save {path}")
+            return True
+        action = self.actions.get(op)
+        if action is None:
+            raise ScenarioError(f"unknown op {op!r}")
+        action(arg)
+        return True
+
+    def _tap(self, name: str) -> bool:
+        for w in visible_widgets(self.window):
+            if isinstance(w, QAbstractButton) and w.accessibleName() == name and w.isEnabled():
+                w.click()
+                return True
+        return False
+
+    def _type(self, text: str) -> bool:
+        focus = QApplication.focusWidget()
+        target = focus if isinstance(focus, QLineEdit) and focus.isVisible() else None
+        if target is None:
+            edits = [w for w in visible_widgets(self.window)
+                     if isinstance(w, QLineEdit) and w.isEnabled() and not w.isReadOnly()]
+            empty = [w for w in edits if not w.text()]
+            target = (empty or edits or [None])[0]  # type: ignore[list-item]
+        if target is None:
+            return False
+        target.setFocus()
+        target.insert(text)
+        return True
+
+    def _why_not(self, step: ScenarioStep) -> str:
+        if step.op == "expect_screen":
+            return f"screen is {self.screen_id()!r}, expected {step.arg!r}"
+        if step.op == "tap":
+            names = sorted({w.accessibleName() for w in visible_widgets(self.window)
+                            if isinstance(w, QAbstractButton) and w.isEnabled()})
+            return f"no enabled button {step.arg!r} on {self.screen_id()!r}; there are: {names}"
+        if step.op in ("expect_text", "expect_no_text"):
+            shown = [t for t in visible_texts(self.window) if t][:40]
+            return f"{step.op} {step.arg!r} failed on {self.screen_id()!r}; shown: {shown}"
+        return f"{step.op} did not complete in {step.timeout_s}s"
+
+    def _record(self, step: ScenarioStep, ok: bool, error: str = "") -> None:
+        entry = {"step": self.index + 1, "op": step.op, "arg": step.arg, "ok": ok,
+                 "screen": self.screen_id(),
+                 "elapsed_s": round(time.monotonic() - self._step_started, 3)}
+        if error:
+            entry["error"] = error
+            log.error("scenario step %d %s %r failed: %s", self.index + 1, step.op, step.arg,
+                      error)
+        self._transcript.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        self._transcript.flush()
+
+    def _finish(self, ok: bool) -> None:
+        self.stalls.stop()
+        self.ok = ok
+        summary = {"summary": True, "ok": ok, "steps_run": self.index + (0 if ok else 1),
+                   "steps": len(self.steps),
+                   "duration_s": round(time.monotonic() - self._started, 3),
+                   "max_event_loop_stall_ms": round(self.stalls.max_stall_ms, 1)}
+        self._transcript.write(json.dumps(summary) + "\n")
+        self._transcript.close()
+        self.on_finished(ok)

@@ -1,0 +1,91 @@
+"""The simulator hooks scenario files use: cards, faults, the resident's phone."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import requests
+
+from card.profiles import load_profile
+from drivers.faults import FaultInjectable
+from kiosk.runtime import KioskRuntime
+
+log = logging.getLogger(__name__)
+
+
+def _simulator(runtime: KioskRuntime, role: str) -> Any:
+    device = runtime.devices.get(role)
+    sim = device.simulator if device is not None else None
+    if sim is None:
+        raise RuntimeError(f"{role} is not a simulated device")
+    return sim
+
+
+def _fault_target(runtime: KioskRuntime, name: str) -> FaultInjectable:
+    if name == "backend":
+        if runtime.embedded is None:
+            raise RuntimeError("the backend is not the embedded reference backend")
+        return runtime.embedded.faults  # type: ignore[no-any-return]
+    return _simulator(runtime, name)  # type: ignore[no-any-return]
+
+
+def _profile_id_number(key: str) -> str:
+    profile = load_profile(key)
+    if profile.id_card is not None:
+        return profile.id_card.id_number
+    if profile.citizen_card is not None:
+        return profile.citizen_card.ssn
+    raise RuntimeError(f"profile {key} has no ID number")
+
+
+def scenario_actions(runtime: KioskRuntime, controller: Any) -> dict[str, Callable[[Any], None]]:
+    def inject(arg: Any) -> None:
+        device, _, fault = str(arg).partition(" ")
+        _fault_target(runtime, device).inject(fault.strip())
+
+    def clear(arg: Any) -> None:
+        _fault_target(runtime, str(arg).strip()).clear()
+
+    def sim_post(path: str, body: dict[str, Any] | None = None) -> None:
+        if runtime.embedded is None:
+            raise RuntimeError("phone actions need the embedded reference backend")
+        # The resident's phone talks to the platform, not the kiosk: a plain HTTP call
+        # to the reference backend's simulation API. Runs briefly on the UI thread in
+        # scenarios only (loopback).
+        resp = requests.post(f"{runtime.embedded.url}/sim{path}", json=body or {}, timeout=5)
+        resp.raise_for_status()
+
+    def phone_pay(_arg: Any) -> None:
+        engine = controller.engine
+        order = getattr(engine.controller, "order", None) if engine else None
+        if order is None:
+            raise RuntimeError("no payment order is shown")
+        sim_post(f"/payments/{order.order_id}/pay")
+
+    def phone_confirm_login(arg: Any) -> None:
+        engine = controller.engine
+        code = getattr(engine.controller, "login_code", None) if engine else None
+        if code is None:
+            raise RuntimeError("no login QR code is shown")
+        id_number = _profile_id_number(str(arg))
+        sim_post(f"/qr-logins/{code.code_id}/confirm", {"id_number": id_number})
+
+    def present_person(arg: Any) -> None:
+        who = None if arg in (None, "none") else str(arg)
+        if who is not None and not who[:1].isdigit():
+            who = _profile_id_number(who)
+        _simulator(runtime, "face_camera").present_person(who)
+
+    return {
+        "insert_id_card": lambda p: _simulator(runtime, "id_card_reader").insert_card(str(p)),
+        "remove_id_card": lambda _a: _simulator(runtime, "id_card_reader").remove_card(),
+        "insert_card": lambda p: _simulator(runtime, "card_reader").insert_card(str(p)),
+        "remove_card": lambda _a: _simulator(runtime, "card_reader").remove_card(),
+        "inject": inject,
+        "clear": clear,
+        "phone_pay": phone_pay,
+        "phone_confirm_login": phone_confirm_login,
+        "present_person": present_person,
+    }

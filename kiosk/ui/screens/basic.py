@@ -1,0 +1,125 @@
+"""Screens outside a service: attract, goodbye, out of service."""
+
+from __future__ import annotations
+
+from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtWidgets import QHBoxLayout, QVBoxLayout
+
+from kiosk.i18n import translate
+from kiosk.ui.widgets import Screen, card_frame, label, touch_button
+
+
+class AttractScreen(Screen):
+    """The idle screen: what the kiosk does, and one big button to start."""
+
+    screen_id = "attract"
+    start_clicked = pyqtSignal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(80, 60, 80, 40)
+        outer.setSpacing(28)
+        self.title = label(role="title")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.subtitle = label(role="prompt")
+        self.subtitle.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        frame, inner = card_frame()
+        self.ways = label(role="prompt")
+        inner.addWidget(self.ways)
+        self.start = touch_button("", "start", "primary")
+        self.start.setMinimumHeight(120)
+        self.start.clicked.connect(self.start_clicked)
+        self.hint = label(role="hint")
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        outer.addStretch(1)
+        outer.addWidget(self.title)
+        outer.addWidget(self.subtitle)
+        outer.addWidget(frame)
+        outer.addWidget(self.start)
+        outer.addWidget(self.hint)
+        outer.addStretch(1)
+
+    def retranslate(self, lang: str) -> None:
+        super().retranslate(lang)
+        self.title.setText(translate("attract.title", lang))
+        self.subtitle.setText(translate("attract.subtitle", lang))
+        self.ways.setText(translate("attract.ways", lang))
+        self.start.setText(translate("attract.start", lang))
+        self.hint.setText(translate("attract.hint", lang))
+
+    def prompt_text(self) -> str:
+        return translate("attract.subtitle", self.lang)
+
+
+class GoodbyeScreen(Screen):
+    screen_id = "goodbye"
+
+    def __init__(self) -> None:
+        super().__init__()
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(80, 60, 80, 60)
+        self.title = label(role="title")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.body = label(role="prompt")
+        self.body.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        outer.addStretch(1)
+        outer.addWidget(self.title)
+        outer.addWidget(self.body)
+        outer.addStretch(1)
+
+    def retranslate(self, lang: str) -> None:
+        super().retranslate(lang)
+        self.title.setText(translate("goodbye.title", lang))
+        self.body.setText(translate("goodbye.body", lang))
+
+    def prompt_text(self) -> str:
+        return translate("goodbye.title", self.lang) + " " + translate("goodbye.body", self.lang)
+
+
+class OutOfServiceScreen(Screen):
+    """Shown while an essential device or the backend is down; returns by itself."""
+
+    screen_id = "out_of_service"
+    staff_clicked = pyqtSignal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reason_keys: list[str] = []
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(80, 60, 80, 60)
+        outer.setSpacing(24)
+        self.icon = label("⚠", role="title")
+        self.icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.title = label(role="title")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.body = label(role="prompt")
+        self.body.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.reasons = label(role="hint")
+        self.reasons.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        row = QHBoxLayout()
+        self.staff = touch_button("", "staff", "")
+        self.staff.clicked.connect(self.staff_clicked)
+        row.addStretch(1)
+        row.addWidget(self.staff)
+        outer.addStretch(1)
+        outer.addWidget(self.icon)
+        outer.addWidget(self.title)
+        outer.addWidget(self.body)
+        outer.addWidget(self.reasons)
+        outer.addStretch(1)
+        outer.addLayout(row)
+
+    def set_reasons(self, keys: list[str]) -> None:
+        self.reason_keys = keys
+        self.retranslate(self.lang)
+
+    def retranslate(self, lang: str) -> None:
+        super().retranslate(lang)
+        self.title.setText(translate("oos.title", lang))
+        self.body.setText(translate("oos.body", lang))
+        self.reasons.setText("\n".join(translate(k, lang) for k in self.reason_keys))
+        self.staff.setText(translate("oos.staff", lang))
+
+    def prompt_text(self) -> str:
+        return translate("oos.title", self.lang)

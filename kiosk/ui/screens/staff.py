@@ -1,0 +1,161 @@
+"""Staff screens: a PIN gate, device diagnostics, reprint, and the simulator panel."""
+
+from __future__ import annotations
+
+from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QScrollArea, QVBoxLayout, QWidget
+
+from drivers.status import DeviceStatus
+from kiosk.i18n import translate
+from kiosk.ui.widgets import Screen, card_frame, label, touch_button
+
+STATE_ICON = {"online": "✔", "busy": "…", "starting": "…"}
+
+
+class StaffScreen(Screen):
+    """Asks for the staff PIN, then offers diagnostics, reprint and leaving service."""
+
+    screen_id = "staff"
+    diagnostics_clicked = pyqtSignal()
+    reprint_clicked = pyqtSignal()
+    exit_clicked = pyqtSignal()
+    pin_entered = pyqtSignal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unlocked = False
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(80, 40, 80, 40)
+        outer.setSpacing(20)
+        self.title = label(role="title")
+        outer.addWidget(self.title)
+        self.message = label(role="prompt")
+        outer.addWidget(self.message)
+        self.pin = QLineEdit()
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setAccessibleName("staff pin")
+        self.pin.setMaxLength(8)
+        outer.addWidget(self.pin)
+        pad = QGridLayout()
+        for i, ch in enumerate("123456789C0✓"):
+            name = {"C": "pin clear", "✓": "pin ok"}.get(ch, f"pin {ch}")
+            b = touch_button(ch, name, "primary" if ch == "✓" else "key")
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.clicked.connect(lambda _=False, ch=ch: self._pad(ch))
+            pad.addWidget(b, i // 3, i % 3)
+        self.pad = QWidget()
+        self.pad.setLayout(pad)
+        outer.addWidget(self.pad)
+        self.diagnostics = touch_button("", "diagnostics", "")
+        self.reprint = touch_button("", "reprint last receipt", "")
+        self.leave = touch_button("", "leave staff mode", "primary")
+        self.diagnostics.clicked.connect(self.diagnostics_clicked)
+        self.reprint.clicked.connect(self.reprint_clicked)
+        self.leave.clicked.connect(self.exit_clicked)
+        for b in (self.diagnostics, self.reprint, self.leave):
+            outer.addWidget(b)
+        outer.addStretch(1)
+        self.lock()
+
+    def _pad(self, ch: str) -> None:
+        if ch == "C":
+            self.pin.clear()
+        elif ch == "✓":
+            self.pin_entered.emit(self.pin.text())
+            self.pin.clear()
+        else:
+            self.pin.insert(ch)
+
+    def lock(self) -> None:
+        self.unlocked = False
+        self._apply()
+
+    def unlock(self) -> None:
+        self.unlocked = True
+        self._apply()
+
+    def show_message(self, key: str) -> None:
+        self.message.setText(translate(key, self.lang))
+
+    def _apply(self) -> None:
+        self.pin.setVisible(not self.unlocked)
+        self.pad.setVisible(not self.unlocked)
+        self.diagnostics.setVisible(self.unlocked)
+        self.reprint.setVisible(self.unlocked)
+        self.retranslate(self.lang)
+
+    def retranslate(self, lang: str) -> None:
+        super().retranslate(lang)
+        self.title.setText(translate("staff.title", lang))
+        self.message.setText(translate("staff.unlocked" if self.unlocked else "staff.pin", lang))
+        self.diagnostics.setText(translate("staff.diagnostics", lang))
+        self.reprint.setText(translate("staff.reprint", lang))
+        self.leave.setText(translate("staff.leave", lang))
+
+    def prompt_text(self) -> str:
+        return translate("staff.pin", self.lang)
+
+
+class DiagnosticsScreen(Screen):
+    """Every device with its state and detail, and a self-test button."""
+
+    screen_id = "diagnostics"
+    selftest_clicked = pyqtSignal()
+    back_clicked = pyqtSignal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: dict[str, tuple[str, DeviceStatus]] = {}
+        self._results: dict[str, str] = {}
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(60, 30, 60, 30)
+        self.title = label(role="title")
+        outer.addWidget(self.title)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        body = QWidget()
+        self.list = QVBoxLayout(body)
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
+        row = QHBoxLayout()
+        self.selftest = touch_button("", "run self-test", "primary")
+        self.back = touch_button("", "back", "")
+        self.selftest.clicked.connect(self.selftest_clicked)
+        self.back.clicked.connect(self.back_clicked)
+        row.addWidget(self.back)
+        row.addStretch(1)
+        row.addWidget(self.selftest)
+        outer.addLayout(row)
+
+    def set_device(self, role: str, implementation: str, status: DeviceStatus) -> None:
+        self._rows[role] = (implementation, status)
+        self._render()
+
+    def set_result(self, role: str, text: str) -> None:
+        self._results[role] = text
+        self._render()
+
+    def _render(self) -> None:
+        while self.list.count():
+            item = self.list.takeAt(0)
+            if item is not None and item.widget() is not None:
+                item.widget().deleteLater()  # type: ignore[union-attr]
+        for role, (impl, status) in sorted(self._rows.items()):
+            frame, inner = card_frame()
+            icon = STATE_ICON.get(status.state.value, "✖")
+            state = translate(f"state.{status.state.value}", self.lang)
+            detail = ", ".join(f"{k}: {v}" for k, v in status.detail.items())
+            text = f"{icon} {translate(f'role.{role}', self.lang)} — {state}"
+            inner.addWidget(label(text, "prompt"))
+            extra = " · ".join(x for x in (impl, detail, status.reason,
+                                           self._results.get(role, "")) if x)
+            inner.addWidget(label(extra, "hint"))
+            self.list.addWidget(frame)
+        self.list.addStretch(1)
+
+    def retranslate(self, lang: str) -> None:
+        super().retranslate(lang)
+        self.title.setText(translate("diagnostics.title", lang))
+        self.selftest.setText(translate("diagnostics.selftest", lang))
+        self.back.setText(translate("common.back", lang))
+        self._render()

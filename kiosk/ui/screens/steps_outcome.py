@@ -1,0 +1,91 @@
+"""Step screens that take money or produce something: pay, submit, print_*."""
+
+from __future__ import annotations
+
+from kiosk.i18n import translate
+from kiosk.ui.dispatch import UiDispatcher
+from kiosk.ui.screens.step_base import ImageBox, StepScreen, qr_pixmap, yuan
+from kiosk.ui.widgets import label
+
+
+class PayScreen(StepScreen):
+    step_type = "pay"
+
+    def __init__(self, dispatcher: UiDispatcher) -> None:
+        super().__init__(dispatcher)
+        self.what = label(role="prompt")
+        self.amount = label(role="amount")
+        self.amount.setAccessibleName("amount")
+        self.qr = ImageBox("payment qr code")
+        self.body.addWidget(self.what)
+        self.body.addWidget(self.amount)
+        self.body.addWidget(self.qr, 1)
+        self.retry = self.add_action("try again", "primary")
+        self.retry.clicked.connect(lambda: self.controller and self.controller.retry())
+
+    def render_body(self) -> None:
+        c, lang = self.controller, self.lang
+        state = c.state.value
+        self.what.setText(c.step.description.get(lang))
+        amount = getattr(c, "amount_fen", None)
+        self.amount.setText(translate("common.yuan", lang, amount=yuan(amount)) if amount else "")
+        if c.qr_url:
+            self.qr.setPixmap(qr_pixmap(c.qr_url))
+            self.qr.setVisible(True)
+        else:
+            self.qr.clear()
+            self.qr.setVisible(False)
+        self.retry.setText(translate("common.retry", lang))
+        self.retry.setVisible(state in ("unknown", "printer_not_ready", "failed", "closed"))
+
+    def clear_personal(self) -> None:
+        self.qr.clear()
+
+
+class SubmitScreen(StepScreen):
+    step_type = "submit"
+
+    def __init__(self, dispatcher: UiDispatcher) -> None:
+        super().__init__(dispatcher)
+        self.detail = label(role="prompt")
+        self.body.addWidget(self.detail)
+        self.body.addStretch(1)
+        self.retry = self.add_action("try again", "primary")
+        self.retry.clicked.connect(lambda: self.controller and self.controller.retry())
+
+    def render_body(self) -> None:
+        c, lang = self.controller, self.lang
+        self.detail.setText(translate(f"submit.action.{c.step.action}", lang))
+        self.retry.setText(translate("common.retry", lang))
+        self.retry.setVisible(c.state.value == "failed")
+
+
+class PrintScreen(StepScreen):
+    """print_certificate and print_receipt: progress, outcome, retry or go on without."""
+
+    def __init__(self, dispatcher: UiDispatcher) -> None:
+        super().__init__(dispatcher)
+        self.detail = label(role="prompt")
+        self.body.addWidget(self.detail)
+        self.body.addStretch(1)
+        self.retry = self.add_action("try again", "primary")
+        self.give_up = self.add_action("continue without printing", "")
+        self.retry.clicked.connect(lambda: self.controller and self.controller.retry())
+        self.give_up.clicked.connect(lambda: self.controller and self.controller.give_up())
+
+    def render_body(self) -> None:
+        c, lang = self.controller, self.lang
+        failed = c.state.value == "failed"
+        self.detail.setText(translate("print.staff_reprint", lang) if failed else "")
+        self.retry.setText(translate("common.retry", lang))
+        self.give_up.setText(translate("print.give_up", lang))
+        self.retry.setVisible(failed)
+        self.give_up.setVisible(failed)
+
+
+class PrintCertificateScreen(PrintScreen):
+    step_type = "print_certificate"
+
+
+class PrintReceiptScreen(PrintScreen):
+    step_type = "print_receipt"

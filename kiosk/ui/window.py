@@ -1,0 +1,209 @@
+"""The kiosk window: a stack of screens, the idle countdown banner, the status bar.
+
+It knows how to show screens, switch language and theme, and read prompts aloud; the
+session logic that decides which screen to show lives in kiosk/ui/controller.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from PyQt6.QtCore import Qt, QTimer, pyqtSignal
+from PyQt6.QtWidgets import QFrame, QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+
+from kiosk.i18n import translate
+from kiosk.ui.theme import style_sheet
+from kiosk.ui.widgets import Screen, StatusBar, label, touch_button
+
+log = logging.getLogger(__name__)
+
+
+class IdleBanner(QFrame):
+    """The last seconds before an idle session ends: a countdown and "need more time?"."""
+
+    more_time = pyqtSignal()
+    end_now = pyqtSignal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("card")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(24, 12, 24, 12)
+        self.text = label(role="prompt")
+        self.text.setAccessibleName("idle countdown")
+        self.more = touch_button("", "need more time", "primary")
+        self.end = touch_button("", "end session", "danger")
+        self.more.clicked.connect(self.more_time)
+        self.end.clicked.connect(self.end_now)
+        row.addWidget(self.text, 1)
+        row.addWidget(self.end)
+        row.addWidget(self.more)
+        self.lang = "zh"
+        self.seconds = 0
+
+    def show_countdown(self, seconds: int, lang: str) -> None:
+        self.seconds, self.lang = seconds, lang
+        self.text.setText("⏳ " + translate("idle.countdown", lang, seconds=seconds))
+        self.more.setText(translate("idle.more_time", lang))
+        self.end.setText(translate("idle.end", lang))
+        self.setVisible(True)
+
+
+class KioskWindow(QMainWindow):
+    language_changed = pyqtSignal(str)
+    user_activity = pyqtSignal()
+
+    def __init__(self, terminal_id: str, lang: str, *, large_text: bool = False,
+                 high_contrast: bool = False, read_aloud: bool = False,
+                 speech_engine: str | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("政务服务自助终端 Government Self-Service Kiosk")
+        self.lang = lang
+        self.large_text = large_text
+        self.high_contrast = high_contrast
+        self.read_aloud = read_aloud
+        self.terminal_id = terminal_id
+        self.unavailable_titles: list[str] = []
+        self.screens: dict[str, Screen] = {}
+        self.stack = QStackedWidget()
+        self.idle_banner = IdleBanner()
+        self.idle_banner.setVisible(False)
+        self.status_bar = StatusBar()
+        root = QWidget()
+        column = QVBoxLayout(root)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.stack, 1)
+        column.addWidget(self.idle_banner)
+        column.addWidget(self.status_bar)
+        self.setCentralWidget(root)
+        self.status_bar.language_clicked.connect(self.toggle_language)
+        self.status_bar.large_text_clicked.connect(self.toggle_large_text)
+        self.status_bar.contrast_clicked.connect(self.toggle_contrast)
+        self.status_bar.read_aloud_clicked.connect(self.toggle_read_aloud)
+        self._clock = QTimer(self)
+        self._clock.timeout.connect(self._tick)
+        self._clock.start(1000)
+        self._speech = _make_speech(speech_engine)
+        self.spoken: list[str] = []
+        self.apply_theme()
+
+    # -- screens --------------------------------------------------------------------
+
+    def add_screen(self, screen: Screen) -> None:
+        self.screens[screen.screen_id] = screen
+        self.stack.addWidget(screen)
+        screen.retranslate(self.lang)
+
+    def current_screen(self) -> Screen:
+        widget = self.stack.currentWidget()
+        assert isinstance(widget, Screen)
+        return widget
+
+    def current_screen_id(self) -> str:
+        return self.current_screen().screen_id
+
+    def show_screen(self, screen_id: str) -> None:
+        screen = self.screens[screen_id]
+        if self.stack.currentWidget() is not screen:
+            log.info("screen -> %s", screen_id)
+        self.stack.setCurrentWidget(screen)
+        screen.retranslate(self.lang)
+        screen.on_show()
+        self.speak(screen.prompt_text())
+
+    # -- language, theme, speech ------------------------------------------------------
+
+    def toggle_language(self) -> None:
+        self.set_language("en" if self.lang == "zh" else "zh")
+        self.user_activity.emit()
+
+    def set_language(self, lang: str) -> None:
+        self.lang = lang
+        for screen in self.screens.values():
+            screen.retranslate(lang)
+        if self.idle_banner.isVisible():
+            self.idle_banner.show_countdown(self.idle_banner.seconds, lang)
+        self._retranslate_bar()
+        self.language_changed.emit(lang)
+        self.speak(self.current_screen().prompt_text() if self.stack.count() else "")
+
+    def toggle_large_text(self) -> None:
+        self.large_text = not self.large_text
+        self.apply_theme()
+        self.user_activity.emit()
+
+    def toggle_contrast(self) -> None:
+        self.high_contrast = not self.high_contrast
+        self.apply_theme()
+        self.user_activity.emit()
+
+    def toggle_read_aloud(self) -> None:
+        self.read_aloud = not self.read_aloud
+        self._retranslate_bar()
+        if self.read_aloud and self.stack.count():
+            self.speak(self.current_screen().prompt_text())
+        self.user_activity.emit()
+
+    def apply_theme(self) -> None:
+        self.setStyleSheet(style_sheet(self.high_contrast, self.large_text))
+        self._retranslate_bar()
+
+    def speak(self, text: str) -> None:
+        if not (self.read_aloud and text):
+            return
+        self.spoken.append(text)
+        if self._speech is not None:
+            self._speech.say(text)
+
+    def _retranslate_bar(self) -> None:
+        bar, lang = self.status_bar, self.lang
+        bar.language.setText(translate("bar.language", lang))
+        on, off = translate("bar.on", lang), translate("bar.off", lang)
+        bar.large_text.setText(translate("bar.large_text", lang) + (on if self.large_text else off))
+        bar.contrast.setText(translate("bar.contrast", lang) + (on if self.high_contrast else off))
+        bar.read_aloud.setText(translate("bar.read_aloud", lang) + (on if self.read_aloud else off))
+        bar.help.setText(translate("bar.staff", lang))
+        bar.terminal.setText(translate("bar.terminal", lang, terminal=self.terminal_id))
+        if self.unavailable_titles:
+            bar.unavailable.setText(
+                "⚠ " + translate("bar.unavailable", lang, services="、".join(self.unavailable_titles))
+            )
+        else:
+            bar.unavailable.setText("")
+        self._tick()
+
+    def set_unavailable(self, titles: list[str]) -> None:
+        self.unavailable_titles = titles
+        self._retranslate_bar()
+
+    def _tick(self) -> None:
+        self.status_bar.clock.setText(time.strftime("%Y-%m-%d %H:%M"))
+
+    # -- input ----------------------------------------------------------------------
+
+    def mousePressEvent(self, event: object) -> None:  # noqa: N802 - Qt override
+        self.user_activity.emit()
+        super().mousePressEvent(event)  # type: ignore[arg-type]
+
+    def keyPressEvent(self, event: object) -> None:  # noqa: N802 - Qt override
+        self.user_activity.emit()
+        super().keyPressEvent(event)  # type: ignore[arg-type]
+
+
+def _make_speech(engine: str | None) -> object | None:
+    """QTextToSpeech with the given engine ("mock" in tests), or None when unavailable."""
+    try:
+        from PyQt6.QtTextToSpeech import QTextToSpeech
+    except ImportError:
+        log.warning("QtTextToSpeech not available: read-aloud is text only")
+        return None
+    speech = QTextToSpeech(engine) if engine else QTextToSpeech()
+    if speech.state() == QTextToSpeech.State.Error:
+        log.warning("text-to-speech engine failed to start: read-aloud is text only")
+        return None
+    return speech
+
+
+__all__ = ["KioskWindow", "Qt"]
