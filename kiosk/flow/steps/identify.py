@@ -55,6 +55,7 @@ class IdentifyController(StepController[IdentifyState]):
         self.step = step
         self.login_code: LoginCode | None = None
         self._unsubscribe: list[Callable[[], None]] = []
+        self._first_start = True
 
     @property
     def done(self) -> bool:
@@ -81,8 +82,11 @@ class IdentifyController(StepController[IdentifyState]):
         self._set_state(IdentifyState.WAITING)
         for method, reader in self._readers():
             self._unsubscribe.append(reader.subscribe_presence(self._presence_listener(method)))
+        # A card already in the reader is read on arrival at the service, not after "back":
+        # the resident went back to identify someone else (or to leave).
+        first, self._first_start = self._first_start, False
         for method, reader in self._readers():
-            if reader.card_present:
+            if first and reader.card_present:
                 self._on_presence(method, True)
                 break
 
