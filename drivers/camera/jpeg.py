@@ -32,7 +32,7 @@ def encode_jpeg(image: Image, quality: int = 90, comment: str | None = None) -> 
 
 
 def add_comment(jpeg: bytes, comment: str) -> bytes:
-    """Return ``jpeg`` with one more COM segment holding ``comment`` (UTF-8)."""
+    """Return ``jpeg`` with one more COM segment, after any existing ones (UTF-8)."""
     payload = comment.encode("utf-8")
     if len(payload) > _MAX_COMMENT:
         raise ValueError("JPEG comment too long")
@@ -79,13 +79,15 @@ def _segments(jpeg: bytes) -> list[tuple[int, int, int]]:
         if marker == _SOS:
             break
         pos += 2 + length
+    else:
+        raise ProtocolError("JPEG ends before its image data", code="JPEG_TRUNCATED")
     return found
 
 
 def _end_of_app_segments(jpeg: bytes) -> int:
     pos = 2
     for marker, start, length in _segments(jpeg):
-        if not 0xE0 <= marker <= 0xEF:
+        if not (0xE0 <= marker <= 0xEF or marker == _COM):
             break
         pos = start + 2 + length
     return pos
