@@ -11,6 +11,7 @@ from backend_client.service_definition import ServiceDefinition
 from kiosk.flow.engine import FlowEngine
 from kiosk.flow.steps import FlowSettings, StepContext
 from kiosk.session import Session
+
 from .fakes import FakeClock, Kiosk, ManualExecutor
 
 

@@ -356,7 +356,8 @@ class FakeBackend:
         def answer() -> LoginPoll:
             count = self.polls[code_id] = self.polls.get(code_id, 0) + 1
             if self.login_confirms_after is not None and count >= self.login_confirms_after:
-                return LoginPoll(LoginState.CONFIRMED, replace(self.login_person, source="qr_login"))
+                person = replace(self.login_person, source="qr_login")
+                return LoginPoll(LoginState.CONFIRMED, person)
             return LoginPoll(LoginState.PENDING)
 
         return self._call("poll_login_code", answer)

@@ -36,7 +36,7 @@ def reachable_strings(root: object, limit: int = 200_000) -> list[str]:
         if isinstance(obj, bytes | bytearray):
             found.append(bytes(obj).decode("utf-8", "replace"))
             continue
-        if isinstance(obj, type) or callable(obj) and not hasattr(obj, "__dict__"):
+        if isinstance(obj, type) or (callable(obj) and not hasattr(obj, "__dict__")):
             continue
         if obj.__class__.__module__.startswith(("backend_client", "pydantic", "threading",
                                                 "concurrent", "logging")):
