@@ -246,3 +246,17 @@ def test_topup_card_pulled_at_credit_refunds(make_engine, kiosk, executor) -> No
     assert engine.state is FlowState.CARD_REMOVED
     # the failed credit is journaled as started: the journal, not a blind refund, resolves it
     assert "topup_crediting" in kiosk.journal.events()
+
+
+def test_back_from_an_open_payment_closes_the_order(make_engine, kiosk, executor) -> None:
+    kiosk.backend.paid_after_polls = None
+    engine = make_engine(ELDERLY_CARD)
+    run_to(engine, kiosk, executor, 5)
+    review: Any = engine.controller
+    review.confirm()
+    executor.run_one()
+    assert engine.controller.state is PayState.AWAITING and engine.can_go_back
+    assert engine.back()
+    executor.run_all()
+    assert engine.step.type == "review" and engine.state is FlowState.RUNNING
+    assert [o.state for o in kiosk.backend.orders.values()] == [PaymentState.CLOSED]
