@@ -19,6 +19,7 @@ from kiosk.devices import build_registry
 
 if TYPE_CHECKING:
     from backend_client.client import BackendClient
+    from backend_client.service_definition import Catalog
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,10 @@ class KioskRuntime:
         self._auto_pay_after_s = auto_pay_after_s
         self._opened = threading.Event()
         self.backend_online = False
+        #: The last service catalog the UI loaded (the payment adapter reads fees from it).
+        self.catalog: Catalog | None = None
+        #: The backend ports, for forgetting person tokens when a session ends.
+        self.backend_ports: Any = None
 
     def start(self) -> None:
         """Start the backend (embedded when configured) and open the devices, async."""

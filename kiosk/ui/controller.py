@@ -50,7 +50,7 @@ LOGIN = ServiceDefinition(
 BUSY_STATES = frozenset({"reading", "checking", "qr_creating", "capturing", "verifying",
                          "creating", "submitting", "printing", "closing", "refunding",
                          "topup_initialising", "topup_authorising", "topup_crediting",
-                         "topup_confirming", "loading"})
+                         "topup_confirming", "loading", "awaiting", "qr_shown"})
 HEALTH_INTERVAL_MS = 5000
 
 
@@ -248,6 +248,8 @@ class KioskController(QObject):
         self._drop_engine()
         session, self.session = self.session, None
         session.wipe()
+        if self.runtime.backend_ports is not None:
+            self.runtime.backend_ports.forget()
         self.menu.greeting_name = ""
         self.result.clear_personal()
         self.window.idle_banner.setVisible(False)
@@ -367,6 +369,7 @@ class KioskController(QObject):
             self.menu.set_catalog(None, getattr(exc, "message_key", "error.backend.unreachable"))
             return
         self.catalog = future.result()
+        self.runtime.catalog = self.catalog
         self.menu.set_catalog(self.catalog)
         self.menu.set_unavailable(self._unavailable())
         self._refresh_unavailable_bar()

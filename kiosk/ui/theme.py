@@ -66,6 +66,7 @@ QLabel#error {{ color: {p.danger}; font-weight: bold; }}
 QLabel#amount {{ font-size: {title}px; font-weight: bold; color: {p.primary}; }}
 QFrame#card {{ background: {p.surface}; border: {border_w}px solid {p.border};
   border-radius: 14px; }}
+QFrame#card QLabel {{ background: transparent; }}
 QFrame#statusbar {{ background: {p.primary}; }}
 QFrame#statusbar QLabel, QFrame#statusbar QPushButton {{ color: {p.primary_text};
   background: transparent; font-size: {small}px; }}

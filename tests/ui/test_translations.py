@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NAMESPACES = {
     "error", "validation", "step", "service", "form", "review", "identify", "verify_face",
     "capture_photo", "scan", "submit", "print", "result", "menu", "attract", "goodbye", "oos",
-    "staff", "diagnostics", "common", "idle", "bar", "state", "role", "face", "topup",
+    "staff", "diagnostics", "common", "idle", "bar", "state", "role", "face", "topup", "pay",
 }
 KEY = re.compile(r"^[a-z_]+(\.[a-z0-9_]+)+$")
 

@@ -9,6 +9,7 @@ from PyQt6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QScrollArea, QV
 
 from backend_client.service_definition import Catalog, ServiceDefinition
 from kiosk.i18n import translate
+from kiosk.privacy import mask_name
 from kiosk.ui.keyboard import OnScreenKeyboard
 from kiosk.ui.screens.step_base import yuan
 from kiosk.ui.widgets import Screen, label, touch_button
@@ -131,8 +132,10 @@ class MenuScreen(Screen):
     def retranslate(self, lang: str) -> None:
         super().retranslate(lang)
         self.title.setText(translate("menu.title", lang))
-        self.greeting.setText(translate("menu.greeting", lang, name=self.greeting_name)
+        # The name is masked: the next person in the queue can see the screen.
+        self.greeting.setText(translate("menu.greeting", lang, name=mask_name(self.greeting_name))
                               if self.greeting_name else "")
+        self.search.setPlaceholderText("🔍 " + translate("menu.search", lang))
         self.finish.setText(translate("menu.finish", lang))
         self._render()
 

@@ -1,0 +1,87 @@
+"""Adapters from the real devices and backend client to the flow's ports (no Qt)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from backend_client.journal import PaymentJournal
+from backend_client.outbox import Outbox
+from drivers.camera.base import Camera
+from drivers.cups.family import DocumentPrinter
+from drivers.escpos.family import ReceiptPrinter
+from drivers.idcard.base import IdCardReader
+from drivers.pcsc.base import CardReader
+from drivers.scanner.base import Scanner
+from kiosk.adapters.backend import BackendPorts, OutboxPort
+from kiosk.adapters.devices import (
+    CameraAdapter,
+    CitizenCardAdapter,
+    DocumentPrinterAdapter,
+    IdCardReaderAdapter,
+    ReceiptPrinterAdapter,
+    ScannerAdapter,
+)
+from kiosk.flow.ports import FlowPorts
+from kiosk.runtime import KioskRuntime
+from printers.journal import PrintJournal
+
+log = logging.getLogger(__name__)
+
+
+class EventJournal:
+    """The flow's journal port: money events as JSON lines, no personal data."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    def record(self, key: str, event: str, **facts: str | int) -> None:
+        entry: dict[str, Any] = {"ts": time.strftime("%Y-%m-%dT%H:%M:%S"), "key": key,
+                                 "event": event, **facts}
+        with self._lock, self.path.open("a", encoding="utf-8") as out:
+            out.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            out.flush()
+
+
+def build_ports(runtime: KioskRuntime) -> FlowPorts:
+    """Every port over the runtime's devices and backend; a missing device is None."""
+    state = runtime.state_dir
+    assert runtime.backend is not None, "start the runtime first"
+    payments = PaymentJournal(state / "payments.sqlite")
+    backend = BackendPorts(runtime.backend, runtime.executor, payments,
+                           lambda: runtime.catalog)
+    outbox = OutboxPort(Outbox(runtime.config.backend.outbox or state / "outbox.sqlite"),
+                        backend)
+    print_journal = PrintJournal(state / "print-journal.sqlite")
+    devices = runtime.devices
+    kwargs: dict[str, Any] = {}
+    dev = devices.get("id_card_reader")
+    if isinstance(dev, IdCardReader):
+        kwargs["id_card_reader"] = IdCardReaderAdapter(dev)
+    dev = devices.get("card_reader")
+    if isinstance(dev, CardReader):
+        kwargs["citizen_card"] = CitizenCardAdapter(dev, runtime.config.terminal_id)
+    for role in ("face_camera", "document_camera"):
+        dev = devices.get(role)
+        if isinstance(dev, Camera):
+            kwargs[role] = CameraAdapter(dev)
+    dev = devices.get("scanner")
+    if isinstance(dev, Scanner):
+        kwargs["scanner"] = ScannerAdapter(dev)
+    dev = devices.get("receipt_printer")
+    if isinstance(dev, ReceiptPrinter):
+        kwargs["receipt_printer"] = ReceiptPrinterAdapter(dev, print_journal, runtime.executor,
+                                                          runtime.config.terminal_id)
+    dev = devices.get("a4_printer")
+    if isinstance(dev, DocumentPrinter):
+        kwargs["a4_printer"] = DocumentPrinterAdapter(dev, print_journal, runtime.executor)
+    runtime.backend_ports = backend
+    return FlowPorts(identity=backend, options=backend, payments=backend,
+                     submissions=backend, outbox=outbox,
+                     journal=EventJournal(state / "flow-events.jsonl"), **kwargs)

@@ -1,0 +1,337 @@
+"""The flow's backend ports over :class:`backend_client.client.BackendClient`.
+
+Every call runs on the kiosk's worker pool and returns a Future, as the ports promise.
+Backend errors keep their message keys (``BackendError.user_facing()``); "no answer"
+becomes the flow's BackendUnreachableError so a step knows the outcome is unknown.
+
+The backend identifies a person by a short-lived person token from the identity check
+or the QR login; the adapter keeps it for the session, keyed by ID number, and
+``forget()`` drops it when the session ends.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor, Future
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from backend_client.client import BackendClient
+from backend_client.errors import BackendError, BackendNotFoundError, BackendUnreachableError
+from backend_client.journal import PaymentJournal
+from backend_client.models import (
+    ApplicationCreate,
+    AttachmentUpload,
+    CertificateRequest,
+    IdentityCheckRequest,
+    PaymentCreate,
+    RefundRequest,
+    TopupConfirm,
+)
+from backend_client.models import PaymentOrder as ApiOrder
+from backend_client.models import TopupRequest as ApiTopupRequest
+from backend_client.outbox import ApplicationDraft, Outbox
+from backend_client.outbox import submit_application as send_application
+from backend_client.service_definition import Catalog
+from drivers.errors import UserFacingError
+from kiosk.flow import ports as p
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_UTILITY = {"water": ("水费", "Water"), "electricity": ("电费", "Electricity"),
+            "gas": ("燃气费", "Gas")}
+_STATUS = {"draft": ("草稿", "draft"), "submitted": ("已提交", "submitted"),
+           "in_review": ("审核中", "in review"), "approved": ("已批准", "approved"),
+           "rejected": ("未通过", "rejected"), "completed": ("已办结", "completed")}
+_LINES = {"reference": ("受理编号", "Reference"), "voucher": ("缴费凭证号", "Voucher no."),
+          "booking": ("预约时间", "Appointment"), "office": ("地点", "Place"),
+          "none": ("暂无办件", "No applications")}
+
+
+def _yuan(fen: int) -> str:
+    return f"¥{fen // 100}.{fen % 100:02d}"
+
+
+def _tr(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+class BackendPorts:
+    """Implements IdentityBackend, OptionsBackend, PaymentBackend and SubmissionBackend."""
+
+    def __init__(self, client: BackendClient, executor: Executor, journal: PaymentJournal,
+                 catalog: Callable[[], Catalog | None]) -> None:
+        self.client = client
+        self.executor = executor
+        self.journal = journal
+        self._catalog = catalog
+        self._tokens: dict[str, str] = {}
+        self._new_balances: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    # -- plumbing ---------------------------------------------------------------------
+
+    def _submit(self, fn: Callable[[], T]) -> Future[T]:
+        def run() -> T:
+            try:
+                return fn()
+            except BackendUnreachableError as exc:
+                raise p.BackendUnreachableError(exc.message_key, cause=exc) from exc
+            except BackendError as exc:
+                raise exc.user_facing() from exc
+        return self.executor.submit(run)
+
+    def _token(self, person: p.Person) -> str:
+        with self._lock:
+            token = self._tokens.get(person.id_number)
+        if token is None:
+            raise UserFacingError("error.identity.session_expired")
+        return token
+
+    def forget(self) -> None:
+        """The session ended: drop every person token."""
+        with self._lock:
+            self._tokens.clear()
+
+    # -- identity ---------------------------------------------------------------------
+
+    def check_identity(self, person: p.Person) -> Future[p.IdentityCheck]:
+        def call() -> p.IdentityCheck:
+            doc = "citizen_card" if person.source == "citizen_card" else person.card_type
+            if doc not in ("resident_id", "foreign_permanent", "hmt_permit", "citizen_card"):
+                doc = "resident_id"
+            answer = self.client.check_identity(IdentityCheckRequest(
+                document_type=doc, name=person.name, id_number=person.id_number,  # type: ignore[arg-type]
+                card_number=person.card_number or None, valid_until=person.valid_until))
+            if answer.person_token:
+                with self._lock:
+                    self._tokens[person.id_number] = answer.person_token
+            verdict = {"valid": p.IdentityVerdict.VERIFIED, "expired": p.IdentityVerdict.EXPIRED,
+                       "mismatch": p.IdentityVerdict.MISMATCH}.get(
+                           answer.result, p.IdentityVerdict.UNKNOWN)
+            if answer.result == "blocked":
+                raise UserFacingError("error.card.blocked")
+            phone = answer.person.phone if answer.person and answer.person.phone else ""
+            return p.IdentityCheck(verdict, phone)
+        return self._submit(call)
+
+    def create_login_code(self) -> Future[p.LoginCode]:
+        def call() -> p.LoginCode:
+            login = self.client.create_qr_login()
+            left = (login.expires_at - datetime.now(UTC)).total_seconds()
+            return p.LoginCode(login.login_id, login.qr_url, max(1.0, left))
+        return self._submit(call)
+
+    def poll_login_code(self, code_id: str) -> Future[p.LoginPoll]:
+        def call() -> p.LoginPoll:
+            status = self.client.poll_qr_login(code_id)
+            if status.status != "confirmed" or status.person is None:
+                return p.LoginPoll(p.LoginState(status.status))
+            api = status.person
+            person = p.Person(name=api.name, id_number=api.id_number, source="qr_login",
+                              sex=api.sex, birth_date=api.birth_date,
+                              address=api.address or "", phone=api.phone or "")
+            if status.person_token:
+                with self._lock:
+                    self._tokens[api.id_number] = status.person_token
+            return p.LoginPoll(p.LoginState.CONFIRMED, person)
+        return self._submit(call)
+
+    def verify_face(self, person: p.Person, image: p.CapturedImage) -> Future[p.FaceVerdict]:
+        return self._submit(lambda: p.FaceVerdict(
+            self.client.verify_face(self._token(person), image.data).result))
+
+    # -- options ------------------------------------------------------------------------
+
+    def options(self, source: str, person: p.Person, language: str
+                ) -> Future[tuple[p.Option, ...]]:
+        def call() -> tuple[p.Option, ...]:
+            token = self._token(person)
+            if source == "bills":
+                return tuple(
+                    p.Option(b.bill_id, f"{_tr(_UTILITY[b.utility], language)} {b.period} "
+                             f"{_yuan(b.amount_fen)}", b.amount_fen)
+                    for b in self.client.bills(token))
+            if source == "appointment_slots":
+                return tuple(
+                    p.Option(s.slot_id, f"{s.starts_at:%Y-%m-%d %H:%M} {s.office}")
+                    for s in self.client.appointment_slots("appointment_booking").slots)
+            if source == "applications":
+                return tuple(
+                    p.Option(a.application_id, f"{a.kind} · {_tr(_STATUS[a.status], language)}")
+                    for a in self.client.applications(token).applications)
+            raise UserFacingError("error.service.unknown")
+        return self._submit(call)
+
+    # -- payments -----------------------------------------------------------------------
+
+    def _order_id(self, key: str) -> str:
+        digest = hashlib.sha256(key.encode()).hexdigest()[:20]
+        return f"{self.client.terminal_id}-{digest}"
+
+    def _purpose(self, service_id: str) -> str:
+        catalog = self._catalog()
+        service = next((s for s in catalog.services if s.id == service_id), None) \
+            if catalog else None
+        actions = {getattr(s, "action", "") for s in service.steps} if service else set()
+        if "card_topup" in actions:
+            return "card_topup"
+        return "bill" if "bill_payment" in actions else "service_fee"
+
+    def create_payment(self, request: p.PaymentRequest) -> Future[p.PaymentOrder]:
+        def call() -> p.PaymentOrder:
+            order_id = self._order_id(request.idempotency_key)
+            body = PaymentCreate(order_id=order_id, amount_fen=request.amount_fen,
+                                 description=request.description[:128],
+                                 service_id=request.service_id,
+                                 purpose=self._purpose(request.service_id))  # type: ignore[arg-type]
+            if self.journal.get(order_id) is None:
+                # Journaled before the first call: a restart finds and settles it.
+                self.journal.begin(order_id, request.idempotency_key, body.model_dump_json(),
+                                   request.amount_fen)
+            return _order(self.client.create_payment(body, request.idempotency_key))
+        return self._submit(call)
+
+    def find_payment(self, idempotency_key: str) -> Future[p.PaymentOrder | None]:
+        def call() -> p.PaymentOrder | None:
+            try:
+                return _order(self.client.payment(self._order_id(idempotency_key)))
+            except BackendNotFoundError:
+                return None
+        return self._submit(call)
+
+    def query_payment(self, order_id: str) -> Future[p.PaymentOrder]:
+        return self._submit(lambda: _order(self.client.payment(order_id)))
+
+    def close_payment(self, order_id: str) -> Future[p.PaymentOrder]:
+        return self._submit(lambda: _order(self.client.close_payment(order_id,
+                                                                     f"close-{order_id}")))
+
+    def refund_payment(self, order_id: str, reason: str) -> Future[p.PaymentOrder]:
+        def call() -> p.PaymentOrder:
+            current = self.client.payment(order_id)
+            amount = current.amount_fen - current.refunded_fen
+            return _order(self.client.refund_payment(
+                order_id, RefundRequest(amount_fen=amount, reason=reason[:128]),
+                f"refund-{order_id}"))
+        return self._submit(call)
+
+    # -- submissions ----------------------------------------------------------------------
+
+    def issue_certificate(self, request: p.SubmissionRequest
+                          ) -> Future[Mapping[str, object]]:
+        def call() -> Mapping[str, object]:
+            cert = self.client.issue_certificate(CertificateRequest(
+                person_token=self._token(request.person), template=request.kind,  # type: ignore[arg-type]
+                language=request.language,  # type: ignore[arg-type]
+                payment_order_id=request.payment_order_id), request.idempotency_key)
+            return cert.model_dump(mode="json")
+        return self._submit(call)
+
+    def application_draft(self, request: p.SubmissionRequest) -> ApplicationDraft:
+        create = ApplicationCreate(
+            person_token=self._token(request.person), service_id=request.service_id,
+            kind=request.kind or request.service_id, form=dict(request.fields),
+            payment_order_id=request.payment_order_id)
+        uploads = tuple(
+            AttachmentUpload(document_id=a.document_id, page=a.page + 1,
+                             content_type=a.image.media_type,  # type: ignore[arg-type]
+                             data_base64=base64.b64encode(a.image.data).decode())
+            for a in request.attachments)
+        return ApplicationDraft(create=create, attachments=uploads)
+
+    def submit_application(self, request: p.SubmissionRequest
+                           ) -> Future[p.SubmissionReceipt]:
+        def call() -> p.SubmissionReceipt:
+            done = send_application(self.client, self.application_draft(request),
+                                    request.idempotency_key)
+            return p.SubmissionReceipt(done.reference, (
+                (_tr(_LINES["reference"], request.language), done.reference),))
+        return self._submit(call)
+
+    def pay_bill(self, request: p.SubmissionRequest) -> Future[p.SubmissionReceipt]:
+        def call() -> p.SubmissionReceipt:
+            bill_id = request.fields.get("bill", "")
+            if not request.payment_order_id or not bill_id:
+                raise UserFacingError("error.payment.not_paid")
+            done = self.client.settle_bill(bill_id, request.payment_order_id,
+                                           request.idempotency_key)
+            return p.SubmissionReceipt(done.voucher_number, (
+                (_tr(_LINES["voucher"], request.language), done.voucher_number),))
+        return self._submit(call)
+
+    def book_appointment(self, request: p.SubmissionRequest) -> Future[p.SubmissionReceipt]:
+        def call() -> p.SubmissionReceipt:
+            booking = self.client.book_appointment(self._token(request.person),
+                                                   request.fields.get("slot", ""),
+                                                   request.idempotency_key)
+            lang = request.language
+            ref = booking.confirmation_code
+            return p.SubmissionReceipt(ref, (
+                (_tr(_LINES["reference"], lang), ref),
+                (_tr(_LINES["booking"], lang), f"{booking.slot.starts_at:%Y-%m-%d %H:%M}"),
+                (_tr(_LINES["office"], lang), booking.slot.office)))
+        return self._submit(call)
+
+    def query_applications(self, request: p.SubmissionRequest
+                           ) -> Future[p.SubmissionReceipt]:
+        def call() -> p.SubmissionReceipt:
+            apps = self.client.applications(self._token(request.person)).applications
+            lang = request.language
+            lines = tuple((f"{a.kind} ({a.created_at:%Y-%m-%d})", _tr(_STATUS[a.status], lang))
+                          for a in apps)
+            return p.SubmissionReceipt("", lines or ((_tr(_LINES["none"], lang), ""),))
+        return self._submit(call)
+
+    def authorise_topup(self, request: p.TopupRequest) -> Future[p.TopupAuthorisation]:
+        def call() -> p.TopupAuthorisation:
+            load = request.load
+            body = ApiTopupRequest(
+                card_serial=load.card_serial.upper(), amount_fen=request.amount_fen,
+                terminal_number=load.terminal_id.hex().upper(),
+                old_balance_fen=load.old_balance_fen, online_seq=load.online_seq.hex().upper(),
+                key_version=load.key_version, alg_id=load.algorithm_id,
+                card_random=load.card_random.hex().upper(), mac1=load.mac1.hex().upper(),
+                order_id=request.payment_order_id)
+            topup = self.client.request_topup(body, f"topup-{request.payment_order_id}")
+            with self._lock:
+                self._new_balances[topup.topup_id] = load.old_balance_fen + request.amount_fen
+            when = datetime.strptime(topup.host_datetime, "%Y%m%d%H%M%S")
+            return p.TopupAuthorisation(topup.topup_id, bytes.fromhex(topup.mac2), when)
+        return self._submit(call)
+
+    def confirm_topup(self, topup_id: str, tac: bytes) -> Future[None]:
+        def call() -> None:
+            with self._lock:
+                new_balance = self._new_balances.pop(topup_id)
+            self.client.confirm_topup(topup_id, TopupConfirm(
+                tac=tac.hex().upper(), new_balance_fen=new_balance), f"confirm-{topup_id}")
+        return self._submit(call)
+
+
+def _order(api: ApiOrder) -> p.PaymentOrder:
+    state = {"unpaid": p.PaymentState.PENDING, "paid": p.PaymentState.PAID,
+             "closed": p.PaymentState.CLOSED, "expired": p.PaymentState.EXPIRED,
+             "refunded": p.PaymentState.REFUNDED}.get(api.status, p.PaymentState.PENDING)
+    return p.PaymentOrder(api.order_id, state, api.amount_fen, api.qr_url)
+
+
+class OutboxPort:
+    """Applications that wait for the backend (the flow's OutboxPort)."""
+
+    def __init__(self, outbox: Outbox, backend: BackendPorts) -> None:
+        self.outbox = outbox
+        self.backend = backend
+
+    def enqueue(self, request: p.SubmissionRequest) -> str:
+        draft = self.backend.application_draft(request)
+        return str(self.outbox.enqueue("application", draft, request.idempotency_key))
+
+
+def describe(obj: Any) -> str:
+    return type(obj).__name__
