@@ -171,11 +171,27 @@ class PcscCardReader(CardReader):
         return result
 
     def _with_card(self, fn: Callable[[Callable[[bytes], bytes]], T]) -> T:
-        channel = self._connect(self._card_reader())
-        try:
-            return fn(channel.transmit)
-        finally:
-            channel.close()
+        """Run ``fn`` on a fresh connection; a card swapped just before we connected
+        (stale reader state) gets one more try, a card pulled during ``fn`` does not."""
+        for attempt in (1, 2):
+            channel = self._connect(self._card_reader())
+            answered = False
+
+            def transmit(apdu: bytes, channel: CardChannel = channel) -> bytes:
+                nonlocal answered
+                response = channel.transmit(apdu)
+                answered = True
+                return response
+
+            try:
+                return fn(transmit)
+            except CardRemovedError:
+                if answered or attempt == 2:
+                    raise
+                log.info("%s: card changed before the first answer; reconnecting", self.name)
+            finally:
+                channel.close()
+        raise AssertionError("unreachable")
 
     def _read_card(self) -> CitizenCardData:
         card = self._guard("reading card", lambda: self._with_card(read_citizen_card))

@@ -124,6 +124,9 @@ class CardReaderSimulator:
             link = VirtualCardLink(_FaultyCard(card, self._faults), VPCD_PORTS[0])
             link.start()
             self._card_link = link
+            # the card is "in" once vpcd has taken it (pcscd then powers it up)
+            if not link.connected.wait(5):
+                log.info("%s: vpcd not connected yet (pcscd down?)", self.name)
 
     def remove_card(self) -> None:
         with self._lock:
