@@ -8,7 +8,8 @@ once, since a lost answer may mean it was done.
 
 Answers are read with a size cap and an overall deadline (``requests``' read timeout is
 per socket read; a backend that drips bytes would otherwise hold a kiosk forever), then
-validated against the typed model. Logs carry method, path, status, duration and the
+validated against the typed model. (The header section is bounded by the per-read
+timeout and http.client's header limits only.) Logs carry method, path, status, duration and the
 request id; never a body, a header value or a query string.
 """
 
@@ -24,6 +25,7 @@ from typing import TypeVar
 from urllib.parse import urlencode, urlsplit
 
 import requests
+import urllib3
 from pydantic import BaseModel, ValidationError
 from requests.adapters import HTTPAdapter
 
@@ -185,11 +187,11 @@ class Transport:
             raise BackendUnreachableError(
                 f"{method} {path}: connect timed out", request_id=request_id
             ) from None
-        except requests.exceptions.ReadTimeout:
+        except (requests.exceptions.ReadTimeout, urllib3.exceptions.ReadTimeoutError):
             raise BackendTimeoutError(
                 f"{method} {path}: no answer in time", request_id=request_id
             ) from None
-        except requests.exceptions.RequestException as exc:
+        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as exc:
             raise BackendUnreachableError(
                 f"{method} {path}: {type(exc).__name__}", request_id=request_id
             ) from None
@@ -221,7 +223,11 @@ class Transport:
             )
         chunks: list[bytes] = []
         size = 0
-        for chunk in resp.iter_content(65536):
+        while True:
+            # read1 returns what has arrived, so the deadline is checked as bytes trickle in.
+            chunk = resp.raw.read1(65536, decode_content=True)
+            if not chunk:
+                break
             size += len(chunk)
             if size > self._max_bytes:
                 raise BackendMalformedError(

@@ -51,7 +51,8 @@ def test_identity_check_valid_expired_mismatch_unknown(
     assert expired.result == "expired" and expired.person_token is None
     wrong_name = client.check_identity(ZHANG_WEI.model_copy(update={"name": "张三"}))
     assert wrong_name.result == "mismatch"
-    unknown = client.check_identity(ZHANG_WEI.model_copy(update={"id_number": "11010119580307999X"}))
+    stranger = ZHANG_WEI.model_copy(update={"id_number": "11010119580307999X"})
+    unknown = client.check_identity(stranger)
     assert unknown.result == "unknown"
     blocked = client.check_identity(IdentityCheckRequest(
         document_type="citizen_card", name="刘洋", id_number="330106199004020158"))
