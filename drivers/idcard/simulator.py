@@ -16,6 +16,7 @@ import random
 import select
 import signal
 import sys
+import termios
 import threading
 import time
 import tty
@@ -137,6 +138,8 @@ class IdCardReaderSimulator:
             except OSError as exc:
                 log.warning("%s: pty read failed: %s", self.name, exc)
                 return
+            if not self._line_speed_matches():
+                continue  # at the wrong speed the UART sees only garbage
             decoder.feed(chunk)
             while True:
                 try:
@@ -152,6 +155,16 @@ class IdCardReaderSimulator:
                 response = self.respond(body)
                 if response is not None:
                     self._send(response)
+
+    def _line_speed_matches(self) -> bool:
+        """Whether the host set the pty to the speed this reader runs at."""
+        assert self._master is not None
+        try:
+            speed = termios.tcgetattr(self._master)[5]
+        except termios.error as exc:
+            log.warning("%s: cannot read line speed: %s", self.name, exc)
+            return True
+        return bool(speed == getattr(termios, f"B{self.baud}", speed))
 
     # -- the protocol ------------------------------------------------------------------
 
