@@ -6,10 +6,16 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend_client.models import API_VERSION
 from backend_sim.faults import FaultMiddleware
-from backend_sim.http import ApiError, api_error_handler, validation_error_handler
+from backend_sim.http import (
+    ApiError,
+    api_error_handler,
+    http_error_handler,
+    validation_error_handler,
+)
 from backend_sim.routes import identity, payments, person, services, sim, terminal
 from backend_sim.state import BackendState
 
@@ -45,6 +51,7 @@ def create_app(state: BackendState) -> FastAPI:
     app.include_router(sim.router)
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_middleware(FaultMiddleware, faults=state.faults)
     return app
 

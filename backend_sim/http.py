@@ -8,7 +8,7 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
@@ -17,6 +17,7 @@ from fastapi import Depends, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend_client.models.base import ErrorBody
 from backend_client.signing import (
@@ -35,7 +36,7 @@ from backend_sim.state import BackendState
 log = logging.getLogger(__name__)
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody} for code in (400, 401, 404, 409, 422, 503)
+    code: {"model": ErrorBody} for code in (400, 401, 403, 404, 409, 422, 503)
 }
 
 
@@ -51,16 +52,24 @@ def not_found(what: str) -> ApiError:
     return ApiError(404, "not_found", f"{what} not found")
 
 
-def _error(request: Request, status: int, code: str, message: str) -> JSONResponse:
+def _error(
+    request: Request, status: int, code: str, message: str,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
     body = ErrorBody(
         code=code, message=message, request_id=request.headers.get(HEADER_REQUEST_ID, "")
     )
-    return JSONResponse(body.model_dump(), status_code=status)
+    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
 
 
 async def api_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
     return _error(request, exc.status, exc.code, exc.message)
+
+
+async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return _error(request, exc.status_code, "validation_error", str(exc.detail), exc.headers)
 
 
 async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:

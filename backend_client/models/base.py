@@ -18,7 +18,13 @@ class ApiModel(BaseModel):
 
 
 IdNumber = Annotated[str, StringConstraints(min_length=9, max_length=18, pattern=r"^[0-9A-Z]+$")]
-Hex = Annotated[str, StringConstraints(pattern=r"^[0-9A-F]*$")]
+Hex = Annotated[str, StringConstraints(pattern=r"^(?:[0-9A-F]{2})*$")]
+Base64 = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+    ),
+]
 Fen = Annotated[int, Field(ge=0, le=100_000_000)]
 Token = Annotated[str, StringConstraints(min_length=8, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")]
 

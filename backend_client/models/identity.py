@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from backend_client.models.base import ApiModel, IdNumber, Token, mask_id, mask_name
+from backend_client.models.base import ApiModel, Base64, IdNumber, Token, mask_id, mask_name
 
 DocumentType = Literal["resident_id", "foreign_permanent", "hmt_permit", "citizen_card"]
 
@@ -52,7 +52,7 @@ class IdentityCheck(ApiModel):
 class FaceVerificationRequest(ApiModel):
     person_token: Token
     #: The live JPEG, base64 (at most 2 MB decoded).
-    image_base64: str = Field(min_length=4, max_length=3_000_000)
+    image_base64: Base64 = Field(min_length=4, max_length=3_000_000)
 
 
 class FaceVerification(ApiModel):

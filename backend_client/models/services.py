@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from backend_client.models.base import ApiModel, Token
+from backend_client.models.base import ApiModel, Base64, Token
 from backend_client.models.person import ApplicationState
 
 #: Largest attachment the backend accepts, decoded.
@@ -37,7 +37,7 @@ class AttachmentUpload(ApiModel):
     document_id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     page: int = Field(1, ge=1, le=50)
     content_type: Literal["image/jpeg", "image/png", "application/pdf"]
-    data_base64: str = Field(min_length=4, max_length=MAX_ATTACHMENT_BYTES * 4 // 3 + 4)
+    data_base64: Base64 = Field(min_length=4, max_length=MAX_ATTACHMENT_BYTES * 4 // 3 + 4)
 
 
 class Attachment(ApiModel):

@@ -48,7 +48,7 @@ class HeartbeatAck(ApiModel):
 class AuditEvent(ApiModel):
     """One audit record; holds no personal data (the kiosk masks before recording)."""
 
-    seq: int = Field(ge=0)
+    seq: int = Field(ge=0, le=2**53)
     at: datetime
     kind: str = Field(min_length=1, max_length=64)
     service_id: str = ""

@@ -46,7 +46,7 @@ def health(state: State) -> Health:
 @router.post("/terminals/register", tags=["terminal"])
 def register(body: TerminalRegistration, state: State) -> TerminalRegistered:
     """Enrol a terminal's Ed25519 public key with a one-time enrolment code."""
-    if not hmac.compare_digest(body.enrollment_code, state.enrollment_code):
+    if not hmac.compare_digest(body.enrollment_code.encode(), state.enrollment_code.encode()):
         raise ApiError(403, "enrollment_refused", "enrolment code is not valid")
     now = state.now()
     with state.lock, state.engine.begin() as conn:
