@@ -31,6 +31,9 @@ class TimeoutSettings(_Section):
     qr_login_s: float = Field(120, gt=0, description="How long a login QR code is polled.")
     payment_s: float = Field(120, gt=0, description="How long a payment QR code is shown.")
     goodbye_s: float = Field(8, gt=0, description="How long the goodbye screen stays.")
+    status_poll_s: float = Field(
+        5, gt=0, description="How often idle printers are asked for their status."
+    )
 
 
 class UiSettings(_Section):

@@ -189,7 +189,8 @@ class BackendPorts:
             body = PaymentCreate(order_id=order_id, amount_fen=request.amount_fen,
                                  description=request.description[:128],
                                  service_id=request.service_id,
-                                 purpose=self._purpose(request.service_id))  # type: ignore[arg-type]
+                                 purpose=self._purpose(request.service_id),  # type: ignore[arg-type]
+                                 bill_id=request.pays_for)
             if self.journal.get(order_id) is None:
                 # Journaled before the first call: a restart finds and settles it.
                 self.journal.begin(order_id, request.idempotency_key, body.model_dump_json(),

@@ -158,6 +158,8 @@ class PaymentRequest:
     service_id: str
     amount_fen: int
     description: str
+    #: The item the amount pays for (a bill id from an options_from choice), if any.
+    pays_for: str | None = None
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ def run(config: KioskConfig, args: argparse.Namespace) -> int:
     try:
         app.exec()
     finally:
-        controller.end_session() if controller.session is not None else None
+        controller.stop()
         runtime.stop()
     if runner is not None and not runner.ok and exit_code["code"] == 0:
         return 1

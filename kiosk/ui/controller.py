@@ -21,6 +21,7 @@ from kiosk.flow.clock import SystemClock
 from kiosk.flow.engine import ENDED, FlowEngine, FlowState
 from kiosk.flow.ports import FlowPorts
 from kiosk.flow.steps import FlowSettings
+from kiosk.i18n import translate
 from kiosk.runtime import KioskRuntime
 from kiosk.session import IdleState, IdleTimer, Session
 from kiosk.ui.dispatch import UiDispatcher
@@ -71,6 +72,8 @@ class KioskController(QObject):
         self.backend_online = True
         self.out_of_service_reasons: list[str] = []
         self._staff_return = "attract"
+        self._stopped = False
+        self._unsubscribe: list[Any] = []
         self.idle = IdleTimer(SystemClock().monotonic, timeout_s=config.timeouts.idle_s,
                               countdown_s=config.timeouts.countdown_s)
         self._build_screens()
@@ -84,7 +87,8 @@ class KioskController(QObject):
         window.language_changed.connect(self._language_changed)
         window.status_bar.help_clicked.connect(self.open_staff)
         for device in runtime.devices:
-            device.subscribe(lambda change: dispatcher.post(lambda c=change: self._device_changed(c)))
+            self._unsubscribe.append(device.subscribe(
+                lambda change: dispatcher.post(lambda c=change: self._device_changed(c))))
 
     # -- screens ----------------------------------------------------------------------
 
@@ -125,6 +129,16 @@ class KioskController(QObject):
         for screen in [self.identify, *self.step_screens.values()]:
             screen.back_clicked.connect(self._step_back)
             screen.cancel_clicked.connect(self._step_cancel)
+
+    def stop(self) -> None:
+        """The app is quitting: end the session, stop timers, ignore devices from now on."""
+        self._stopped = True
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._idle_timer.stop()
+        self._health_timer.stop()
+        if self.session is not None:
+            self.end_session()
 
     def start(self) -> None:
         self.window.show_screen("attract")
@@ -184,14 +198,16 @@ class KioskController(QObject):
             self._show_step(engine)
 
     def _show_step(self, engine: FlowEngine) -> None:
-        step_type = engine.step.type
+        # One snapshot: the engine may move on (on a worker) while this runs.
+        controller = engine.controller
+        step_type = controller.step_type
         login = engine.service.id == LOGIN.id
         if step_type == "identify" and self.session and self.session.person is not None:
             return  # a service's identify step completes by itself for a known person
         screen = self.identify if login else self.step_screens[step_type]
         title = "" if login else engine.service.title.get(self.window.lang)
-        if screen.controller is not engine.controller:
-            screen.bind(engine.controller, title, engine.can_go_back)
+        if screen.controller is not controller:
+            screen.bind(controller, title, engine.can_go_back)
         else:
             screen.can_go_back = engine.can_go_back
             screen.render()
@@ -208,10 +224,22 @@ class KioskController(QObject):
             self._back_to_menu()
             return
         data = session.data
-        lines: tuple[tuple[str, str], ...] = data.receipt.lines if data.receipt else ()
+        lang = self.window.lang
+        lines: list[tuple[str, str]] = [(translate("result.service", lang),
+                                         engine.service.title.get(lang))]
+        certificate = data.certificate
+        if certificate:
+            lines.append((translate("result.certificate", lang), str(certificate.get("title", ""))))
+            lines.append((translate("result.certificate_number", lang),
+                          str(certificate.get("number", ""))))
+        if data.payment is not None:
+            fen = data.payment.amount_fen
+            lines.append((translate("result.paid", lang), f"¥{fen // 100}.{fen % 100:02d}"))
+        if data.receipt:
+            lines.extend(data.receipt.lines)
         warning = "result.not_printed" if engine.documents_not_printed else ""
         self._drop_engine()
-        self.result.show_outcome("result.done", lines, warning)
+        self.result.show_outcome("result.done", tuple(lines), warning)
         self.window.show_screen("result")
 
     def _back_to_menu(self) -> None:
@@ -233,11 +261,11 @@ class KioskController(QObject):
     def _drop_engine(self) -> None:
         for screen in [self.identify, *self.step_screens.values()]:
             screen.unbind()
-        if self.engine is not None:
-            if self.engine.state not in ENDED:
-                self.engine.cancel()
-            self.engine.wipe()
-        self.engine = None
+        engine, self.engine = self.engine, None
+        if engine is not None:
+            if engine.state not in ENDED:
+                engine.cancel()
+            engine.wipe()
 
     def end_session(self) -> None:
         """Wipe everything of the session and say goodbye (then back to attract)."""
@@ -317,8 +345,12 @@ class KioskController(QObject):
         self.window.set_unavailable(titles)
 
     def _device_changed(self, change: StatusChange) -> None:
+        if self._stopped:
+            return
         self._evaluate_service()
-        if change.device == "id_card_reader" and change.new.detail.get("media") == "present" \
+        arrived = (change.new.detail.get("media") == "present"
+                   and change.old.detail.get("media") == "not_present")
+        if change.device in ("id_card_reader", "card_reader") and arrived \
                 and self.window.current_screen_id() == "attract" and self.session is None:
             self.start_session()
 
@@ -412,8 +444,6 @@ class KioskController(QObject):
     def _selftest_done(self, future: Future[Any]) -> None:
         result = future.result()
         lang = self.window.lang
-        from kiosk.i18n import translate
-
         text = translate("diagnostics.pass", lang) if result.ok else \
             translate("diagnostics.fail", lang, summary=result.summary)
         self.diagnostics.set_result(result.device, text)

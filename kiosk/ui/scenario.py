@@ -8,7 +8,8 @@ A scenario is a JSON or YAML list; each item is ``{op: argument}`` or a bare ``o
     - expect_text: 张伟
     - screenshot: identified
 
-Ops: expect_screen NAME, tap ACCESSIBLE_NAME, type TEXT, insert_id_card PROFILE,
+Ops: expect_screen NAME, tap ACCESSIBLE_NAME, tap_first_option FIELD, expect_disabled
+ACCESSIBLE_NAME, type TEXT, fill "FIELD=TEXT", insert_id_card PROFILE,
 remove_id_card, insert_card PROFILE, remove_card, inject "DEVICE FAULT", clear DEVICE,
 wait SECONDS, screenshot NAME, expect_text TEXT, expect_no_text TEXT, present_person
 ID_NUMBER|none, phone_pay (the resident pays the shown QR order on their phone),
@@ -113,7 +114,7 @@ class ScenarioRunner:
     """Runs steps against ``actions`` (the kiosk's scenario hooks) and the window."""
 
     def __init__(self, steps: list[ScenarioStep], window: QWidget, out_dir: Path,
-                 actions: dict[str, Callable[[Any], None]],
+                 actions: dict[str, Callable[[Any], Any]],
                  screen_id: Callable[[], str], spoken: Callable[[], list[str]],
                  on_finished: Callable[[bool], None]) -> None:
         self.steps = steps
@@ -179,8 +180,15 @@ class ScenarioRunner:
             return any(str(arg) in t for t in self.spoken())
         if op == "tap":
             return self._tap(str(arg))
+        if op == "tap_first_option":
+            return self._tap_first_option()
+        if op == "expect_disabled":
+            return any(isinstance(w, QAbstractButton) and w.accessibleName() == str(arg)
+                       and not w.isEnabled() for w in visible_widgets(self.window))
         if op == "type":
             return self._type(str(arg))
+        if op == "fill":
+            return self._fill(str(arg))
         if op == "screenshot":
             QApplication.processEvents()
             path = self.out_dir / f"{arg}.png"
@@ -190,13 +198,33 @@ class ScenarioRunner:
         action = self.actions.get(op)
         if action is None:
             raise ScenarioError(f"unknown op {op!r}")
-        action(arg)
-        return True
+        # An action returns False when the app is not ready for it yet (retried).
+        return action(arg) is not False
 
     def _tap(self, name: str) -> bool:
         for w in visible_widgets(self.window):
             if isinstance(w, QAbstractButton) and w.accessibleName() == name and w.isEnabled():
                 w.click()
+                return True
+        return False
+
+    def _tap_first_option(self) -> bool:
+        for w in visible_widgets(self.window):
+            if isinstance(w, QAbstractButton) and w.accessibleName().startswith("option ") \
+                    and w.isEnabled():
+                w.click()
+                return True
+        return False
+
+    def _fill(self, assignment: str) -> bool:
+        """fill: "FIELD=TEXT" replaces the text of the form field FIELD."""
+        name, _, text = assignment.partition("=")
+        for w in visible_widgets(self.window):
+            if isinstance(w, QLineEdit) and w.accessibleName() == f"field {name.strip()}":
+                w.setFocus()
+                w.selectAll()
+                w.insert(text)
+                w.editingFinished.emit()
                 return True
         return False
 

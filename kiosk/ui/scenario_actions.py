@@ -40,7 +40,7 @@ def _profile_id_number(key: str) -> str:
     raise RuntimeError(f"profile {key} has no ID number")
 
 
-def scenario_actions(runtime: KioskRuntime, controller: Any) -> dict[str, Callable[[Any], None]]:
+def scenario_actions(runtime: KioskRuntime, controller: Any) -> dict[str, Callable[[Any], Any]]:
     def inject(arg: Any) -> None:
         device, _, fault = str(arg).partition(" ")
         _fault_target(runtime, device).inject(fault.strip())
@@ -54,23 +54,28 @@ def scenario_actions(runtime: KioskRuntime, controller: Any) -> dict[str, Callab
         # The resident's phone talks to the platform, not the kiosk: a plain HTTP call
         # to the reference backend's simulation API. Runs briefly on the UI thread in
         # scenarios only (loopback).
-        resp = requests.post(f"{runtime.embedded.url}/sim{path}", json=body or {}, timeout=5)
+        root = runtime.embedded.url.rsplit("/v1", 1)[0]
+        resp = requests.post(f"{root}/sim{path}", json=body or {}, timeout=5)
         resp.raise_for_status()
 
-    def phone_pay(_arg: Any) -> None:
+    def phone_pay(_arg: Any) -> bool:
+        """Pay the order whose QR code is on screen (False until one is shown)."""
         engine = controller.engine
-        order = getattr(engine.controller, "order", None) if engine else None
-        if order is None:
-            raise RuntimeError("no payment order is shown")
-        sim_post(f"/payments/{order.order_id}/pay")
+        step = engine.controller if engine else None
+        if step is None or not getattr(step, "qr_url", ""):
+            return False
+        sim_post(f"/payments/{step.order.order_id}/pay")
+        return True
 
-    def phone_confirm_login(arg: Any) -> None:
+    def phone_confirm_login(arg: Any) -> bool:
+        """Confirm the login code on screen as PROFILE (False until one is shown)."""
         engine = controller.engine
         code = getattr(engine.controller, "login_code", None) if engine else None
         if code is None:
-            raise RuntimeError("no login QR code is shown")
+            return False
         id_number = _profile_id_number(str(arg))
         sim_post(f"/qr-logins/{code.code_id}/confirm", {"id_number": id_number})
+        return True
 
     def present_person(arg: Any) -> None:
         who = None if arg in (None, "none") else str(arg)

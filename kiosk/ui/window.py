@@ -44,7 +44,7 @@ class IdleBanner(QFrame):
 
     def show_countdown(self, seconds: int, lang: str) -> None:
         self.seconds, self.lang = seconds, lang
-        self.text.setText("⏳ " + translate("idle.countdown", lang, seconds=seconds))
+        self.text.setText(translate("idle.countdown", lang, seconds=seconds))
         self.more.setText(translate("idle.more_time", lang))
         self.end.setText(translate("idle.end", lang))
         self.setVisible(True)

@@ -181,11 +181,15 @@ class PayController(StepController[PayState]):
         self.context.ports.journal.record(
             key, "intent", service_id=service.id, amount_fen=self.amount_fen
         )
+        picked = (self.context.session.data.picked.get(self.step.amount_from)
+                  if self.step.amount_from else None)
         request = PaymentRequest(
             idempotency_key=key,
             service_id=service.id,
             amount_fen=self.amount_fen,
             description=self.step.description.get(self.context.session.language),
+            # What the amount pays for (a bill's id), so the platform can check it.
+            pays_for=picked.value if picked is not None and picked.amount_fen else None,
         )
         try:
             order = self._await(self.context.ports.payments.create_payment(request), backend=True)

@@ -123,7 +123,7 @@ class MenuScreen(Screen):
         reason = self.unavailable.get(service.id)
         lines = [text, f"{service.description.get(lang)}  ·  {fee}"]
         if reason:
-            lines.append("⛔ " + translate("menu.unavailable", lang) + "：" + translate(reason, lang))
+            lines.append("✖ " + translate("menu.unavailable", lang) + "：" + translate(reason, lang))
         button = touch_button("\n".join(lines), service.id, "service")
         button.setEnabled(reason is None)
         button.clicked.connect(lambda _=False, sid=service.id: self.service_chosen.emit(sid))
@@ -135,7 +135,7 @@ class MenuScreen(Screen):
         # The name is masked: the next person in the queue can see the screen.
         self.greeting.setText(translate("menu.greeting", lang, name=mask_name(self.greeting_name))
                               if self.greeting_name else "")
-        self.search.setPlaceholderText("🔍 " + translate("menu.search", lang))
+        self.search.setPlaceholderText(translate("menu.search", lang))
         self.finish.setText(translate("menu.finish", lang))
         self._render()
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from PyQt6.QtWidgets import QGridLayout, QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
+from drivers.errors import UserFacingError
 from kiosk.i18n import translate
 from kiosk.ui.dispatch import UiDispatcher
 from kiosk.ui.keyboard import OnScreenKeyboard
@@ -96,16 +97,16 @@ class FormScreen(StepScreen):
             return
         try:
             c.set_value(name, self._edits[name].text())
-        except ValueError:
-            pass  # the error is in c.field_errors and rendered below
+        except UserFacingError:
+            pass  # the controller keeps it in field_errors; render() shows it
 
     def _pick(self, name: str, value: str) -> None:
         if self.controller is None:
             return
         try:
             self.controller.set_value(name, value)
-        except ValueError:
-            pass
+        except UserFacingError:
+            pass  # shown under the field by render()
         self.render()
 
     def render_body(self) -> None:

@@ -33,11 +33,11 @@ class IdentifyScreen(StepScreen):
         methods = c.methods
         lines = []
         if "id_card" in methods:
-            lines.append("🪪 " + translate("identify.way.id_card", lang))
+            lines.append("① " + translate("identify.way.id_card", lang))
         if "citizen_card" in methods:
-            lines.append("💳 " + translate("identify.way.citizen_card", lang))
+            lines.append("② " + translate("identify.way.citizen_card", lang))
         if "qr_login" in methods:
-            lines.append("📱 " + translate("identify.way.qr_login", lang))
+            lines.append("③ " + translate("identify.way.qr_login", lang))
         self.ways.setText("\n\n".join(lines))
         code = c.login_code
         if state == "qr_shown" and code is not None:
@@ -71,7 +71,7 @@ class VerifyFaceScreen(StepScreen):
 
     def render_body(self) -> None:
         c, lang = self.controller, self.lang
-        self.hint.setText("🙂 " + translate("verify_face.hint", lang))
+        self.hint.setText(translate("verify_face.hint", lang))
         self.attempts.setText(translate("verify_face.attempts", lang, left=c.attempts_left))
         self.capture.setText(translate("verify_face.capture", lang))
         self.capture.setVisible(c.state.value in ("ready", "retry", "error"))
