@@ -177,7 +177,9 @@ class FlowEngine:
         with self._lock:
             if not self.can_go_back:
                 return False
-            if self._index == 0:
+            if self._index == 0 or (self._index == 1 and self._identified_before()):
+                # Back past identification leaves the service: identifying again would
+                # only bring the resident straight back here.
                 self.cancel()
                 return True
             current = self.controller
@@ -187,6 +189,12 @@ class FlowEngine:
             self._notify()
             self.controller.start()
             return True
+
+    def _identified_before(self) -> bool:
+        first = self.service.steps[0]
+        person = self.session.person
+        return person is not None and first.type == "identify" and person.source in getattr(
+            first, "methods", ())
 
     def cancel(self) -> None:
         """Leave the service at any step; an open order is closed, a payment refunded."""

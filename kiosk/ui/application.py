@@ -56,6 +56,14 @@ def run(config: KioskConfig, args: argparse.Namespace) -> int:
         window.resize(1280, 900)
         window.show()
     controller.start()
+    panel = None
+    if args.simulate and not args.headless and not args.scenario:
+        from kiosk.ui.scenario_actions import scenario_actions
+        from kiosk.ui.sim_panel import SimulatorPanel
+
+        panel = SimulatorPanel(runtime, scenario_actions(runtime, controller))
+        panel.move(window.x() + window.width() + 10, window.y())
+        panel.show()
     runner = None
     if args.scenario:
         runner = _start_scenario(Path(args.scenario), Path(args.out), window, controller,

@@ -108,8 +108,8 @@ class KioskController(QObject):
                 ScanDocumentsScreen(d), ReviewScreen(d), PayScreen(d), SubmitScreen(d),
                 PrintCertificateScreen(d), PrintReceiptScreen(d))
         }
-        self.step_screens["identify"] = IdentifyScreen(d)
-        for screen in (self.attract, self.identify, self.menu, self.result, self.goodbye,
+        self.step_screens["identify"] = self.identify  # one identify screen for both uses
+        for screen in (self.attract, self.menu, self.result, self.goodbye,
                        self.oos, self.staff, self.diagnostics, *self.step_screens.values()):
             w.add_screen(screen)
         self.attract.start_clicked.connect(self.start_session)
@@ -126,7 +126,7 @@ class KioskController(QObject):
         self.staff.reprint_clicked.connect(self._reprint)
         self.diagnostics.back_clicked.connect(lambda: self.window.show_screen("staff"))
         self.diagnostics.selftest_clicked.connect(self._selftest)
-        for screen in [self.identify, *self.step_screens.values()]:
+        for screen in self.step_screens.values():
             screen.back_clicked.connect(self._step_back)
             screen.cancel_clicked.connect(self._step_cancel)
 
@@ -204,7 +204,7 @@ class KioskController(QObject):
         login = engine.service.id == LOGIN.id
         if step_type == "identify" and self.session and self.session.person is not None:
             return  # a service's identify step completes by itself for a known person
-        screen = self.identify if login else self.step_screens[step_type]
+        screen = self.step_screens[step_type]
         title = "" if login else engine.service.title.get(self.window.lang)
         if screen.controller is not controller:
             screen.bind(controller, title, engine.can_go_back)
@@ -259,7 +259,7 @@ class KioskController(QObject):
             self.engine.cancel()
 
     def _drop_engine(self) -> None:
-        for screen in [self.identify, *self.step_screens.values()]:
+        for screen in self.step_screens.values():
             screen.unbind()
         engine, self.engine = self.engine, None
         if engine is not None:

@@ -79,6 +79,11 @@ class IdentifyController(StepController[IdentifyState]):
     def start(self) -> None:
         self._cancelled.clear()
         self.login_code = None
+        known = self.context.session.person
+        if known is not None and known.source in self.step.methods:
+            # Identified earlier in this session in a way this service accepts.
+            self._set_state(IdentifyState.IDENTIFIED)
+            return
         self._set_state(IdentifyState.WAITING)
         for method, reader in self._readers():
             self._unsubscribe.append(reader.subscribe_presence(self._presence_listener(method)))
@@ -211,6 +216,11 @@ class IdentifyController(StepController[IdentifyState]):
 
     def _identified(self, person: Person) -> None:
         if self._cancelled.is_set():
+            return
+        known = self.context.session.person
+        if known is not None and known.id_number != person.id_number:
+            # A service must not continue with someone else's card.
+            self._set_state(IdentifyState.FAILED, error=UserFacingError("identify.other_person"))
             return
         self.context.session.identify(person)
         self._stop_listening()

@@ -189,7 +189,8 @@ class ResultScreen(Screen):
         super().retranslate(lang)
         self.icon.setText("✔" if self.outcome_key == "result.done" else "ℹ")
         self.title.setText(translate(self.outcome_key, lang))
-        self.detail.setText("\n".join(f"{k}：{v}" for k, v in self.lines))
+        sep = ": " if lang == "en" else "："
+        self.detail.setText("\n".join(f"{k}{sep}{v}" for k, v in self.lines))
         self.warning.setText(("⚠ " + translate(self.warning_key, lang)) if self.warning_key else "")
         self.more.setText(translate("result.more", lang))
         self.finish.setText(translate("result.finish", lang))

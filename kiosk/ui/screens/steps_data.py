@@ -36,7 +36,7 @@ class FormScreen(StepScreen):
         self.retry = self.add_action("try again", "")
         self.retry.clicked.connect(lambda: self.controller and self.controller.retry())
         self._built_for: Any = None
-        self._built_state: str = ""
+        self._built_options: tuple[Any, ...] = ()
         self._edits: dict[str, QLineEdit] = {}
         self._errors: dict[str, Any] = {}
         self._labels: dict[str, Any] = {}
@@ -85,7 +85,12 @@ class FormScreen(StepScreen):
             self.form_layout.addWidget(err)
         self.form_layout.addStretch(1)
         self._built_for = c
-        self._built_state = c.state.value
+        self._built_options = self._option_signature()
+
+    def _option_signature(self) -> tuple[Any, ...]:
+        c = self.controller
+        return tuple((f.name, tuple(o.value for o in c.options(f.name)))
+                     for f in c.fields if f.type == "choice")
 
     def _edited(self, name: str, text: str) -> None:
         if self.controller is not None:
@@ -112,7 +117,7 @@ class FormScreen(StepScreen):
     def render_body(self) -> None:
         c, lang = self.controller, self.lang
         state = c.state.value
-        if self._built_for is not c or (self._built_state == "loading" and state != "loading"):
+        if self._built_for is not c or self._built_options != self._option_signature():
             self._build()
         for field in c.fields:
             hint = f"  ({field.hint.get(lang)})" if field.hint else ""
