@@ -106,7 +106,7 @@ class BackendPorts:
             if doc not in ("resident_id", "foreign_permanent", "hmt_permit", "citizen_card"):
                 doc = "resident_id"
             answer = self.client.check_identity(IdentityCheckRequest(
-                document_type=doc, name=person.name, id_number=person.id_number,  # type: ignore[arg-type]
+                document_type=doc, name=person.name, id_number=person.id_number,
                 card_number=person.card_number or None, valid_until=person.valid_until))
             if answer.person_token:
                 with self._lock:
@@ -189,7 +189,7 @@ class BackendPorts:
             body = PaymentCreate(order_id=order_id, amount_fen=request.amount_fen,
                                  description=request.description[:128],
                                  service_id=request.service_id,
-                                 purpose=self._purpose(request.service_id),  # type: ignore[arg-type]
+                                 purpose=self._purpose(request.service_id),
                                  bill_id=request.pays_for)
             if self.journal.get(order_id) is None:
                 # Journaled before the first call: a restart finds and settles it.
@@ -228,8 +228,8 @@ class BackendPorts:
                           ) -> Future[Mapping[str, object]]:
         def call() -> Mapping[str, object]:
             cert = self.client.issue_certificate(CertificateRequest(
-                person_token=self._token(request.person), template=request.kind,  # type: ignore[arg-type]
-                language=request.language,  # type: ignore[arg-type]
+                person_token=self._token(request.person), template=request.kind,
+                language=request.language,
                 payment_order_id=request.payment_order_id), request.idempotency_key)
             return cert.model_dump(mode="json")
         return self._submit(call)
@@ -241,7 +241,7 @@ class BackendPorts:
             payment_order_id=request.payment_order_id)
         uploads = tuple(
             AttachmentUpload(document_id=a.document_id, page=a.page + 1,
-                             content_type=a.image.media_type,  # type: ignore[arg-type]
+                             content_type=a.image.media_type,
                              data_base64=base64.b64encode(a.image.data).decode())
             for a in request.attachments)
         return ApplicationDraft(create=create, attachments=uploads)

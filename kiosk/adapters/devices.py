@@ -47,7 +47,7 @@ def then(future: Future[T], fn: Callable[[T], U]) -> Future[U]:
             return
         try:
             out.set_result(fn(f.result()))
-        except Exception as err:  # the mapping's failure is the future's failure
+        except Exception as err:  # noqa: BLE001 - the mapping's failure is the future's
             out.set_exception(err)
 
     future.add_done_callback(done)

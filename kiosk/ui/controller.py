@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, Literal
 
 from PyQt6.QtCore import QObject, QTimer
 
@@ -87,8 +87,11 @@ class KioskController(QObject):
         window.language_changed.connect(self._language_changed)
         window.status_bar.help_clicked.connect(self.open_staff)
         for device in runtime.devices:
-            self._unsubscribe.append(device.subscribe(
-                lambda change: dispatcher.post(lambda c=change: self._device_changed(c))))
+            self._unsubscribe.append(device.subscribe(self._post_device_change))
+
+    def _post_device_change(self, change: StatusChange) -> None:
+        """Device listener (device thread): handle the change on the UI thread."""
+        self.dispatcher.post(lambda: self._device_changed(change))
 
     # -- screens ----------------------------------------------------------------------
 
@@ -150,7 +153,8 @@ class KioskController(QObject):
     def start_session(self) -> None:
         if self.session is not None or self.out_of_service_reasons:
             return
-        self.session = Session(self.window.lang, temp_root=self.runtime.state_dir / "sessions")
+        lang: Literal["zh", "en"] = "en" if self.window.lang == "en" else "zh"
+        self.session = Session(lang, temp_root=self.runtime.state_dir / "sessions")
         self.idle.restart()
         self._run_flow(LOGIN)
         if self.catalog is None:
@@ -210,7 +214,7 @@ class KioskController(QObject):
             screen.bind(controller, title, engine.can_go_back)
         else:
             screen.can_go_back = engine.can_go_back
-            screen.render()
+            screen.refresh()
         if self.window.current_screen() is not screen:
             self.window.show_screen(screen.screen_id)
 

@@ -77,13 +77,8 @@ def visible_widgets(root: QWidget) -> list[QWidget]:
 
 
 def visible_texts(root: QWidget) -> list[str]:
-    texts = []
-    for w in visible_widgets(root):
-        if isinstance(w, QLabel | QAbstractButton):
-            texts.append(w.text())
-        elif isinstance(w, QLineEdit):
-            texts.append(w.text())
-    return texts
+    return [w.text() for w in visible_widgets(root)
+            if isinstance(w, QLabel | QAbstractButton | QLineEdit)]
 
 
 class StallMeter:
@@ -152,7 +147,7 @@ class ScenarioRunner:
         step = self.steps[self.index]
         try:
             done = self._execute(step)
-        except Exception as exc:  # a broken step ends the scenario with its reason
+        except Exception as exc:  # noqa: BLE001 - a broken step ends the run with its reason
             self._record(step, False, f"{type(exc).__name__}: {exc}")
             self._finish(False)
             return

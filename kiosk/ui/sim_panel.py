@@ -32,7 +32,7 @@ class SimulatorPanel(QWidget):
         super().__init__()
         self.setWindowTitle("Simulator panel 模拟器面板")
         self.runtime = runtime
-        self.actions = actions
+        self._actions = actions
         self.setStyleSheet("QWidget { font-size: 15px; } QPushButton { padding: 6px; }")
         column = QVBoxLayout(self)
         self.status = QLabel("")
@@ -95,8 +95,8 @@ class SimulatorPanel(QWidget):
 
     def _do(self, op: str, arg: Any) -> None:
         try:
-            done = self.actions[op](arg)
-        except Exception as exc:  # shown to the demo user, never fatal
+            done = self._actions[op](arg)
+        except Exception as exc:  # noqa: BLE001 - shown to the demo user, never fatal
             log.warning("simulator panel: %s %s failed: %s", op, arg, exc)
             self.status.setText(f"✖ {op}: {exc}")
             return

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtWidgets import QFrame, QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
@@ -163,13 +164,13 @@ class KioskWindow(QMainWindow):
         on, off = translate("bar.on", lang), translate("bar.off", lang)
         bar.large_text.setText(translate("bar.large_text", lang) + (on if self.large_text else off))
         bar.contrast.setText(translate("bar.contrast", lang) + (on if self.high_contrast else off))
-        bar.read_aloud.setText(translate("bar.read_aloud", lang) + (on if self.read_aloud else off))
+        bar.read_aloud.setText(translate("bar.read_aloud", lang)
+                               + (on if self.read_aloud else off))
         bar.help.setText(translate("bar.staff", lang))
         bar.terminal.setText(translate("bar.terminal", lang, terminal=self.terminal_id))
         if self.unavailable_titles:
-            bar.unavailable.setText(
-                "⚠ " + translate("bar.unavailable", lang, services="、".join(self.unavailable_titles))
-            )
+            services = "、".join(self.unavailable_titles)
+            bar.unavailable.setText("⚠ " + translate("bar.unavailable", lang, services=services))
         else:
             bar.unavailable.setText("")
         self._tick()
@@ -183,16 +184,16 @@ class KioskWindow(QMainWindow):
 
     # -- input ----------------------------------------------------------------------
 
-    def mousePressEvent(self, event: object) -> None:  # noqa: N802 - Qt override
+    def mousePressEvent(self, event: object) -> None:
         self.user_activity.emit()
         super().mousePressEvent(event)  # type: ignore[arg-type]
 
-    def keyPressEvent(self, event: object) -> None:  # noqa: N802 - Qt override
+    def keyPressEvent(self, event: object) -> None:
         self.user_activity.emit()
         super().keyPressEvent(event)  # type: ignore[arg-type]
 
 
-def _make_speech(engine: str | None) -> object | None:
+def _make_speech(engine: str | None) -> Any:
     """QTextToSpeech with the given engine ("mock" in tests), or None when unavailable."""
     try:
         from PyQt6.QtTextToSpeech import QTextToSpeech

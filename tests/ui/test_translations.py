@@ -12,9 +12,9 @@ import pytest
 
 from drivers.registry import ROLES
 from drivers.status import DeviceState
-from kiosk.i18n import LANGUAGES, catalog
 from kiosk.flow.steps import controller_for  # noqa: F401  (imports every step module)
 from kiosk.flow.steps.base import StepController
+from kiosk.i18n import LANGUAGES, catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMESPACES = {

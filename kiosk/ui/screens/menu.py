@@ -123,7 +123,8 @@ class MenuScreen(Screen):
         reason = self.unavailable.get(service.id)
         lines = [text, f"{service.description.get(lang)}  ·  {fee}"]
         if reason:
-            lines.append("✖ " + translate("menu.unavailable", lang) + "：" + translate(reason, lang))
+            why = translate(reason, lang)
+            lines.append("✖ " + translate("menu.unavailable", lang) + "：" + why)
         button = touch_button("\n".join(lines), service.id, "service")
         button.setEnabled(reason is None)
         button.clicked.connect(lambda _=False, sid=service.id: self.service_chosen.emit(sid))

@@ -97,13 +97,13 @@ class StepScreen(Screen):
         self.service_title = service_title
         self.can_go_back = can_go_back
         self._unsubscribe = controller.subscribe(
-            lambda _c: self.dispatcher.post(self._render_if_bound(controller)))
-        self.render()
+            lambda _c: self.dispatcher.post(self._refresh_if_bound(controller)))
+        self.refresh()
 
-    def _render_if_bound(self, controller: Any) -> Any:
+    def _refresh_if_bound(self, controller: Any) -> Any:
         def run() -> None:
             if self.controller is controller:
-                self.render()
+                self.refresh()
         return run
 
     def unbind(self) -> None:
@@ -121,12 +121,12 @@ class StepScreen(Screen):
         self.cancel.setText(translate("common.cancel", lang))
         self.back.setText(translate("common.back", lang))
         if self.controller is not None:
-            self.render()
+            self.refresh()
 
     def state_key(self) -> str:
         return f"step.{self.step_type}.{self.controller.state.value}"
 
-    def render(self) -> None:
+    def refresh(self) -> None:
         c, lang = self.controller, self.lang
         if c is None:
             return

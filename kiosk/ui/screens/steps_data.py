@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from PyQt6.QtWidgets import QGridLayout, QLineEdit, QScrollArea, QVBoxLayout, QWidget
@@ -30,7 +31,8 @@ class FormScreen(StepScreen):
         self.keyboard.closed.connect(lambda: self.keyboard.setVisible(False))
         self.body.addWidget(self.keyboard)
         self.kb_button = self.add_action("keyboard", "")
-        self.kb_button.clicked.connect(lambda: self.keyboard.setVisible(not self.keyboard.isVisible()))
+        self.kb_button.clicked.connect(
+            lambda: self.keyboard.setVisible(not self.keyboard.isVisible()))
         self.next = self.add_action("next")
         self.next.clicked.connect(self._submit)
         self.retry = self.add_action("try again", "")
@@ -43,7 +45,7 @@ class FormScreen(StepScreen):
         self._choice_buttons: dict[str, list[Any]] = {}
 
     def step_title(self) -> str:
-        return self.controller.step.title.get(self.lang)
+        return str(self.controller.step.title.get(self.lang))
 
     def _submit(self) -> None:
         if self.controller is None:
@@ -68,7 +70,8 @@ class FormScreen(StepScreen):
                 buttons = []
                 for i, option in enumerate(c.options(field.name)):
                     b = touch_button(option.label, f"option {option.value}", "")
-                    b.clicked.connect(lambda _=False, n=field.name, v=option.value: self._pick(n, v))
+                    b.clicked.connect(
+                        lambda _=False, n=field.name, v=option.value: self._pick(n, v))
                     grid.addWidget(b, i // 2, i % 2)
                     buttons.append((b, option))
                 self._choice_buttons[field.name] = buttons
@@ -100,19 +103,16 @@ class FormScreen(StepScreen):
         c = self.controller
         if c is None or c.state.value != "editing":
             return
-        try:
+        # An invalid value stays in the controller's field_errors; refresh() shows it.
+        with contextlib.suppress(UserFacingError):
             c.set_value(name, self._edits[name].text())
-        except UserFacingError:
-            pass  # the controller keeps it in field_errors; render() shows it
 
     def _pick(self, name: str, value: str) -> None:
         if self.controller is None:
             return
-        try:
+        with contextlib.suppress(UserFacingError):  # shown under the field by refresh()
             self.controller.set_value(name, value)
-        except UserFacingError:
-            pass  # shown under the field by render()
-        self.render()
+        self.refresh()
 
     def render_body(self) -> None:
         c, lang = self.controller, self.lang
@@ -175,11 +175,12 @@ class ScanDocumentsScreen(StepScreen):
             scan.clicked.connect(lambda _=False, d=doc.id: self.controller.capture_page(d))
             grid.addWidget(scan, 0, 0)
             if pages:
-                delete = touch_button(translate("scan.delete_last", lang), f"delete last page {doc.id}",
-                                      "danger")
+                delete = touch_button(translate("scan.delete_last", lang),
+                                      f"delete last page {doc.id}", "danger")
                 delete.setEnabled(not busy)
+                last = len(pages) - 1
                 delete.clicked.connect(
-                    lambda _=False, d=doc.id, n=len(pages) - 1: self.controller.delete_page(d, n))
+                    lambda _=False, d=doc.id, n=last: self.controller.delete_page(d, n))
                 grid.addWidget(delete, 0, 1)
             self.docs.addLayout(grid)
         self.finish.setText(translate("common.next", lang))
