@@ -210,6 +210,7 @@ class Device(ABC):
                 self._check_health(report, level)
             except DeviceError as exc:
                 report.check("error", False, str(exc))
+                self._record_error(exc)  # what the check learned is the device's status now
             return report.result()
 
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from drivers.health import HealthLevel
 from kiosk.devices import build_registry
 from kiosk.diag import exitcodes
 from kiosk.diag.common import config_from_args, print_json
@@ -43,6 +44,9 @@ def run(args: argparse.Namespace) -> int:
                 print(f"kiosk-diag: {role} is not a simulated device")
                 return exitcodes.USAGE
             sim.inject(fault)
+            # Some devices learn their status only when asked (a printer's paper sensor):
+            # an internal health check asks, without any physical action.
+            device.check_health(HealthLevel.INTERNAL)
         rows = [device.describe() for device in registry]
     finally:
         registry.close_all()
