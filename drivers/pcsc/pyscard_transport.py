@@ -58,6 +58,11 @@ class PcscChannel:
             if hr in _SERVICE_GONE:
                 self._transport.reset()
             raise error
+        if not response:
+            # Never a valid answer (a response has at least SW1 SW2). Readers (and vpcd)
+            # answer nothing when the card left the field during the exchange.
+            raise CardRemovedError("transmit: empty response, the card left the reader",
+                                   device=self._transport.device, code="PCSC_EMPTY_RESPONSE")
         return bytes(response)
 
     def close(self) -> None:
