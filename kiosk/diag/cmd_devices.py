@@ -39,8 +39,8 @@ def run(args: argparse.Namespace) -> int:
         for item in args.inject:
             role, _, fault = item.partition(":")
             device = registry.get(role)
-            sim = device.simulator if device else None
-            if sim is None:
+            sim = device.simulator if device is not None else None
+            if device is None or sim is None:
                 print(f"kiosk-diag: {role} is not a simulated device")
                 return exitcodes.USAGE
             sim.inject(fault)
