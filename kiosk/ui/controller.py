@@ -109,7 +109,7 @@ class KioskController(QObject):
             s.step_type: s for s in (
                 VerifyFaceScreen(d), FormScreen(d), CapturePhotoScreen(d),
                 ScanDocumentsScreen(d), ReviewScreen(d), PayScreen(d), SubmitScreen(d),
-                PrintCertificateScreen(d), PrintReceiptScreen(d))
+                PrintCertificateScreen(d, self.runtime.executor), PrintReceiptScreen(d))
         }
         self.step_screens["identify"] = self.identify  # one identify screen for both uses
         for screen in (self.attract, self.menu, self.result, self.goodbye,

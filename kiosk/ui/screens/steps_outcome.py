@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from concurrent.futures import Executor, Future
+from typing import Any
+
+from PyQt6.QtCore import QBuffer, QByteArray, QIODevice
+from PyQt6.QtPdf import QPdfDocument
+from PyQt6.QtPdfWidgets import QPdfView
+
 from kiosk.i18n import translate
 from kiosk.ui.dispatch import UiDispatcher
 from kiosk.ui.screens.step_base import ImageBox, StepScreen, qr_pixmap, yuan
@@ -84,7 +92,56 @@ class PrintScreen(StepScreen):
 
 
 class PrintCertificateScreen(PrintScreen):
+    """Prints the certificate and shows it (QtPdf) so the resident sees what comes out."""
+
     step_type = "print_certificate"
+
+    def __init__(self, dispatcher: UiDispatcher, executor: Executor | None = None) -> None:
+        super().__init__(dispatcher)
+        self.executor = executor
+        self._pdf = QPdfDocument(self)
+        self._buffer: QBuffer | None = None
+        self._shown_for: object = None
+        self.preview = QPdfView(self)
+        self.preview.setAccessibleName("certificate preview")
+        self.preview.setDocument(self._pdf)
+        self.preview.setPageMode(QPdfView.PageMode.MultiPage)
+        self.preview.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self.preview.setMinimumHeight(200)
+        self.body.insertWidget(0, self.preview, 1)
+
+    def render_body(self) -> None:
+        super().render_body()
+        certificate = self.controller.context.session.data.certificate
+        if certificate is None or certificate is self._shown_for or self.executor is None:
+            return
+        self._shown_for = certificate
+        controller = self.controller
+        future = self.executor.submit(_render_pdf, certificate)
+        self.dispatcher.on_done(future, lambda f: self._show_pdf(controller, f))
+
+    def _show_pdf(self, controller: Any, future: Future[bytes]) -> None:
+        if controller is not self.controller or future.exception() is not None:
+            return  # the print step reports print failures; a preview is best effort
+        self._buffer = QBuffer(self)
+        self._buffer.setData(QByteArray(future.result()))
+        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        self._pdf.load(self._buffer)
+
+    def clear_personal(self) -> None:
+        self._pdf.close()
+        if self._buffer is not None:
+            self._buffer.close()
+            self._buffer.setData(QByteArray())
+        self._buffer = None
+        self._shown_for = None
+
+
+def _render_pdf(certificate: Mapping[str, object]) -> bytes:
+    from printers.certificate import CertificateRenderer
+    from printers.certificate.data import CertificateData
+
+    return CertificateRenderer().render(CertificateData.from_json(dict(certificate)))
 
 
 class PrintReceiptScreen(PrintScreen):
