@@ -49,8 +49,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         scenario = Path(tmp) / "attract.yaml"
         scenario.write_text(ATTRACT_ONLY, encoding="utf-8")
-        kiosk = [sys.executable, "-m", "kiosk.app", "--simulate", "--headless",
-                 "--speech-engine", "mock", "--scenario", str(scenario)]
+        config = Path(tmp) / "kiosk.toml"
+        # The citizen card in-process: a benchmark must not take over the system's vpcd.
+        config.write_text(f'state_dir = "{tmp}/state"\n[devices.card_reader]\nimpl = "sim"\n'
+                          'transport = "in-process"\n', encoding="utf-8")
+        kiosk = [sys.executable, "-m", "kiosk.app", "--simulate", "--headless", "--config",
+                 str(config), "--speech-engine", "mock", "--scenario", str(scenario)]
         minimal = [sys.executable, "-c", MINIMAL]
         base, full = [], []
         for i in range(args.runs):  # interleaved, so machine noise hits both alike
