@@ -118,3 +118,40 @@ class PcscDaemon:
             log.warning("pcscd did not stop; killing pid %d", proc.pid)
             proc.kill()
             proc.wait(timeout=5)
+
+
+def wait_for_slot(reader: str, present: bool, timeout_s: float = 5.0) -> bool:
+    """Wait until pcscd reports a card in ``reader`` (``present``) or the slot empty.
+
+    vpcd sees a virtual card come and go only when pcscd polls it (every 400 ms or so); a
+    card swapped faster than that is never seen as removed, and pcscd keeps reporting the
+    old card. The simulator waits on this after each removal and insertion so that what
+    pcscd reports is the card it has. False when the state did not come in time or no
+    pcscd answers (the reader_gone fault).
+    """
+    from smartcard import scard as S
+
+    hr, ctx = S.SCardEstablishContext(S.SCARD_SCOPE_USER)
+    if hr != S.SCARD_S_SUCCESS:
+        return False
+    try:
+        deadline = time.monotonic() + timeout_s
+        known = S.SCARD_STATE_UNAWARE
+        while True:
+            wait_ms = max(0, int((deadline - time.monotonic()) * 1000))
+            hr, states = S.SCardGetStatusChange(ctx, 0 if known == S.SCARD_STATE_UNAWARE
+                                                else wait_ms, [(reader, known)])
+            if hr != S.SCARD_S_SUCCESS:
+                log.debug("%s: reader state: %s", reader, S.SCardGetErrorMessage(hr).strip())
+                return False
+            state = int(states[0][1])
+            if present:
+                if state & S.SCARD_STATE_PRESENT and not state & S.SCARD_STATE_MUTE:
+                    return True
+            elif state & S.SCARD_STATE_EMPTY:
+                return True
+            if wait_ms == 0 and known != S.SCARD_STATE_UNAWARE:
+                return False
+            known = state & ~S.SCARD_STATE_CHANGED
+    finally:
+        S.SCardReleaseContext(ctx)

@@ -50,6 +50,10 @@ class PcscChannel:
         self._hcard = hcard
         self._protocol = protocol
         self._open = True
+        #: The card left during this connection: it is not reset on close. pcscd's reset
+        #: of a card that is gone publishes the slot as empty (or mute) behind the back of
+        #: its own presence poll, which then never reports the next card inserted.
+        self._card_gone = False
 
     def transmit(self, apdu: bytes) -> bytes:
         hr, response = S.SCardTransmit(self._hcard, self._protocol, list(apdu))
@@ -57,8 +61,10 @@ class PcscChannel:
             error = _error(hr, "transmit", self._transport.device)
             if hr in _SERVICE_GONE:
                 self._transport.reset()
+            self._card_gone = isinstance(error, CardRemovedError)
             raise error
         if not response:
+            self._card_gone = True
             # Never a valid answer (a response has at least SW1 SW2). Readers (and vpcd)
             # answer nothing when the card left the field during the exchange.
             raise CardRemovedError("transmit: empty response, the card left the reader",
@@ -73,7 +79,8 @@ class PcscChannel:
         if hr != S.SCARD_S_SUCCESS:
             log.debug("%s: end transaction: %s", self._transport.device,
                       S.SCardGetErrorMessage(hr).strip())
-        hr = S.SCardDisconnect(self._hcard, S.SCARD_RESET_CARD)
+        hr = S.SCardDisconnect(self._hcard, S.SCARD_LEAVE_CARD if self._card_gone
+                               else S.SCARD_RESET_CARD)
         if hr != S.SCARD_S_SUCCESS:
             log.debug("%s: disconnect: %s", self._transport.device,
                       S.SCardGetErrorMessage(hr).strip())

@@ -13,7 +13,7 @@ from card.emulation.psam import PsamEmulator
 from card.profiles import UnknownProfileError, load_profile
 from drivers.errors import UnknownFaultError
 from drivers.faults import FaultSet
-from drivers.pcsc.daemon import PcscDaemon
+from drivers.pcsc.daemon import PcscDaemon, wait_for_slot
 from drivers.pcsc.transport import CardRemovedError
 from drivers.pcsc.vpcd import VPCD_PORTS, VirtualCardLink
 
@@ -124,9 +124,9 @@ class CardReaderSimulator:
             link = VirtualCardLink(_FaultyCard(card, self._faults), VPCD_PORTS[0])
             link.start()
             self._card_link = link
-            # the card is "in" once vpcd has taken it (pcscd then powers it up)
-            if not link.connected.wait(5):
-                log.info("%s: vpcd not connected yet (pcscd down?)", self.name)
+            # the card is "in" once pcscd reports it (vpcd has talked to it)
+            if not (link.connected.wait(5) and wait_for_slot(CARD_READER, present=True)):
+                log.info("%s: pcscd does not see the card yet (pcscd down?)", self.name)
 
     def remove_card(self) -> None:
         with self._lock:
@@ -134,6 +134,9 @@ class CardReaderSimulator:
             link, self._card_link = self._card_link, None
         if link is not None:
             link.stop()
+            # out once pcscd says so: a card inserted before would pass for this one
+            if not self.service_down and not wait_for_slot(CARD_READER, present=False):
+                log.info("%s: pcscd has not seen the card go (pcscd down?)", self.name)
 
     def use_in_process(self) -> None:
         """Fall back to the in-process transport, keeping the inserted card."""
@@ -146,14 +149,19 @@ class CardReaderSimulator:
     def start(self) -> None:
         """Put the PSAM in its slot (vpcd mode) ."""
         if not self.in_process and self._psam_link is None:
-            self._psam_link = VirtualCardLink(self.psam, VPCD_PORTS[1])
-            self._psam_link.start()
+            link = VirtualCardLink(self.psam, VPCD_PORTS[1])
+            link.start()
+            self._psam_link = link
+            if not (link.connected.wait(5) and wait_for_slot(PSAM_READER, present=True)):
+                log.info("%s: pcscd does not see the PSAM yet (pcscd down?)", self.name)
 
     def stop(self) -> None:
         self.remove_card()
         link, self._psam_link = self._psam_link, None
         if link is not None:
             link.stop()
+            if not self.service_down and not wait_for_slot(PSAM_READER, present=False):
+                log.info("%s: pcscd has not seen the PSAM go (pcscd down?)", self.name)
 
     # -- the in-process transport's view ---------------------------------------------------
 
@@ -186,6 +194,6 @@ class CardReaderSimulator:
 
     @property
     def card_connected(self) -> bool:
-        """vpcd mode: whether pcscd is talking to the card link."""
+        """vpcd mode: whether vpcd has taken the card (talked to it on a live link)."""
         link = self._card_link
         return link is not None and link.connected.is_set()

@@ -4,6 +4,15 @@ Wire format: 2-byte big-endian length + payload. A 1-byte payload is control (00
 off, 01 power on, 02 reset, 04 get ATR -> we reply the ATR); longer payloads are command
 APDUs -> we reply the response APDU. A connected client is an inserted card; closing the
 socket removes it. The link reconnects by itself when pcscd restarts.
+
+vpcd only learns about a card by polling it (pcscd asks for the ATR every 400 ms or so):
+a TCP connection may wait in vpcd's accept queue for a while, and a closed one goes
+unnoticed until the next poll. A card swapped faster than that (remove, insert) is never
+seen as removed: pcscd keeps reporting the old card as present and powered, and the next
+transaction goes to the old card's dead socket (empty response, "transaction failed").
+So an insertion counts only once vpcd has talked to the card (:attr:`connected`), and
+:meth:`VirtualCardLink.stop` waits until vpcd has dropped the card (pcscd then reports it
+removed) before it returns.
 """
 
 from __future__ import annotations
@@ -17,6 +26,8 @@ log = logging.getLogger(__name__)
 
 VPCD_HOST = "127.0.0.1"
 VPCD_PORTS = (35963, 35964)
+#: How long removal waits for vpcd to notice (it polls every 400 ms unless busy).
+REMOVAL_WAIT_S = 5.0
 
 
 class EmulatedCard(Protocol):
@@ -41,7 +52,7 @@ class VirtualCardLink:
         self._thread: threading.Thread | None = None
         #: Pull the card out after this many more APDUs (fault injection), None: never.
         self.remove_after: int | None = None
-        #: Set while vpcd is connected to us.
+        #: Set while vpcd has taken the card: it has talked to us on the live connection.
         self.connected = threading.Event()
 
     def start(self) -> None:
@@ -51,9 +62,27 @@ class VirtualCardLink:
         self._thread.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._drop()
+        """Remove the card; returns once vpcd (so pcscd) has noticed, within
+        :data:`REMOVAL_WAIT_S`."""
+        with self._lock:  # after this, the card answers vpcd nothing more
+            self._stop.set()
+            taken = self.connected.is_set()
+            sock = self._sock
         thread, self._thread = self._thread, None
+        if taken:
+            # Half-close: vpcd's next read of us (its presence poll at the latest) sees
+            # end of file, ejects the card and closes; our reader then ends the thread.
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_WR)
+                except OSError:
+                    log.debug("vpcd %d: socket already closed", self.port)
+            if thread is not None:
+                thread.join(timeout=REMOVAL_WAIT_S)
+                if thread.is_alive():
+                    log.info("vpcd %d: vpcd did not drop the card in %.0f s; closing",
+                             self.port, REMOVAL_WAIT_S)
+        self._drop()
         if thread is not None:
             thread.join(timeout=5)
 
@@ -78,8 +107,10 @@ class VirtualCardLink:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             sock.settimeout(None)
             with self._lock:
+                if self._stop.is_set():
+                    sock.close()
+                    return
                 self._sock = sock
-            self.connected.set()
             try:
                 self._serve(sock)
             except OSError as exc:
@@ -100,13 +131,19 @@ class VirtualCardLink:
         return data
 
     def _serve(self, sock: socket.socket) -> None:
-        while not self._stop.is_set():
+        # Runs until vpcd closes the connection; once stopping (the socket is half
+        # closed), requests are read but not answered.
+        while True:
             header = self._recv(sock, 2)
             if header is None:
                 return
             payload = self._recv(sock, int.from_bytes(header, "big"))
             if payload is None:
                 return
+            with self._lock:
+                if self._stop.is_set():
+                    continue
+                self.connected.set()  # vpcd has accepted us and talks to the card
             if len(payload) == 1:
                 if payload[0] in (0x01, 0x02):
                     self.card.power_on()
