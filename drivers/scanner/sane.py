@@ -142,7 +142,13 @@ class SaneScanner(Scanner):
         if s.area_mm:
             args += ["-x", f"{s.area_mm[0]:g}", "-y", f"{s.area_mm[1]:g}"]
         args += self._scan_options()
-        result = self._run(args, s.scan_timeout_s)
+        try:
+            result = self._run(args, s.scan_timeout_s)
+        except DeviceTimeoutError:
+            # A scanimage that hangs is killed; a scan changes nothing, so one more try
+            # is safe and clears most stuck backends.
+            log.warning("%s: scanimage hung; killed it, trying once more", self.name)
+            result = self._run(args, s.scan_timeout_s)
         if result.returncode != 0:
             if "open of device" in _text(result.stderr):
                 self._device_name = ""  # rediscover next time (unplugged, renumbered)

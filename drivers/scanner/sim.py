@@ -45,6 +45,9 @@ class SimulatedScannerSettings(SaneScannerSettings):
     extra_options: tuple[str, ...] = Field(
         ("--test-picture", "Grid"), description="Test backend options: a black/white grid."
     )
+    scan_timeout_s: float = Field(
+        15, gt=0, description="The test backend answers in well under a second."
+    )
 
 
 class ScannerSimulator:
