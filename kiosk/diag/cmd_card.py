@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 
 from drivers.errors import DeviceError, MediaError
 from drivers.pcsc.reader import PcscCardReader
 from drivers.status import DeviceState
 from kiosk.diag import exitcodes
+from kiosk.diag.common import print_error
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,21 +22,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.set_defaults(func=run)
 
 
-def _error(args: argparse.Namespace, code: int, kind: str, exc: DeviceError | str) -> int:
-    obj = {"error": kind, "code": getattr(exc, "code", ""), "message": str(exc),
-           "message_key": getattr(exc, "message_key", "")}
-    print(json.dumps(obj, ensure_ascii=False) if args.json else f"{kind}: {exc}",
-          file=sys.stdout if args.json else sys.stderr)
-    return code
-
-
 def run(args: argparse.Namespace) -> int:
     reader = PcscCardReader("card_reader",
                             PcscCardReader.Settings(reader=args.reader, poll_interval_s=0.3))
     try:
         status = reader.open(timeout=30)
         if status.state not in (DeviceState.ONLINE, DeviceState.BUSY):
-            return _error(args, exitcodes.DEVICE_ERROR, "device", DeviceError(
+            return print_error(args, exitcodes.DEVICE_ERROR, "device", DeviceError(
                 status.reason or str(status.state), code=status.error_code,
                 message_key="error.device.unavailable"))
         deadline = time.monotonic() + args.timeout
@@ -47,12 +39,12 @@ def run(args: argparse.Namespace) -> int:
             except MediaError as exc:
                 if exc.message_key not in ("error.card.no_card",
                                            "error.card.removed_during_read"):
-                    return _error(args, exitcodes.DEVICE_ERROR, "card", exc)
+                    return print_error(args, exitcodes.DEVICE_ERROR, "card", exc)
                 if time.monotonic() >= deadline:
-                    return _error(args, exitcodes.NO_MEDIA, "no_card", exc)
+                    return print_error(args, exitcodes.NO_MEDIA, "no_card", exc)
                 time.sleep(0.3)
             except DeviceError as exc:
-                return _error(args, exitcodes.DEVICE_ERROR, "device", exc)
+                return print_error(args, exitcodes.DEVICE_ERROR, "device", exc)
         data = card.to_dict(unmask=args.unmask)
         if args.json:
             print(json.dumps(data, ensure_ascii=False))

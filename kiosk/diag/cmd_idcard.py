@@ -11,6 +11,7 @@ from drivers.errors import DeviceError, MediaError
 from drivers.idcard.serial_reader import SerialIdCardReader
 from drivers.status import DeviceState, MediaStatus
 from kiosk.diag import exitcodes
+from kiosk.diag.common import print_error
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,14 +25,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.set_defaults(func=run)
 
 
-def _error(args: argparse.Namespace, code: int, kind: str, exc: DeviceError | str) -> int:
-    obj = {"error": kind, "code": getattr(exc, "code", ""), "message": str(exc),
-           "message_key": getattr(exc, "message_key", "")}
-    print(json.dumps(obj, ensure_ascii=False) if args.json else f"{kind}: {exc}",
-          file=sys.stdout if args.json else sys.stderr)
-    return code
-
-
 def run(args: argparse.Namespace) -> int:
     try:
         settings = SerialIdCardReader.Settings(port=args.port, baud=args.baud,
@@ -43,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         status = reader.open(timeout=args.timeout + 10)
         if status.state not in (DeviceState.ONLINE, DeviceState.BUSY):
-            return _error(args, exitcodes.DEVICE_ERROR, "device", DeviceError(
+            return print_error(args, exitcodes.DEVICE_ERROR, "device", DeviceError(
                 status.reason or str(status.state), code=status.error_code,
                 message_key="error.device.unavailable"))
         deadline = time.monotonic() + args.timeout
@@ -53,11 +46,11 @@ def run(args: argparse.Namespace) -> int:
                 break
             except MediaError as exc:
                 if time.monotonic() >= deadline:
-                    return _error(args, exitcodes.NO_MEDIA, "no_card", exc)
+                    return print_error(args, exitcodes.NO_MEDIA, "no_card", exc)
                 if reader.status.detail.get("media") != MediaStatus.PRESENT.value:
                     time.sleep(0.3)
             except DeviceError as exc:
-                return _error(args, exitcodes.DEVICE_ERROR, "device", exc)
+                return print_error(args, exitcodes.DEVICE_ERROR, "device", exc)
         data = card.to_dict(unmask=args.unmask)
         if args.json:
             print(json.dumps(data, ensure_ascii=False))

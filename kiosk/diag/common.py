@@ -24,5 +24,15 @@ def config_from_args(args: argparse.Namespace) -> KioskConfig:
         raise SystemExit(exitcodes.USAGE) from None
 
 
+def print_error(args: argparse.Namespace, code: int, kind: str, exc: object) -> int:
+    """Report a failure (a JSON error object with --json, else a line on stderr); returns
+    ``code`` so a command can ``return print_error(...)``."""
+    obj = {"error": kind, "code": getattr(exc, "code", ""), "message": str(exc),
+           "message_key": getattr(exc, "message_key", "")}
+    print(json.dumps(obj, ensure_ascii=False) if getattr(args, "json", False)
+          else f"{kind}: {exc}", file=sys.stdout if getattr(args, "json", False) else sys.stderr)
+    return code
+
+
 def print_json(obj: Any) -> None:
     print(json.dumps(obj, ensure_ascii=False, indent=2, default=str))

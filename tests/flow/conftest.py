@@ -12,7 +12,8 @@ from kiosk.flow.engine import FlowEngine
 from kiosk.flow.steps import FlowSettings, StepContext
 from kiosk.session import Session
 
-from .fakes import FakeClock, Kiosk, ManualExecutor
+from .backend_fakes import Kiosk
+from .fakes import FakeClock, ManualExecutor
 
 
 @pytest.fixture

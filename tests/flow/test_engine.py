@@ -15,7 +15,8 @@ from kiosk.flow.steps.review import ReviewController
 from kiosk.flow.steps.scan_documents import ScanDocumentsController
 from kiosk.flow.steps.verify_face import VerifyFaceController
 
-from .fakes import WANG_FANG_CARD, ZHANG_WEI, Kiosk, ManualExecutor
+from .backend_fakes import Kiosk
+from .fakes import WANG_FANG_CARD, ZHANG_WEI, ManualExecutor
 from .services import CERTIFICATE, ELDERLY_CARD, TOPUP
 
 
