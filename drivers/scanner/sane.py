@@ -21,7 +21,7 @@ from pydantic import Field
 
 from drivers.base import DeviceSettings
 from drivers.camera.jpeg import decode_image
-from drivers.errors import DeviceError, DeviceTimeoutError, NoDeviceError
+from drivers.errors import DeviceError, DeviceTimeoutError, NoDeviceError, ProtocolError
 from drivers.health import HealthLevel, HealthReport
 from drivers.scanner.base import (
     CoverOpenError,
@@ -30,7 +30,12 @@ from drivers.scanner.base import (
     ScannedPage,
     Scanner,
 )
-from drivers.scanner.scanimage import SaneDevice, error_for_exit, parse_device_list
+from drivers.scanner.scanimage import (
+    SaneDevice,
+    error_for_exit,
+    parse_device_list,
+    status_in_stderr,
+)
 from drivers.status import CoverStatus, DeviceState, MediaStatus
 
 log = logging.getLogger(__name__)
@@ -153,7 +158,15 @@ class SaneScanner(Scanner):
             if "open of device" in _text(result.stderr):
                 self._device_name = ""  # rediscover next time (unplugged, renumbered)
             raise error_for_exit(result.returncode, _text(result.stderr), device=self.name)
-        image = decode_image(result.stdout)
+        try:
+            image = decode_image(result.stdout)
+        except ProtocolError:
+            # Seen under load: scanimage prints the SANE failure, then exits 0 with a
+            # truncated image. The status it printed is the truth.
+            status = status_in_stderr(_text(result.stderr))
+            if status is None:
+                raise
+            raise error_for_exit(status, _text(result.stderr), device=self.name) from None
         grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         blank = float(np.std(grey)) < BLANK_STDDEV
         height, width = grey.shape[:2]

@@ -84,6 +84,28 @@ def error_for_exit(exit_code: int, stderr: str, *, device: str) -> DeviceError:
     return HardwareError(message, device=device, code=code)
 
 
+#: sane_strstatus() texts, for a scanimage that printed a failure but exited 0.
+_STATUS_TEXTS = {
+    "Document feeder out of documents": 7,
+    "Document feeder jammed": 6,
+    "Scanner cover is open": 8,
+    "Device busy": 3,
+    "Error during device I/O": 9,
+    "Access to resource has been denied": 11,
+}
+
+
+def status_in_stderr(stderr: str) -> int | None:
+    """The SANE status a ``sane_*`` failure line on stderr names, if any."""
+    for line in stderr.splitlines():
+        if "sane_" not in line:
+            continue
+        for text, status in _STATUS_TEXTS.items():
+            if text in line:
+                return status
+    return None
+
+
 def _last_message(stderr: str) -> str:
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     if not lines:
