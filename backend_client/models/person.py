@@ -84,3 +84,14 @@ class Appointment(ApiModel):
     appointment_id: Token
     slot: AppointmentSlot
     confirmation_code: str
+
+
+class Eligibility(ApiModel):
+    """Whether the identified person may use a service, asked before its first step."""
+
+    service_id: str = Field(max_length=64)
+    eligible: bool
+    #: Why not, as a code ("no_household_registration", "under_60"...); "" when eligible.
+    reason: str = Field(default="", max_length=64)
+    #: The explanation for the resident, by language ("zh", "en").
+    message: dict[str, str] = Field(default_factory=dict, max_length=4)

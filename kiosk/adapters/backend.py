@@ -146,6 +146,12 @@ class BackendPorts:
         return self._submit(lambda: p.FaceVerdict(
             self.client.verify_face(self._token(person), image.data).result))
 
+    def eligibility(self, service_id: str, person: p.Person) -> Future[p.Eligibility]:
+        def call() -> p.Eligibility:
+            answer = self.client.eligibility(self._token(person), service_id)
+            return p.Eligibility(answer.eligible, answer.reason, dict(answer.message))
+        return self._submit(call)
+
     # -- options ------------------------------------------------------------------------
 
     def options(self, source: str, person: p.Person, language: str

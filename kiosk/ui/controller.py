@@ -184,6 +184,7 @@ class KioskController(QObject):
             self.window.set_language(t.language)  # a new session starts in the default
         self.menu.greeting_name = t.session.person.name if t.session and t.session.person else ""
         if self.menu.catalog is not t.catalog or self.menu.loading_error != t.catalog_error:
+            self.runtime.catalog = t.catalog  # the adapters read payment purposes from it
             self.menu.set_catalog(t.catalog, t.catalog_error)
         unavailable = t.unavailable()
         self.menu.set_unavailable(unavailable)
