@@ -32,6 +32,8 @@ class Bill(ApiModel):
     amount_fen: Fen
     status: Literal["unpaid", "paid"]
     due_date: date
+    #: The payment order that paid the bill (its voucher is printed from it).
+    paid_order: str | None = Field(default=None, max_length=128)
 
 
 class UtilityAccount(ApiModel):

@@ -117,7 +117,8 @@ def eligibility(terminal: Terminal, person: PersonToken, state: State,
 
 def bill_model(r: Any, utility: str) -> Bill:
     return Bill(bill_id=r.bill_id, account_id=r.account_id, utility=utility, period=r.period,
-                amount_fen=r.amount_fen, status=r.status, due_date=date.fromisoformat(r.due_date))
+                amount_fen=r.amount_fen, status=r.status, due_date=date.fromisoformat(r.due_date),
+                paid_order=r.paid_order)
 
 
 @router.get("/person/utility-accounts")

@@ -7,14 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from test_scenarios import crash_free, run_scenario
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.mark.parametrize("name", ["card_left_in_reader", "qr_login_needs_id_card",
-                                  "not_eligible"])
+                                  "not_eligible", "resident_view"])
 def test_lifecycle_scenario(name: str, tmp_path: Path) -> None:
     _, transcript, state = run_scenario(name, tmp_path)
     summary = transcript[-1]

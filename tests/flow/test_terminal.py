@@ -4,6 +4,7 @@ state. The catalog is the reference backend's (the one that ships)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import replace
@@ -83,10 +84,9 @@ class Rig:
             elif not self.executor.jobs:
                 return
             else:
-                try:
+                # A failing job's future holds the error; the terminal reads it from there.
+                with contextlib.suppress(ConnectionError):
                     self.executor.run_one()
-                except ConnectionError:
-                    pass  # the job's future holds it; the terminal reads it from there
         raise AssertionError("never quiet")
 
     def later(self, seconds: float) -> None:
