@@ -52,6 +52,9 @@ class AttractScreen(Screen):
         return translate("attract.subtitle", self.lang)
 
 
+_TAKE_CARD = {"id_card": "goodbye.take_id_card", "citizen_card": "goodbye.take_citizen_card"}
+
+
 class GoodbyeScreen(Screen):
     """Thanks the resident; while a card is still in a reader, asks them to take it."""
 
@@ -79,7 +82,8 @@ class GoodbyeScreen(Screen):
 
     def _body(self) -> str:
         if self.cards_left:
-            return "\n".join(translate(f"goodbye.take_{m}", self.lang) for m in self.cards_left)
+            return "\n".join(translate(_TAKE_CARD[m], self.lang) for m in self.cards_left
+                             if m in _TAKE_CARD)
         return translate("goodbye.body", self.lang)
 
     def retranslate(self, lang: str) -> None:
