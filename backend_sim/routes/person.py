@@ -71,6 +71,7 @@ REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "household_certificate": ("hukou",),
     "social_insurance_certificate": ("insured",),
     "elderly_card": ("age_60",),
+    "citizen_card_topup": ("purse",),
 }
 
 _REFUSALS: dict[str, tuple[str, dict[str, str]]] = {
@@ -84,6 +85,11 @@ _REFUSALS: dict[str, tuple[str, dict[str, str]]] = {
     "insured": ("no_insurance_records", {
         "zh": "系统中没有您在本市的社会保险缴费记录，无法开具缴费证明。",
         "en": "There are no social insurance contributions in this city on record for you.",
+    }),
+    "purse": ("no_purse", {
+        "zh": "您的卡是社会保障卡，没有电子钱包，不能充值。如需充值请办理带电子钱包的市民卡。",
+        "en": "Your card is a social security card without an electronic purse, so it "
+              "cannot be topped up. A citizen card with a purse can be issued at a counter.",
     }),
     "age_60": ("under_60", {
         "zh": "老年人优待卡需年满60周岁方可申领。",
@@ -106,7 +112,9 @@ def eligibility(terminal: Terminal, person: PersonToken, state: State,
     today = state.now().date()
     born = date.fromisoformat(row.birth_date)
     age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-    met = {"hukou": bool(row.hukou), "insured": insured, "age_60": age >= 60}
+    # Citizen cards (C...) carry a PBOC purse; social-security-only cards (S...) do not.
+    purse = bool(row.card_number) and str(row.card_number).startswith("C")
+    met = {"hukou": bool(row.hukou), "insured": insured, "age_60": age >= 60, "purse": purse}
     for requirement in REQUIREMENTS.get(service_id, ()):
         if not met[requirement]:
             reason, message = _REFUSALS[requirement]

@@ -13,7 +13,8 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.mark.parametrize("name", ["card_left_in_reader", "qr_login_needs_id_card",
-                                  "not_eligible", "resident_view"])
+                                  "not_eligible", "resident_view",
+                                  "social_security_card_topup"])
 def test_lifecycle_scenario(name: str, tmp_path: Path) -> None:
     _, transcript, state = run_scenario(name, tmp_path)
     summary = transcript[-1]
