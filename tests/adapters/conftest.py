@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,8 +26,6 @@ from kiosk.flow import ports as p
 TERMINAL = "KIOSK-ADAPTER-0001"
 ZHANG_WEI = p.Person(name="张伟", id_number="110101195803070230", source="id_card",
                      card_type="resident_id")
-WANG_FANG_CARD = p.Person(name="王芳", id_number="440305194209150287", source="citizen_card",
-                          card_type="social_security", card_number="C44030500")
 
 
 @pytest.fixture
@@ -76,6 +75,11 @@ def zhang(ports: BackendPorts) -> p.Person:
     check = ports.check_identity(ZHANG_WEI).result(timeout=10)
     assert check.verdict is p.IdentityVerdict.VERIFIED
     return ZHANG_WEI
+
+
+def sim(device: Device) -> Any:
+    """The simulator behind a simulated device (the scenario hooks use the same)."""
+    return device.simulator
 
 
 class Devices:

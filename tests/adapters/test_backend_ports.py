@@ -18,7 +18,7 @@ from kiosk.adapters.backend import BackendPorts, OutboxPort
 from kiosk.adapters.devices import CameraAdapter
 from kiosk.flow import ports as p
 
-from .conftest import ZHANG_WEI, Devices
+from .conftest import ZHANG_WEI, Devices, sim
 from .user_facing import assert_user_facing
 
 T = 10  # seconds a loopback call may take at most on a loaded machine (never asserted)
@@ -67,12 +67,12 @@ def test_create_login_code_and_poll_it(ports: BackendPorts, phone: SimulatedPhon
 
 def test_verify_face(ports: BackendPorts, zhang: p.Person, devices: Devices) -> None:
     camera = devices.open("face_camera")
-    sim = camera.simulator  # type: ignore[attr-defined]
+    camera_sim = sim(camera)
     adapter = CameraAdapter(camera)  # type: ignore[arg-type]
-    sim.present_person(zhang.id_number)
+    camera_sim.present_person(zhang.id_number)
     image = adapter.capture().result(timeout=T)
     assert ports.verify_face(zhang, image).result(timeout=T) is p.FaceVerdict.MATCH
-    sim.present_person("440305194209150287")
+    camera_sim.present_person("440305194209150287")
     other = adapter.capture().result(timeout=T)
     assert ports.verify_face(zhang, other).result(timeout=T) is p.FaceVerdict.NO_MATCH
 
@@ -206,7 +206,7 @@ def test_authorise_and_confirm_topup(ports: BackendPorts, phone: SimulatedPhone,
     from kiosk.adapters.devices import CitizenCardAdapter
 
     reader = devices.open("card_reader")
-    reader.simulator.insert_card("wang_fang")  # type: ignore[attr-defined]
+    sim(reader).insert_card("wang_fang")
     card = CitizenCardAdapter(reader, "KIOSK-ADAPTER-0001")  # type: ignore[arg-type]
     holder = card.read_holder().result(timeout=T)
     assert ports.check_identity(holder).result(timeout=T).verdict is \

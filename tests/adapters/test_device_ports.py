@@ -24,7 +24,7 @@ from kiosk.adapters.devices import (
 from kiosk.flow import ports as p
 from printers.journal import PrintJournal
 
-from .conftest import Devices
+from .conftest import Devices, sim
 from .user_facing import assert_device_error
 
 T = 30  # an upper bound for a simulated device on a loaded machine (never asserted)
@@ -36,10 +36,6 @@ def wait_for(condition: Callable[[], bool], timeout: float = T) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.02)
-
-
-def sim(device: Any) -> Any:
-    return device.simulator
 
 
 # -- IdCardReaderPort ---------------------------------------------------------------------

@@ -6,21 +6,36 @@ from catalog_matrix import (
     DEVICE_FAULT,
     INTERACTIVE,
     PAY_PATH,
+    ROUTES,
     SLOW_S,
     SUBMIT_PATHS,
     Cell,
     Op,
     Walk,
     accepted_routes,
+    failure_prompt,
     step_device,
 )
-from matrix_people import person_for
+from matrix_people import (
+    Resident,
+    eligible,
+    eligible_ignoring_lists,
+    ineligible_for,
+    person_for,
+    residents,
+)
 
-from backend_client.service_definition import PayStep, ServiceDefinition, Step, SubmitStep
+from backend_client.service_definition import (
+    FormStep,
+    PayStep,
+    ServiceDefinition,
+    Step,
+    SubmitStep,
+)
 from backend_sim.catalog import build_catalog
 from kiosk.i18n import translate
 
-ERROR_MARK = "⚠"  # every step screen's error line starts with it
+ERROR_MARK = "⚠"  # a step screen's error line starts with it (as do other warnings)
 
 
 def _cell(walk: Walk, outcome: str, ops: list[Op]) -> Cell:
@@ -30,6 +45,7 @@ def _cell(walk: Walk, outcome: str, ops: list[Op]) -> Cell:
 
 def completed(walk: Walk) -> Cell:
     ops = walk.login() + walk.tap_service() + walk.through() + walk.result()
+    ops.append({"screenshot": f"{walk.service.id}-{walk.route}-result"})  # to look at
     return _cell(walk, "completed", ops + walk.leave("result"))
 
 
@@ -75,14 +91,16 @@ def device_faults(walk: Walk) -> list[Cell]:
         outcome = f"fault.{i}.{step.type}.{role}"
         if step.type == "identify":
             ops = [{"expect_screen": "attract"}, {"tap": "start"}, {"expect_screen": "identify"},
-                   inject, *walk.credential(), {"expect_text": ERROR_MARK, "timeout": SLOW_S},
+                   inject, *walk.credential(),
+                   {"expect_text": failure_prompt(step.type, role), "timeout": SLOW_S},
                    # The card is taken out and put back as a person does (a reader polls
                    # for presence: out and in within one poll interval is no change).
                    {"clear": role}, *walk.take_card(), {"wait": 1}, *walk.credential(),
                    {"expect_screen": "menu", "timeout": SLOW_S}]
             ops += walk.tap_service() + walk.through() + walk.result()
         elif step.type in INTERACTIVE:
-            retry = [{"expect_text": ERROR_MARK, "timeout": SLOW_S}, {"clear": role}]
+            retry = [{"expect_text": failure_prompt(step.type), "timeout": SLOW_S},
+                     {"expect_text": ERROR_MARK}, {"clear": role}]
             ops = walk.login() + walk.tap_service() + walk.through(
                 before={i: [inject, *_trigger(walk, step), *retry]}) + walk.result()
         else:
@@ -96,8 +114,8 @@ def _fault_before(walk: Walk, i: int, inject: Op, role: str) -> list[Op]:
     menu, where the kiosk must then show the service as unavailable until it clears)."""
     step = walk.service.steps[i]
     recover: list[Op] = [{"expect_screen": f"step:{step.type}", "timeout": SLOW_S},
-                         {"expect_text": ERROR_MARK, "timeout": SLOW_S}, {"clear": role},
-                         {"tap": "try again"}]
+                         {"expect_text": failure_prompt(step.type), "timeout": SLOW_S},
+                         {"expect_text": ERROR_MARK}, {"clear": role}, {"tap": "try again"}]
     k = walk.interactive_before(i)
     if k is None:
         return [inject, {"expect_disabled": walk.service.id, "timeout": 30}, {"clear": role},
@@ -118,8 +136,9 @@ def backend_failures(walk: Walk) -> list[Cell]:
         # may wait in the outbox when the backend is unreachable show it and offer a retry.
         inject: Op = {"inject": f"backend http_5xx path={path}"}
         recover: list[Op] = [{"expect_screen": f"step:{step.type}", "timeout": SLOW_S},
-                             {"expect_text": ERROR_MARK, "timeout": SLOW_S},
-                             {"clear": "backend"}, {"tap": "try again"}]
+                             {"expect_text": failure_prompt(step.type), "timeout": SLOW_S},
+                             {"expect_text": ERROR_MARK}, {"clear": "backend"},
+                             {"tap": "try again"}]
         # A step that waits for the resident (pay) fails before they act; submit after.
         where = {"before": {i: recover}} if step.type in INTERACTIVE else {"after": {i: recover}}
         k = walk.interactive_before(i)
@@ -133,14 +152,69 @@ def backend_failures(walk: Walk) -> list[Cell]:
     return cells
 
 
+AT_ONCE_S = 8  # "at once": before the resident is asked for any effort
+
+
+def refused(service: ServiceDefinition, route: str) -> Cell | None:
+    """Someone who may not use the service (by the backend's rules) hears why at once,
+    before any step that costs effort (a face check)."""
+    person = ineligible_for(service, route)
+    if person is None or not _refused_by_submit(service, person):
+        return None
+    walk = Walk(service, route, person)
+    ops = [*walk.login(), *walk.tap_service(),
+           {"expect_text": translate("error.service.not_eligible", "zh"),
+            "timeout": AT_ONCE_S}]
+    ops += [{"expect_no_screen": f"step:{t}"} for t in ("verify_face", "capture_photo")]
+    return _cell(walk, "refused", ops + _back_to_attract(walk))
+
+
+def _refused_by_submit(service: ServiceDefinition, person: Resident) -> bool:
+    """Not eligible by what the backend checks at submit (not by an empty choice list)."""
+    lists = [f for s in service.steps if isinstance(s, FormStep) for f in s.fields
+             if f.options_from]
+    return not lists or eligible_ignoring_lists(service, person) is False
+
+
+def _back_to_attract(walk: Walk) -> list[Op]:
+    """Wherever the refusal was shown: leave the session, take the card."""
+    return [{"tap": "finish", "timeout": AT_ONCE_S}, {"expect_screen": "goodbye"},
+            *walk.take_card(), {"expect_screen": "attract", "timeout": 30}]
+
+
+def other_route(service: ServiceDefinition, route: str) -> Cell | None:
+    """Logged in by a route the service does not take: the kiosk asks for one it takes
+    (the same person's other card) and the service goes on."""
+    accepted = accepted_routes(service)
+    person = next((r for r in residents() if r.can_use(route) and eligible(service, r)
+                   and any(r.can_use(a) for a in accepted if a != "qr_login")), None)
+    if person is None:
+        return None
+    card_route = next(a for a in accepted if a != "qr_login" and person.can_use(a))
+    walk = Walk(service, route, person)
+    card = Walk(service, card_route, person)
+    ops = [*walk.login(), *walk.tap_service(), {"expect_screen": "identify",
+                                                "timeout": AT_ONCE_S},
+           *card.credential(), *walk.through(), *walk.result(),
+           {"tap": "finish"}, {"expect_screen": "goodbye"}, *walk.take_card(),
+           *card.take_card(), {"expect_screen": "attract", "timeout": 30}]
+    return _cell(walk, f"other_route.{card_route}", ops)
+
+
 def service_cells(service: ServiceDefinition) -> list[Cell]:
     cells: list[Cell] = []
-    for route in accepted_routes(service):
+    for route in ROUTES:
+        if route not in accepted_routes(service):
+            extra = other_route(service, route)
+            cells += [extra] if extra else []
+            continue
         person = person_for(service, route)
         if person is None:
-            continue  # reported by test_every_service_has_someone_to_run_it
+            continue  # reported by test_every_service_and_route_has_cells
         walk = Walk(service, route, person)
         cells += cancelled(walk) + device_faults(walk) + backend_failures(walk)
+        no = refused(service, route)
+        cells += [no] if no else []
         cells.append(completed(walk))  # last: it changes the backend (a bill is paid)
     return cells
 
@@ -150,6 +224,11 @@ def all_cells() -> list[Cell]:
 
 
 def changes_backend(cell: Cell) -> bool:
-    """A cell that gets past its submit step leaves the backend changed (a bill paid, a
-    slot booked): it runs last in its kiosk process, so the next cell gets a fresh one."""
-    return not cell.outcome.startswith("cancel.")
+    """A cell that completes a service whose form offers the person's own items (a bill,
+    a free slot) uses one up: it runs last in its kiosk process, so the next cell gets a
+    fresh backend. Other services can be done again and again by the same person."""
+    if cell.outcome.startswith(("cancel.", "refused")):
+        return False
+    service = next(s for s in build_catalog().services if s.id == cell.service)
+    return any(f.options_from for s in service.steps if isinstance(s, FormStep)
+               for f in s.fields)

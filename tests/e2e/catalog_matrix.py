@@ -46,7 +46,7 @@ INTERACTIVE = frozenset({"identify", "verify_face", "form", "capture_photo",
                          "scan_documents", "review", "pay"})
 #: The fault each device role gets in its fault cell (each simulator's own vocabulary).
 DEVICE_FAULT = {
-    "id_card_reader": "removed_mid_read",
+    "id_card_reader": "removed_mid_read",  # the card leaves mid-read: "insert it again"
     "card_reader": "corrupt_response",
     "face_camera": "no_device",
     "document_camera": "no_device",
@@ -65,7 +65,10 @@ SUBMIT_PATHS = {
     "status_query": "/v1/person/applications",
 }
 PAY_PATH = "/v1/payments"
-SLOW_S = 25  # a step that waits on a device, the backend or the phone (simulated: seconds)
+#: The state a step's screen is in after a device or backend failure ("failed" unless
+#: named here); its prompt (``step.<type>.<state>``) is what the resident reads.
+FAILED_STATE = {"verify_face": "error", ("identify", "id_card_reader"): "reinsert"}
+SLOW_S = 15  # a step that waits on a device, the backend or the phone (simulated: seconds)
 
 
 @dataclass(frozen=True)
@@ -226,6 +229,12 @@ def raw_ids() -> list[str]:
     ids |= {s.kind for svc in catalog.services for s in svc.steps
             if isinstance(s, SubmitStep) and s.kind}
     return sorted(ids)
+
+
+def failure_prompt(step_type: str, role: str = "") -> str:
+    """The prompt a step's screen shows after its device (or the backend) failed."""
+    state = FAILED_STATE.get((step_type, role)) or FAILED_STATE.get(step_type) or "failed"
+    return translate(f"step.{step_type}.{state}", "zh")
 
 
 def accepted_routes(service: ServiceDefinition) -> tuple[str, ...]:

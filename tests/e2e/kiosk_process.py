@@ -62,12 +62,20 @@ def run_kiosk(scenario: Path | list[dict[str, Any]], workdir: Path, *, idle: flo
     config.write_text(CONFIG.format(state=state, idle=idle, countdown=countdown,
                                     goodbye=goodbye), encoding="utf-8")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    proc = subprocess.run(
-        [sys.executable, "-m", "kiosk.app", "--simulate", "--headless", "--config", str(config),
-         "--speech-engine", "mock", "--scenario", str(scenario), "--out", str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    command = [sys.executable, "-m", "kiosk.app", "--simulate", "--headless", "--config",
+               str(config), "--speech-engine", "mock", "--scenario", str(scenario),
+               "--out", str(out)]
+    try:
+        proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=timeout, check=False)
+        returncode, stderr = proc.returncode, proc.stderr
+    except subprocess.TimeoutExpired as exc:  # killed: the transcript says how far it got
+        returncode = -9
+        err = exc.stderr or b""
+        stderr = (err.decode(errors="replace") if isinstance(err, bytes) else err) + \
+            f"\n(killed after {timeout:.0f} s)"
     transcript_file = out / "transcript.jsonl"
     transcript = [json.loads(line) for line in
                   transcript_file.read_text(encoding="utf-8").splitlines()] \
         if transcript_file.exists() else []
-    return KioskRun(proc.returncode, transcript, state, out, proc.stderr)
+    return KioskRun(returncode, transcript, state, out, stderr)
