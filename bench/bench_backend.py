@@ -29,6 +29,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -44,7 +45,7 @@ CONCURRENCY = (1, 8, 32)
 def _start(tmp: Path) -> tuple[BackendServer, Path]:
     state = load_state(f"sqlite:///{tmp / 'backend.sqlite'}")
     server = BackendServer(state)
-    app = server._server.config.app  # bench-only routes, added before start
+    app: Any = server._server.config.app  # bench-only routes, added before start
 
     def bare_get() -> dict[str, bool]:
         return {"ok": True}
