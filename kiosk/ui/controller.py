@@ -57,8 +57,10 @@ HEALTH_INTERVAL_MS = 5000
 
 class KioskController(QObject):
     def __init__(self, runtime: KioskRuntime, ports: FlowPorts, window: KioskWindow,
-                 dispatcher: UiDispatcher) -> None:
+                 dispatcher: UiDispatcher, *, attract: AttractScreen | None = None) -> None:
         super().__init__()
+        #: The attract screen shown before the controller existed (start-up), if any.
+        self._prebuilt_attract = attract
         self.runtime = runtime
         self.ports = ports
         self.window = window
@@ -97,7 +99,7 @@ class KioskController(QObject):
 
     def _build_screens(self) -> None:
         w, d = self.window, self.dispatcher
-        self.attract = AttractScreen()
+        self.attract = self._prebuilt_attract or AttractScreen()
         self.goodbye = GoodbyeScreen()
         self.oos = OutOfServiceScreen()
         self.menu = MenuScreen()
@@ -114,7 +116,8 @@ class KioskController(QObject):
         self.step_screens["identify"] = self.identify  # one identify screen for both uses
         for screen in (self.attract, self.menu, self.result, self.goodbye,
                        self.oos, self.staff, self.diagnostics, *self.step_screens.values()):
-            w.add_screen(screen)
+            if w.screens.get(screen.screen_id) is not screen:  # the start-up attract is in
+                w.add_screen(screen)
         self.attract.start_clicked.connect(self.start_session)
         self.menu.service_chosen.connect(self.start_service)
         self.menu.finish_clicked.connect(self.end_session)
