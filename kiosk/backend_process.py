@@ -103,10 +103,10 @@ class PendingBackendProcess:
                  auto_pay_after_s: float | None = None) -> None:
         self.state_dir = state_dir
         self.terminal_id = terminal_id
-        self._code = secrets.token_urlsafe(12)
+        self._code = secrets.token_hex(12)
         db_path.parent.mkdir(parents=True, exist_ok=True)
         cmd = [sys.executable, "-m", "backend_sim.server", "--host", "127.0.0.1",
-               "--port", "0", "--db", str(db_path), "--enrollment-code", self._code]
+               "--port", "0", f"--db={db_path}", f"--enrollment-code={self._code}"]
         if auto_pay_after_s is not None:
             cmd += ["--auto-pay-after", str(auto_pay_after_s)]
         self._proc = subprocess.Popen(
@@ -123,6 +123,7 @@ class PendingBackendProcess:
         for line in stream:
             if line.startswith(_LISTENING):
                 self._urls.put(line[len(_LISTENING):].strip())
+        self._urls.put("")  # end of output: the child has exited
 
     def _relog(self, stream: IO[str]) -> None:
         """The child's log lines ("time LEVEL name: message") through our logging."""
@@ -140,9 +141,11 @@ class PendingBackendProcess:
         try:
             url = self._urls.get(timeout=timeout)
         except queue.Empty:
+            url = ""
+        if not url:
             self._proc.kill()
             raise RuntimeError(f"reference backend did not start in {timeout:.0f} s "
-                               f"(exit code {self._proc.poll()})") from None
+                               f"(exit code {self._proc.poll()}; its log is above)")
         from backend_client.enrollment import enroll_terminal
         from backend_client.settings import BackendSettings
 
