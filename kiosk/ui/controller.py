@@ -56,8 +56,10 @@ SCREENS = {
 
 class KioskController(QObject):
     def __init__(self, runtime: KioskRuntime, ports: FlowPorts, window: KioskWindow,
-                 dispatcher: UiDispatcher) -> None:
+                 dispatcher: UiDispatcher, *, attract: AttractScreen | None = None) -> None:
         super().__init__()
+        #: The attract screen shown before the controller existed (start-up), if any.
+        self._prebuilt_attract = attract
         self.runtime = runtime
         self.ports = ports
         self.window = window
@@ -109,7 +111,7 @@ class KioskController(QObject):
 
     def _build_screens(self) -> None:
         w, d = self.window, self.dispatcher
-        self.attract = AttractScreen()
+        self.attract = self._prebuilt_attract or AttractScreen()
         self.goodbye = GoodbyeScreen()
         self.oos = OutOfServiceScreen()
         self.menu = MenuScreen()
@@ -126,7 +128,8 @@ class KioskController(QObject):
         self.step_screens["identify"] = self.identify  # one identify screen for both uses
         for screen in (self.attract, self.menu, self.result, self.goodbye,
                        self.oos, self.staff, self.diagnostics, *self.step_screens.values()):
-            w.add_screen(screen)
+            if w.screens.get(screen.screen_id) is not screen:  # the start-up attract is in
+                w.add_screen(screen)
         self.attract.start_clicked.connect(lambda: self.terminal.start_session())
         self.menu.service_chosen.connect(lambda sid: self.terminal.choose_service(sid))
         self.menu.finish_clicked.connect(lambda: self.terminal.end_session())
