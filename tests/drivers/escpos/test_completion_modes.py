@@ -10,7 +10,7 @@ import pytest
 from drivers.escpos.sim import SimulatedReceiptPrinter
 from drivers.health import HealthLevel
 from printers.jobs import JobState, PaperOutError
-from tests.drivers.escpos.test_escpos_receipts import _qr_texts, make_receipt, URL
+from tests.drivers.escpos.test_escpos_receipts import URL, _qr_texts, make_receipt
 
 
 def _printer(model: str) -> SimulatedReceiptPrinter:
