@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
+from pathlib import Path
 
 from card.emulation.citizen_card import CitizenCardEmulator
 from card.emulation.psam import PsamEmulator
@@ -54,8 +55,10 @@ class CardReaderSimulator:
     """Implements FaultInjectable; ``insert_card(profile)`` / ``remove_card()``."""
 
     def __init__(self, *, in_process: bool, name: str = "card-sim",
-                 daemon: PcscDaemon | None = None) -> None:
+                 daemon: PcscDaemon | None = None, purse_dir: Path | None = None) -> None:
         self.name = name
+        #: Where the cards keep their purses (balance, sequence numbers, log), if on disk.
+        self.purse_dir = purse_dir
         self.in_process = in_process
         self._daemon = daemon
         self._faults = FaultSet(FAULTS, owner=name)
@@ -117,7 +120,7 @@ class CardReaderSimulator:
             raise UnknownProfileError(f"profile {profile_name!r} has no citizen card",
                                       code="PROFILE")
         self.remove_card()
-        card = CitizenCardEmulator(profile.citizen_card)
+        card = CitizenCardEmulator(profile.citizen_card, store=self.purse_dir)
         with self._lock:
             self.card = card
         if not self.in_process:
