@@ -37,6 +37,11 @@ def run(config: KioskConfig, args: argparse.Namespace) -> int:
                          speech_engine=args.speech_engine)
     ports = build_ports(runtime)
     controller = KioskController(runtime, ports, window, dispatcher)
+    from kiosk.flow.purse_recovery import PurseRecovery
+
+    # Top-ups a pulled card or a killed kiosk left open: at start, on each card insert.
+    purse_recovery = PurseRecovery(ports, runtime.executor)
+    purse_recovery.start()
     exit_code = {"code": 0}
 
     def crashed(exc_type: type[BaseException], exc: BaseException,
@@ -71,6 +76,7 @@ def run(config: KioskConfig, args: argparse.Namespace) -> int:
     try:
         app.exec()
     finally:
+        purse_recovery.stop()
         controller.stop()
         runtime.stop()
     if runner is not None and not runner.ok and exit_code["code"] == 0:
