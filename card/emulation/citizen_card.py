@@ -119,6 +119,7 @@ class CitizenCardEmulator:
         try:
             raw = json.loads(self.store.read_text(encoding="utf-8"))
         except FileNotFoundError:
+            self._save_store()  # a card as issued: its purse is on disk from the start
             return
         self.balance = int(raw["balance"])
         self.online_seq = int(raw["online_seq"])

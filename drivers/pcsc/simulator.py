@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -28,7 +29,22 @@ FAULTS: Mapping[str, str] = {
     "corrupt_response": "the next response is a single garbage byte",
     "reader_gone": "the readers disappear (pcscd stopped; in-process: readers unlisted)",
     "pcscd_restart": "restart pcscd once (only a pcscd this process started)",
+    "hold_command": "the next APDU with INS ins (hex, default 52: CREDIT FOR LOAD) waits "
+                    "seconds (default 120) before the card sees it",
+    "hold_answer": "the card executes the next APDU with INS ins (default 52), then holds "
+                   "its answer for seconds (default 120)",
 }
+
+
+def _hold(faults: FaultSet, apdu: bytes, which: str) -> float:
+    """Seconds to hold ``apdu`` for the ``which`` fault (consumed), else 0."""
+    params = faults.active_faults().get(which)
+    if params is None or len(apdu) < 2:
+        return 0.0
+    if apdu[1] != int(str(params.get("ins", "52")), 16):
+        return 0.0
+    faults.clear(which)
+    return float(str(params.get("seconds", 120)))
 
 
 class _FaultyCard:
@@ -48,7 +64,11 @@ class _FaultyCard:
     def process(self, raw: bytes) -> bytes:
         if self._faults.take("corrupt_response"):
             return b"\x42"
-        return self._card.process(raw)
+        time.sleep(_hold(self._faults, raw, "hold_command"))
+        hold = _hold(self._faults, raw, "hold_answer")
+        response = self._card.process(raw)
+        time.sleep(hold)
+        return response
 
 
 class CardReaderSimulator:
@@ -193,7 +213,11 @@ class CardReaderSimulator:
             self._in_process_removed_after -= 1
         if self._faults.take("corrupt_response"):
             return b"\x42"
-        return card.process(apdu)
+        time.sleep(_hold(self._faults, apdu, "hold_command"))
+        hold = _hold(self._faults, apdu, "hold_answer")
+        response = card.process(apdu)
+        time.sleep(hold)
+        return response
 
     @property
     def card_connected(self) -> bool:

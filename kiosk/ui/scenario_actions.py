@@ -42,8 +42,11 @@ def _profile_id_number(key: str) -> str:
 
 def scenario_actions(runtime: KioskRuntime, controller: Any) -> dict[str, Callable[[Any], Any]]:
     def inject(arg: Any) -> None:
-        device, _, fault = str(arg).partition(" ")
-        _fault_target(runtime, device).inject(fault.strip())
+        """``DEVICE FAULT [key=value ...]``."""
+        device, _, rest = str(arg).partition(" ")
+        fault, *pairs = rest.split()
+        params = dict(p.partition("=")[::2] for p in pairs)
+        _fault_target(runtime, device).inject(fault, **params)
 
     def clear(arg: Any) -> None:
         _fault_target(runtime, str(arg).strip()).clear()
