@@ -26,7 +26,7 @@ goodbye_s = 3
 status_poll_s = 1
 [devices.card_reader]
 impl = "sim"
-transport = "in-process"
+transport = "{transport}"
 [devices.receipt_printer]
 impl = "sim"
 printer_model = "{printer_model}"
@@ -39,17 +39,18 @@ def kiosk_cmd(config: Path, scenario: Path, out: Path) -> list[str]:
             "--out", str(out)]
 
 
-def write_config(tmp_path: Path, state: Path, printer_model: str = "answers_gs_h") -> Path:
+def write_config(tmp_path: Path, state: Path, printer_model: str = "answers_gs_h",
+                 transport: str = "in-process") -> Path:
     config = tmp_path / "kiosk.toml"
-    config.write_text(CONFIG.format(state=state, printer_model=printer_model),
-                      encoding="utf-8")
+    config.write_text(CONFIG.format(state=state, printer_model=printer_model,
+                                    transport=transport), encoding="utf-8")
     return config
 
 
 def run(tmp_path: Path, name: str, *, printer_model: str = "answers_gs_h",
-        state: Path | None = None, out: str = "out") -> Path:
+        state: Path | None = None, out: str = "out", transport: str = "in-process") -> Path:
     state = state or tmp_path / "state"
-    config = write_config(tmp_path, state, printer_model)
+    config = write_config(tmp_path, state, printer_model, transport)
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     proc = subprocess.run(kiosk_cmd(config, SCENARIOS / f"{name}.yaml", tmp_path / out),
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
