@@ -26,6 +26,7 @@ from kiosk.adapters.devices import (
     ReceiptPrinterAdapter,
     ScannerAdapter,
 )
+from kiosk.adapters.purse import JournalPurseLedger
 from kiosk.flow.ports import FlowPorts
 from kiosk.runtime import KioskRuntime
 from printers.journal import PrintJournal
@@ -84,4 +85,5 @@ def build_ports(runtime: KioskRuntime) -> FlowPorts:
     runtime.backend_ports = backend
     return FlowPorts(identity=backend, options=backend, payments=backend,
                      submissions=backend, outbox=outbox, eligibility=backend,
-                     journal=EventJournal(state / "flow-events.jsonl"), **kwargs)
+                     journal=EventJournal(state / "flow-events.jsonl"),
+                     purse_ledger=JournalPurseLedger(payments), **kwargs)

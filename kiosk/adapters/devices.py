@@ -14,6 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from card import pboc
 from card.citizen import CitizenCardData
 from card.idcard import IdCardData
 from drivers.base import Device
@@ -117,6 +118,10 @@ class CitizenCardAdapter(_Presence):
 
     def credit_for_load(self, mac2: bytes, when: datetime) -> Future[bytes]:
         return then(self.reader.complete_load(mac2, when), lambda r: bytes(r.tac))
+
+    def load_proof(self, online_seq: int) -> Future[tuple[str, bytes | None]]:
+        return then(self.reader.transaction_proof(pboc.TX_EP_LOAD, online_seq),
+                    lambda r: (r[0].hex().upper(), r[1]))
 
 
 class CameraAdapter:

@@ -108,6 +108,8 @@ def run(config: KioskConfig, args: argparse.Namespace) -> int:
         app.exec()
     finally:
         watchdog.stop()
+        if parts.get("purse_recovery") is not None:
+            parts["purse_recovery"].stop()
         if parts.get("controller") is not None:
             parts["controller"].stop()
         if parts.get("runtime") is not None:
@@ -205,6 +207,12 @@ def _build(app: QApplication, config: KioskConfig, args: argparse.Namespace, win
     parts["controller"] = controller
     _starting(attract, True)
     controller.start()
+    from kiosk.flow.purse_recovery import PurseRecovery
+
+    # Top-ups a pulled card or a killed kiosk left open: at start, on each card insert.
+    purse_recovery = PurseRecovery(ports, runtime.executor)
+    purse_recovery.start()
+    parts["purse_recovery"] = purse_recovery
 
     def ready() -> None:
         if not (runtime.wait_devices_opened(0) and controller.terminal.catalog is not None):
