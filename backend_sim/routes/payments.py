@@ -176,6 +176,11 @@ def settle_bill(
             bill = conn.execute(sa.select(db.bills).where(db.bills.c.bill_id == bill_id)).first()
         if bill is None:
             raise not_found("bill")
+        voucher = f"JF{state.now():%Y%m%d}{bill_id[-6:].upper()}"
+        if bill.status == "paid" and bill.paid_order == body.order_id:
+            # Settled by this very order already (a retry after a lost answer): the same.
+            return BillSettlement(bill_id=bill_id, order_id=body.order_id, status="paid",
+                                  voucher_number=voucher)
         if bill.status == "paid":
             raise ApiError(409, "bill_already_paid", "the bill is already paid")
         use_order(state, body.order_id, terminal, "bill", bill.amount_fen, f"bill:{bill_id}")
@@ -183,7 +188,7 @@ def settle_bill(
             conn.execute(sa.update(db.bills).where(db.bills.c.bill_id == bill_id)
                          .values(status="paid", paid_order=body.order_id))
         return BillSettlement(bill_id=bill_id, order_id=body.order_id, status="paid",
-                              voucher_number=f"JF{state.now():%Y%m%d}{bill_id[-6:].upper()}")
+                              voucher_number=voucher)
 
     return BillSettlement.model_validate(
         idempotent(state, terminal, key, f"bill.settle:{bill_id}", body, settle))

@@ -13,7 +13,13 @@ from typing import Any, Literal
 
 from PyQt6.QtCore import QObject, QTimer
 
-from backend_client.service_definition import Catalog, IdentifyStep, LocalText, ServiceDefinition
+from backend_client.service_definition import (
+    Catalog,
+    IdentifyStep,
+    LocalText,
+    PayStep,
+    ServiceDefinition,
+)
 from drivers.health import HealthLevel
 from drivers.status import StatusChange
 from kiosk.flow.availability import unavailability
@@ -147,6 +153,10 @@ class KioskController(QObject):
         self.window.show_screen("attract")
         self._load_catalog()
         self._evaluate_service()
+        if self.runtime.payments is not None:  # reconciliation: start-up, then while idle
+            self.runtime.payments.start(is_idle=lambda: self.session is None,
+                                        on_change=lambda: self.dispatcher.post(
+                                            self._evaluate_service))
 
     # -- session ------------------------------------------------------------------------
 
@@ -335,10 +345,14 @@ class KioskController(QObject):
             return {}
         statuses = {d.name: d.status for d in self.runtime.devices}
         reasons: dict[str, str] = {}
+        keeper = self.runtime.payments
+        settling = keeper is not None and not keeper.ready
         for service in self.catalog.services:
             reason = unavailability(service, statuses, self.backend_online)
             if reason is not None:
                 reasons[service.id] = reason.message_key
+            elif settling and any(isinstance(s, PayStep) for s in service.steps):
+                reasons[service.id] = "service.unavailable.reconciling"
         return reasons
 
     def _refresh_unavailable_bar(self) -> None:

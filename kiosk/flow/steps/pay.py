@@ -234,6 +234,8 @@ class PayController(StepController[PayState]):
         if self._cancelled.is_set():
             self._close(order, None)
             return
+        # Committed before the QR code is on screen: from now on a phone can pay it.
+        self.context.ports.journal.record(key, "shown", order_id=order.order_id)
         self._set_state(PayState.AWAITING)
         deadline = self.context.clock.monotonic() + self.context.settings.payment_s
         self._poll_later(order, deadline)
