@@ -174,8 +174,15 @@ class PaymentJournal:
                 yield self._conn
                 self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
-                self._conn.execute("ROLLBACK")
+                self._rollback()
                 raise JournalError(f"{self.path}: payment journal write failed: {exc}") from None
+            except BaseException:
+                self._rollback()
+                raise
+
+    def _rollback(self) -> None:
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
 
     def begin(
         self, order_id: str, idempotency_key: str, request_json: str, amount_fen: int, *,

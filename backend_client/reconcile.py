@@ -62,10 +62,11 @@ def refund_key(order_id: str) -> str:
 
 class Reconciler:
     def __init__(self, client: BackendClient, journal: PaymentJournal,
-                 outbox: Outbox | None = None) -> None:
+                 outbox: Outbox | None = None, *, actor: str = ACTOR) -> None:
         self.client = client
         self.journal = journal
         self.outbox = outbox
+        self.actor = actor
         if outbox is not None:
             outbox.on_settled = self._settled_from_outbox
 
@@ -90,6 +91,20 @@ class Reconciler:
             log.info("reconcile: %s", report.as_dict())
         return report
 
+    def settle_one(self, entry: JournalEntry) -> str:
+        """Settle one entry now (staff: retry); the outcome, or why it waits."""
+        report = ReconcileReport()
+        self._one(entry, report)
+        return next(iter(report.outcomes), "deferred" if report.deferred else "unchanged")
+
+    def refund(self, entry: JournalEntry, why: str) -> str:
+        """Refund a paid, unused order (staff: refund); asks the backend first."""
+        order = self.client.payment(entry.order_id)
+        if order.status != "paid" or order.used_by is not None:
+            raise BackendRejectedError(f"order is {order.status}, used by {order.used_by}",
+                                       code="refund_not_allowed")
+        return self._refund(entry, order, why)
+
     def _one(self, entry: JournalEntry, report: ReconcileReport, *,
              late_check: bool = False) -> None:
         try:
@@ -97,7 +112,7 @@ class Reconciler:
         except BackendRejectedError as exc:
             log.warning("reconcile %s: the backend refused (%s); needs staff", entry.order_id,
                         exc.code)
-            self.journal.transition(entry.order_id, S.NEEDS_STAFF, actor=ACTOR,
+            self.journal.transition(entry.order_id, S.NEEDS_STAFF, actor=self.actor,
                                     note=f"rejected: {exc.code}", receipt="queued")
             outcome = "needs_staff"
         except BackendError as exc:
@@ -106,7 +121,7 @@ class Reconciler:
             return
         except TransitionError as exc:
             log.warning("reconcile %s: %s; needs staff", entry.order_id, exc)
-            self.journal.transition(entry.order_id, S.NEEDS_STAFF, actor=ACTOR,
+            self.journal.transition(entry.order_id, S.NEEDS_STAFF, actor=self.actor,
                                     note=str(exc)[:200], receipt="queued")
             outcome = "needs_staff"
         if outcome:
@@ -159,7 +174,7 @@ class Reconciler:
         except BackendRejectedError as exc:
             log.info("reconcile %s: bill not settled (%s); refunding", entry.order_id, exc.code)
             return self._refund(entry, order, f"bill not settled: {exc.code}")
-        self.journal.transition(entry.order_id, S.DELIVERED, actor=ACTOR,
+        self.journal.transition(entry.order_id, S.DELIVERED, actor=self.actor,
                                 note=f"bill settled {done.voucher_number}", receipt="queued")
         return "delivered"
 
@@ -172,18 +187,18 @@ class Reconciler:
         except BackendRejectedError:
             again = self.client.payment(order.order_id)
             if again.used_by is not None:  # spent meanwhile: it was delivered after all
-                self.journal.transition(entry.order_id, S.NEEDS_STAFF, actor=ACTOR,
+                self.journal.transition(entry.order_id, S.NEEDS_STAFF, actor=self.actor,
                                         note=f"refund refused; used by {again.used_by}")
                 return "needs_staff"
             if again.status != "refunded":
                 raise
-        self.journal.transition(entry.order_id, S.REFUNDED, actor=ACTOR, note=why,
+        self.journal.transition(entry.order_id, S.REFUNDED, actor=self.actor, note=why,
                                 receipt="queued")
         return "refunded"
 
     def _move(self, entry: JournalEntry, new: JournalState, note: str, *,
               receipt: bool = True) -> None:
-        self.journal.transition(entry.order_id, new, actor=ACTOR, note=note,
+        self.journal.transition(entry.order_id, new, actor=self.actor, note=note,
                                 receipt="queued" if receipt else None)
 
     def _settled_from_outbox(self, order_id: str, voucher: str) -> None:
