@@ -203,9 +203,10 @@ class Reconciler:
 
     def _settled_from_outbox(self, order_id: str, voucher: str) -> None:
         entry = self.journal.get(order_id)
-        if entry is not None and not entry.final:
+        if entry is not None and not entry.final:  # the resident has its receipt already
             self.journal.transition(order_id, S.DELIVERED, actor="outbox",
-                                    note=f"bill settled {voucher}", receipt="queued")
+                                    note=f"bill settled {voucher}",
+                                    receipt=None if entry.receipt == "printed" else "queued")
 
 
 def _updated(entry: JournalEntry) -> datetime:

@@ -60,6 +60,12 @@ def _row(state: BackendState, order_id: str, terminal: str) -> Any:
     return row
 
 
+#: The payee the resident's payment app shows, by what the order pays for.
+PAYEES = {"bill": "市公用事业缴费中心 City Utilities Billing",
+          "service_fee": "市政务服务中心 City Government Service Centre",
+          "card_topup": "市民卡服务中心 Citizen Card Centre"}
+
+
 def order_model(state: BackendState, row: Any) -> PaymentOrder:
     return PaymentOrder(
         order_id=row.order_id, amount_fen=row.amount_fen, status=row.status,
@@ -67,7 +73,7 @@ def order_model(state: BackendState, row: Any) -> PaymentOrder:
         created_at=datetime.fromisoformat(row.created_at),
         expires_at=datetime.fromisoformat(row.expires_at),
         paid_at=datetime.fromisoformat(row.paid_at) if row.paid_at else None,
-        refunded_fen=row.refunded_fen, used_by=row.used_by,
+        refunded_fen=row.refunded_fen, used_by=row.used_by, payee=PAYEES.get(row.purpose),
     )
 
 

@@ -322,7 +322,7 @@ def _order(api: ApiOrder) -> p.PaymentOrder:
     state = {"unpaid": p.PaymentState.PENDING, "paid": p.PaymentState.PAID,
              "closed": p.PaymentState.CLOSED, "expired": p.PaymentState.EXPIRED,
              "refunded": p.PaymentState.REFUNDED}.get(api.status, p.PaymentState.PENDING)
-    return p.PaymentOrder(api.order_id, state, api.amount_fen, api.qr_url)
+    return p.PaymentOrder(api.order_id, state, api.amount_fen, api.qr_url, api.payee or "")
 
 
 class OutboxPort:

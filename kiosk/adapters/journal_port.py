@@ -40,7 +40,13 @@ EVENT_STATES: dict[str, JournalState | None] = {
     "refund_pending": None,
     "refunded": S.REFUNDED,
     "refund_held_for_review": None,
+    "refund_receipt_printed": None,
+    "receipt_printed": None,
 }
+#: Events after which a receipt is owed: queued in the journal until one is printed (so a
+#: crash between the two still gives the resident's receipt, printed at the restart).
+RECEIPT = {"refunded": "queued", "delivered": "queued", "refund_receipt_printed": "printed",
+           "receipt_printed": "printed"}
 
 
 class EventJournal:
@@ -78,12 +84,15 @@ class JournalPort:
             return  # nothing was sent for this key (the create call never started)
         new = EVENT_STATES[event]
         try:
-            if new is None:
+            receipt = RECEIPT.get(event)
+            if event in ("refund_receipt_printed", "receipt_printed"):
+                self.journal.transition(order_id, entry.state, receipt=receipt)
+            elif new is None:
                 self.journal.transition(order_id, entry.state, note=event)
             elif new is not entry.state and new not in TRANSITIONS[entry.state]:
                 # Settled already (by the reconciler or the backend's answer): keep it.
                 log.info("journal %s: %s after %s ignored", order_id, event, entry.state)
             else:
-                self.journal.transition(order_id, new, note=event)
+                self.journal.transition(order_id, new, note=event, receipt=receipt)
         except TransitionError as exc:
             log.warning("journal: %s", exc)

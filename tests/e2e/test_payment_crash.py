@@ -119,6 +119,8 @@ def test_sigkill_then_restart_settles_the_money(
             assert entry["state"] == "delivered", entry  # the bill settlement is idempotent
         if flow == "bill_refunded" and state in ("refunding", "refunded"):
             assert entry["state"] == "refunded", entry
+        if entry["state"] in ("delivered", "refunded"):  # the resident's proof, even so
+            assert entry["receipt"] == "printed", entry
         assert not kiosk.errors(), kiosk.errors()
     finally:
         backend.stop()
