@@ -203,6 +203,8 @@ class KioskController(QObject):
             self._completed(engine)
         elif state is FlowState.CARD_REMOVED:
             self.end_session()
+        elif state is FlowState.CANCELLED and engine.refund is not None:
+            self._refunded(engine)
         elif state is FlowState.CANCELLED:
             if engine.service.id == LOGIN.id:
                 self.end_session()
@@ -210,6 +212,18 @@ class KioskController(QObject):
                 self._back_to_menu()
         elif state is FlowState.CANCELLING:
             self._show_step(engine)
+
+    def _refunded(self, engine: FlowEngine) -> None:
+        """Cancelled after paying: the resident sees the refund (its receipt is printing)."""
+        pay = engine.refund
+        assert pay is not None
+        lang = self.window.lang
+        fen = pay.amount_fen
+        lines = ((translate("result.service", lang), engine.service.title.get(lang)),
+                 (translate("pay.refund_receipt_line", lang), f"¥{fen // 100}.{fen % 100:02d}"))
+        self._drop_engine()
+        self.result.show_outcome(f"step.pay.{pay.state.value}", lines)
+        self.window.show_screen("result")
 
     def _show_step(self, engine: FlowEngine) -> None:
         # One snapshot: the engine may move on (on a worker) while this runs.

@@ -43,7 +43,7 @@ SCENARIOS: dict[str, list[dict[str, object]]] = {
     # paid, but the settlement fails (5xx) and the resident cancels: refunded
     "bill_refunded": [*_TO_PAY, {"phone_pay": None},
                       {"expect_text": "提交未成功。", "timeout": 60}, {"tap": "cancel"},
-                      {"expect_screen": "menu", "timeout": 60}, {"tap": "finish"},
+                      {"expect_screen": "result", "timeout": 60}, {"tap": "finish"},
                       {"expect_screen": "goodbye"}],
 }
 #: The journal states each flow commits, in order (checked against the journal too).
