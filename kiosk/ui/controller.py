@@ -34,6 +34,7 @@ from kiosk.ui.dispatch import UiDispatcher
 from kiosk.ui.screens.basic import AttractScreen, GoodbyeScreen, OutOfServiceScreen
 from kiosk.ui.screens.menu import MenuScreen, ResultScreen
 from kiosk.ui.screens.staff import DiagnosticsScreen, StaffScreen
+from kiosk.ui.screens.staff_payments import StaffPaymentsDesk, StaffPaymentsScreen
 from kiosk.ui.screens.step_base import StepScreen
 from kiosk.ui.screens.steps_data import FormScreen, ReviewScreen, ScanDocumentsScreen
 from kiosk.ui.screens.steps_identity import CapturePhotoScreen, IdentifyScreen, VerifyFaceScreen
@@ -110,6 +111,7 @@ class KioskController(QObject):
         self.result = ResultScreen()
         self.staff = StaffScreen()
         self.diagnostics = DiagnosticsScreen()
+        self.staff_payments = StaffPaymentsScreen()
         self.identify = IdentifyScreen(d)
         self.step_screens: dict[str, StepScreen] = {
             s.step_type: s for s in (
@@ -119,7 +121,8 @@ class KioskController(QObject):
         }
         self.step_screens["identify"] = self.identify  # one identify screen for both uses
         for screen in (self.attract, self.menu, self.result, self.goodbye,
-                       self.oos, self.staff, self.diagnostics, *self.step_screens.values()):
+                       self.oos, self.staff, self.diagnostics, self.staff_payments,
+                       *self.step_screens.values()):
             w.add_screen(screen)
         self.attract.start_clicked.connect(self.start_session)
         self.menu.service_chosen.connect(self.start_service)
@@ -133,6 +136,9 @@ class KioskController(QObject):
         self.staff.exit_clicked.connect(self._leave_staff)
         self.staff.diagnostics_clicked.connect(self._open_diagnostics)
         self.staff.reprint_clicked.connect(self._reprint)
+        self.payments_desk = StaffPaymentsDesk(self.runtime, self.dispatcher, self.staff_payments)
+        self.staff.payments_clicked.connect(self._open_payments)
+        self.staff_payments.back_clicked.connect(lambda: self.window.show_screen("staff"))
         self.diagnostics.back_clicked.connect(lambda: self.window.show_screen("staff"))
         self.diagnostics.selftest_clicked.connect(self._selftest)
         for screen in self.step_screens.values():
@@ -442,7 +448,7 @@ class KioskController(QObject):
 
     def open_staff(self) -> None:
         current = self.window.current_screen_id()
-        if current in ("staff", "diagnostics"):
+        if current in ("staff", "diagnostics", "staff_payments"):
             return
         if self.session is not None:
             self.end_session()
@@ -482,6 +488,10 @@ class KioskController(QObject):
         device = self.runtime.devices.get(result.device)
         if device is not None:
             self.diagnostics.set_device(device.name, type(device).__name__, device.status)
+
+    def _open_payments(self) -> None:
+        self.window.show_screen("staff_payments")
+        self.payments_desk.load()
 
     def _reprint(self) -> None:
         reprint = getattr(self.ports.receipt_printer, "reprint_last", None)

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.payment_harness import Kiosk, ReferenceBackend, money_agrees
+from tests.e2e.payment_harness import BIN, Kiosk, ReferenceBackend, money_agrees
 from tests.e2e.test_payment_crash import _TO_PAY, AFTER_RESTART
 
 pytestmark = pytest.mark.e2e
@@ -83,6 +84,50 @@ def test_a_dropped_settlement_is_delivered_once_from_the_outbox(tmp_path: Path) 
             apps = conn.execute("SELECT COUNT(*) FROM applications WHERE terminal_id=?",
                                 (kiosk.terminal,)).fetchone()[0]
         assert apps == 0  # never sent as an application
+        assert not kiosk.errors(), kiosk.errors()
+    finally:
+        backend.stop()
+
+
+def test_staff_see_and_resolve_a_payment_that_needs_a_person(tmp_path: Path) -> None:
+    from backend_client.journal import JournalState, PaymentJournal
+
+    backend = ReferenceBackend(tmp_path / "backend.sqlite")
+    try:
+        kiosk = Kiosk(backend, tmp_path, "KIOSK-OUTCOME-03")
+        journal = PaymentJournal(kiosk.state / "payments.sqlite")
+        journal.begin("KIOSK-OUTCOME-03-STUCK", "stuck-key-0001", "{}", 4650,
+                      service_id="utility_bill_payment", purpose="bill")
+        journal.transition("KIOSK-OUTCOME-03-STUCK", JournalState.NEEDS_STAFF,
+                           actor="reconcile", note="rejected: bill_already_paid")
+        journal.close()
+        pin = [{"tap": f"pin {d}"} for d in "246810"]
+        steps = [{"expect_screen": "attract"}, {"tap": "help"}, {"expect_screen": "staff"},
+                 *pin, {"tap": "pin ok"}, {"tap": "payments needing staff"},
+                 {"expect_screen": "staff_payments"},
+                 {"expect_text": "KIOSK-OUTCOME-03-STUCK · ¥46.50 · needs_staff"},
+                 {"screenshot": "staff-payments"},
+                 {"tap": "resolve KIOSK-OUTCOME-03-STUCK"},
+                 {"expect_text": "已记录：resolve → resolved"},
+                 {"expect_text": "没有需要处理的支付。"},
+                 {"tap": "back"}, {"expect_screen": "staff"}]
+        run = kiosk.run(_write(tmp_path / "s.json", steps), "out")
+        assert run.returncode == 0, run.stderr[-3000:]
+        (entry,) = kiosk.journal()
+        assert entry["state"] == "resolved"
+        last = kiosk.transitions()[-1]
+        assert last[1:] == ("needs_staff", "resolved")
+        with sqlite3.connect(kiosk.state / "payments.sqlite") as conn:
+            actor = conn.execute("SELECT actor FROM transitions ORDER BY id DESC").fetchone()[0]
+        assert actor == "staff:kiosk-pin"
+        diag = subprocess.run(
+            [str(BIN / "kiosk-diag"), "--config", str(kiosk.config), "payments", "--all"],
+            capture_output=True, text=True, timeout=60, check=False)
+        assert diag.returncode == 0, diag.stdout + diag.stderr
+        listed = json.loads(diag.stdout)["entries"]
+        assert listed[0]["state"] == "resolved" and listed[0]["history"][-1]["by"] == \
+            "staff:kiosk-pin"
+        assert listed[0]["backend"]["message_key"]  # the backend does not know this order
         assert not kiosk.errors(), kiosk.errors()
     finally:
         backend.stop()
