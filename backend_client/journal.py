@@ -94,7 +94,9 @@ TRANSITIONS: dict[JournalState, frozenset[JournalState]] = {
     S.DELIVERING: frozenset({S.DELIVERED, S.REFUNDING, S.REFUNDED}),
     S.CLOSING: frozenset({S.CLOSED, S.PAID, S.REFUNDING}),
     S.CLOSED: frozenset({S.PAID, S.REFUNDING}),  # a late payment after the close
-    S.REFUNDING: frozenset({S.REFUNDED}),
+    # DELIVERED: the refund was refused because the delivery won the race (the backend
+    # reports the order used); the resident got the service, once.
+    S.REFUNDING: frozenset({S.REFUNDED, S.DELIVERED}),
     S.NEEDS_STAFF: frozenset(set(JournalState) - {S.NEEDS_STAFF, S.INTENT}),
     S.DELIVERED: frozenset(),
     S.REFUNDED: frozenset(),
@@ -106,7 +108,7 @@ _OBSERVED = {S.PAID, S.DELIVERED, S.REFUNDED}
 for _state in JournalState:
     if _state not in FINAL:
         TRANSITIONS[_state] = TRANSITIONS[_state] | (
-            _OBSERVED - {_state} if _state is not S.REFUNDING else {S.REFUNDED})
+            _OBSERVED - {_state} if _state is not S.REFUNDING else {S.REFUNDED, S.DELIVERED})
         TRANSITIONS[_state] = TRANSITIONS[_state] | _ANY_OPEN
     if _state is not S.RESOLVED and _state is not S.INTENT:
         TRANSITIONS[_state] = TRANSITIONS[_state] | {S.RESOLVED}

@@ -109,6 +109,11 @@ class Reconciler:
              late_check: bool = False) -> None:
         try:
             outcome = self._settle(entry, late_check)
+        except TransitionError as exc:  # a JournalError: before the backend errors
+            log.warning("reconcile %s: %s; needs staff", entry.order_id, exc)
+            self.journal.transition(entry.order_id, S.NEEDS_STAFF, actor=self.actor,
+                                    note=str(exc)[:200], receipt="queued")
+            outcome = "needs_staff"
         except BackendRejectedError as exc:
             log.warning("reconcile %s: the backend refused (%s); needs staff", entry.order_id,
                         exc.code)
@@ -119,11 +124,7 @@ class Reconciler:
             log.info("reconcile %s: deferred (%s)", entry.order_id, type(exc).__name__)
             report.deferred += 1
             return
-        except TransitionError as exc:
-            log.warning("reconcile %s: %s; needs staff", entry.order_id, exc)
-            self.journal.transition(entry.order_id, S.NEEDS_STAFF, actor=self.actor,
-                                    note=str(exc)[:200], receipt="queued")
-            outcome = "needs_staff"
+
         if outcome:
             report.outcomes[outcome] += 1
 

@@ -145,3 +145,21 @@ def test_staff_actions_are_journaled_with_who_did_them(
     assert journal.history(other.order_id)[-1][1:4] == ("resolved", "staff:S007",
                                                         "paid in cash")
     journal.close()
+
+
+def test_a_refund_that_lost_the_race_to_the_settlement_ends_delivered(
+    client: BackendClient, phone: SimulatedPhone, zhang_token: str, state_dir: Path
+) -> None:
+    journal = PaymentJournal(state_dir / "payments.sqlite")
+    desk = PaymentDesk(client, journal)
+    bill_id, amount = _bill(client, zhang_token)
+    order = desk.create(amount, "电费", "utility_bill_payment", "bill", bill_id=bill_id)
+    phone.pay(order.order_id)
+    desk.poll(order.order_id)
+    journal.transition(order.order_id, S.DELIVERING)
+    journal.transition(order.order_id, S.REFUNDING)  # the resident cancelled meanwhile
+    client.settle_bill(bill_id, order.order_id, settle_key(order.order_id))  # it won
+    assert Reconciler(client, journal).run().outcomes == {"delivered": 1}
+    assert journal.get(order.order_id).state is S.DELIVERED  # type: ignore[union-attr]
+    assert client.payment(order.order_id).refunded_fen == 0
+    journal.close()
