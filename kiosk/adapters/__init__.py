@@ -68,7 +68,7 @@ def build_ports(runtime: KioskRuntime) -> FlowPorts:
                                       runtime.executor, kwargs.get("receipt_printer"),
                                       interval_s=runtime.config.timeouts.reconcile_s)
     return FlowPorts(identity=backend, options=backend, payments=backend,
-                     submissions=backend, outbox=outbox,
+                     submissions=backend, outbox=outbox, eligibility=backend,
                      journal=JournalPort(payments, EventJournal(state / "flow-events.jsonl"),
                                          backend.order_id),
                      **kwargs)
