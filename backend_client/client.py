@@ -276,5 +276,12 @@ class BackendClient:
             body=confirm, idempotency_key=idempotency_key,
         )
 
+    def cancel_topup(self, topup_id: str, idempotency_key: str) -> TopupStatus:
+        """Void a load the card never received; its paid order is free again."""
+        return self.transport.call(
+            "POST", f"/cards/topups/{topup_id}/cancel", TopupStatus,
+            idempotency_key=idempotency_key,
+        )
+
     def topup(self, topup_id: str) -> TopupStatus:
         return self.transport.call("GET", f"/cards/topups/{topup_id}", TopupStatus)

@@ -51,6 +51,13 @@ CREATE TABLE IF NOT EXISTS entries (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS topups (
+    order_id TEXT PRIMARY KEY,
+    topup_id TEXT,
+    state TEXT NOT NULL,
+    request_json TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS transitions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     order_id TEXT NOT NULL,
@@ -294,20 +301,39 @@ class PaymentJournal:
 
     def record_topup(self, order_id: str, state: str, request_json: str,
                      topup_id: str | None = None) -> None:
-        """Top-up phases: "requested" (before the MAC2 call), "mac2" (card not yet
-        credited or credit unknown), "confirmed". A top-up is an entry of kind "topup"
-        keyed ``topup:<order id>``: requested/mac2 are DELIVERING, confirmed DELIVERED."""
+        """A purse load's phase (kiosk.flow.ports.LoadPhase): the ``topups`` row the purse
+        ledger reads, and an entry of kind "topup" in the state machine (``topup:<key>``):
+        confirmed -> DELIVERED, cancelled -> CLOSED, refunded -> REFUNDED, else DELIVERING.
+        """
+        with self._tx() as c:
+            c.execute(
+                "INSERT INTO topups VALUES (?,?,?,?,?) ON CONFLICT(order_id) DO UPDATE SET"
+                " topup_id=COALESCE(excluded.topup_id, topup_id), state=excluded.state,"
+                " updated_at=excluded.updated_at",
+                (order_id, topup_id, state, request_json, _now()),
+            )
         entry_id = f"topup:{order_id}"
-        if self.get(entry_id) is None:
-            self.begin(entry_id, entry_id, request_json, 0, kind="topup", purpose="card_topup")
-            self.transition(entry_id, S.DELIVERING, note="requested")
-        new = S.DELIVERED if state == "confirmed" else S.DELIVERING
-        self.transition(entry_id, new, operation_id=topup_id, note=state)
+        try:
+            if self.get(entry_id) is None:
+                self.begin(entry_id, entry_id, "{}", 0, kind="topup", purpose="card_topup")
+            new = {"confirmed": S.DELIVERED, "cancelled": S.CLOSED,
+                   "refunded": S.REFUNDED}.get(state, S.DELIVERING)
+            current = self.get(entry_id)
+            if current is not None and new is not current.state \
+                    and new not in TRANSITIONS[current.state]:
+                self.transition(entry_id, S.DELIVERING, note=state)
+            self.transition(entry_id, new, operation_id=topup_id, note=state)
+        except TransitionError as exc:  # the topups row stays the purse's record
+            log.warning("journal: %s", exc)
 
     def pending_topups(self) -> list[tuple[str, str | None, str]]:
         """(order id, top-up id, state) of top-ups whose confirm never arrived."""
-        return [(e.order_id.removeprefix("topup:"), e.operation_id, e.note or "requested")
-                for e in self.entries(open_only=True, kind="topup")]
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT order_id, topup_id, state FROM topups WHERE state != 'confirmed'"
+                " ORDER BY rowid"
+            ).fetchall()
+        return [(str(r[0]), r[1], str(r[2])) for r in rows]
 
 
 def _entry(r: tuple[Any, ...]) -> JournalEntry:

@@ -24,6 +24,7 @@ from kiosk.adapters.devices import (
 )
 from kiosk.adapters.journal_port import EventJournal, JournalPort
 from kiosk.adapters.payments import PaymentsKeeper
+from kiosk.adapters.purse import JournalPurseLedger
 from kiosk.flow.ports import FlowPorts
 from kiosk.runtime import KioskRuntime
 from printers.journal import PrintJournal
@@ -71,4 +72,4 @@ def build_ports(runtime: KioskRuntime) -> FlowPorts:
                      submissions=backend, outbox=outbox, eligibility=backend,
                      journal=JournalPort(payments, EventJournal(state / "flow-events.jsonl"),
                                          backend.order_id),
-                     **kwargs)
+                     purse_ledger=JournalPurseLedger(payments), **kwargs)

@@ -329,19 +329,35 @@ class BackendPorts:
                 key_version=load.key_version, alg_id=load.algorithm_id,
                 card_random=load.card_random.hex().upper(), mac1=load.mac1.hex().upper(),
                 order_id=request.payment_order_id)
-            topup = self.client.request_topup(body, f"topup-{request.payment_order_id}")
+            # One key per card load session: a lost answer is asked again with the same
+            # key and body; a new load of the same order (after a void) gets a new key.
+            topup = self.client.request_topup(
+                body, f"topup-{request.payment_order_id}-{load.card_random.hex()}")
             with self._lock:
                 self._new_balances[topup.topup_id] = load.old_balance_fen + request.amount_fen
             when = datetime.strptime(topup.host_datetime, "%Y%m%d%H%M%S")
             return p.TopupAuthorisation(topup.topup_id, bytes.fromhex(topup.mac2), when)
         return self._submit(call)
 
-    def confirm_topup(self, topup_id: str, tac: bytes) -> Future[None]:
+    def confirm_topup(self, topup_id: str, tac: bytes,
+                      new_balance_fen: int | None = None) -> Future[None]:
         def call() -> None:
             with self._lock:
-                new_balance = self._new_balances.pop(topup_id)
-            self.client.confirm_topup(topup_id, TopupConfirm(
-                tac=tac.hex().upper(), new_balance_fen=new_balance), f"confirm-{topup_id}")
+                known = self._new_balances.get(topup_id)
+            new_balance = new_balance_fen if new_balance_fen is not None else known
+            if new_balance is None:
+                raise UserFacingError("error.topup.state")
+            status = self.client.topup(topup_id)
+            if status.status != "confirmed":  # confirmed before the answer was lost
+                self.client.confirm_topup(topup_id, TopupConfirm(
+                    tac=tac.hex().upper(), new_balance_fen=new_balance), f"confirm-{topup_id}")
+            with self._lock:
+                self._new_balances.pop(topup_id, None)
+        return self._submit(call)
+
+    def cancel_topup(self, topup_id: str) -> Future[None]:
+        def call() -> None:
+            self.client.cancel_topup(topup_id, f"cancel-{topup_id}")
         return self._submit(call)
 
 

@@ -51,7 +51,8 @@ ENDED = frozenset(
     {FlowState.CANCELLED, FlowState.CARD_REMOVED, FlowState.COMPLETED, FlowState.WIPED}
 )
 
-_TOPUP_UNSURE = frozenset({SubmitState.TOPUP_CREDITING, SubmitState.TOPUP_CONFIRMING})
+_TOPUP_UNSURE = frozenset({SubmitState.TOPUP_CREDITING, SubmitState.TOPUP_CONFIRMING,
+                           SubmitState.TOPUP_UNRESOLVED})
 
 
 @dataclass(frozen=True)
@@ -303,6 +304,7 @@ class FlowEngine:
             if current is not None and current.needs_card and current.state not in (
                 SubmitState.READY,
                 SubmitState.FAILED,
+                SubmitState.TOPUP_UNRESOLVED,
             ):
                 # A load is running on the card: the step sees the removal itself.
                 self._card_removed_pending = True

@@ -240,6 +240,54 @@ class TopupAuthorisation:
     when: datetime
 
 
+class LoadPhase(StrEnum):
+    """Where a top-up stands; each is committed before the action it names."""
+
+    #: The MAC2 request is about to go out (the backend may or may not have it).
+    REQUESTED = "requested"
+    #: MAC2 received; CREDIT FOR LOAD not sent yet.
+    AUTHORISED = "authorised"
+    #: CREDIT FOR LOAD is about to be sent: only the card knows whether it was credited.
+    CREDITING = "crediting"
+    #: The backend has the card's TAC: done.
+    CONFIRMED = "confirmed"
+    #: The card was never credited and the backend voided the MAC2; the order is free.
+    CANCELLED = "cancelled"
+    #: Cancelled and the order refunded (start-up/next-insert resolution).
+    REFUNDED = "refunded"
+
+
+LOAD_FINAL = frozenset({LoadPhase.CONFIRMED, LoadPhase.CANCELLED, LoadPhase.REFUNDED})
+
+
+@dataclass(frozen=True)
+class LoadEntry:
+    """One top-up as the purse ledger keeps it (ids and amounts only, no personal data)."""
+
+    order_id: str
+    phase: LoadPhase
+    card_serial: str
+    amount_fen: int
+    old_balance_fen: int
+    online_seq: int
+    topup_id: str = ""
+    #: The MAC2 request exactly as sent (JSON), so a lost answer is asked for again
+    #: with the same idempotency key and body.
+    request_json: str = ""
+
+
+class PurseLedgerPort(Protocol):
+    """The purse operations' durable record (the payment journal in the kiosk)."""
+
+    def record_load(self, entry: LoadEntry) -> None:
+        """Commit the entry's phase before the action it describes."""
+        ...
+
+    def open_loads(self) -> list[LoadEntry]:
+        """Top-ups not yet confirmed, cancelled or refunded, oldest first."""
+        ...
+
+
 @dataclass(frozen=True)
 class ReceiptContent:
     """What a receipt says; the receipt printer adapter lays it out."""
@@ -280,6 +328,11 @@ class CitizenCardPort(CardPresencePort, Protocol):
 
     def credit_for_load(self, mac2: bytes, when: datetime) -> Future[bytes]:
         """CREDIT FOR LOAD; the future holds the TAC."""
+        ...
+
+    def load_proof(self, online_seq: int) -> Future[tuple[str, bytes | None]]:
+        """(purse serial hex, TAC) of the inserted card's load made with ``online_seq``;
+        TAC None when the card was never credited with it."""
         ...
 
 
@@ -375,7 +428,12 @@ class SubmissionBackend(Protocol):
         """Turn the card's MAC1 into MAC2 (POST /cards/topups)."""
         ...
 
-    def confirm_topup(self, topup_id: str, tac: bytes) -> Future[None]: ...
+    def confirm_topup(self, topup_id: str, tac: bytes,
+                      new_balance_fen: int | None = None) -> Future[None]: ...
+
+    def cancel_topup(self, topup_id: str) -> Future[None]:
+        """Void a load the card never received (its order is free to refund or reload)."""
+        ...
 
 
 class OutboxPort(Protocol):
@@ -408,3 +466,5 @@ class FlowPorts:
     receipt_printer: ReceiptPrinterPort | None = None
     a4_printer: DocumentPrinterPort | None = None
     eligibility: EligibilityBackend | None = None
+    #: The purse operations' durable record; None: kept in memory (tests without one).
+    purse_ledger: PurseLedgerPort | None = None

@@ -207,6 +207,9 @@ class ScenarioRunner:
             if isinstance(w, QAbstractButton) and w.accessibleName() == name and w.isEnabled():
                 w.click()
                 return True
+            if isinstance(w, QLineEdit) and w.accessibleName() == name and w.isEnabled():
+                w.setFocus()  # a finger on a text field puts the cursor there
+                return True
         return False
 
     def _tap_first_option(self) -> bool:

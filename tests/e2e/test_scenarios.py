@@ -36,7 +36,8 @@ def crash_free(state: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["full_certificate", "bill_payment", "cancel_each_step",
-                                  "language_switch", "device_fault"])
+                                  "language_switch", "device_fault",
+                                  "pinyin_search", "id_number_keypad"])
 def test_scenario(name: str, tmp_path: Path) -> None:
     _, transcript, state = run_scenario(name, tmp_path)
     summary = transcript[-1]

@@ -68,6 +68,11 @@ def payment_amount(step: PayStep, data: CollectedData) -> int:
     value = data.fields.get(step.amount_from)
     if isinstance(value, int):
         return value
+    # A choice field's values are strings: the catalog's top-up amounts are "5000"... fen
+    # (the catalog validator allows amount_from only on number fields and choices whose
+    # values are all whole fen, so this is never a resident's free text).
+    if isinstance(value, str) and value.isdecimal() and len(value) <= 9:
+        return int(value)
     raise UserFacingError("pay.amount_missing")
 
 

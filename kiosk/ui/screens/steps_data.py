@@ -86,6 +86,7 @@ class FormScreen(StepScreen):
             else:
                 edit = QLineEdit(c.raw.get(field.name, ""))
                 edit.setAccessibleName(f"field {field.name}")
+                edit.setProperty("keypad", field.type)  # the keyboard picks its layout by it
                 edit.textEdited.connect(lambda text, n=field.name: self._edited(n, text))
                 edit.editingFinished.connect(lambda n=field.name: self._check(n))
                 self._edits[field.name] = edit
