@@ -4,7 +4,7 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 STRICT_PKGS := drivers card printers backend_client
 
-.PHONY: bootstrap demo test lint typecheck pytest bench clean
+.PHONY: bootstrap demo test lint typecheck pytest bench soak clean
 
 bootstrap:
 	@bash installer/bootstrap.sh
@@ -31,6 +31,10 @@ pytest:
 bench: bootstrap
 	@mkdir -p bench-out
 	@set -e; for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b | tee -a bench-out/results.jsonl; done
+
+soak: bootstrap
+	@mkdir -p bench-out
+	GOVKIOSK_SOAK=1 $(VENV)/bin/pytest -q -s -p no:cacheprovider tests/soak
 
 clean:
 	rm -rf $(VENV) demo-out bench-out .mypy_cache .ruff_cache

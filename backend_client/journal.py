@@ -1,13 +1,21 @@
-"""The payment journal: a kiosk-side SQLite record of every payment order and top-up.
+"""The payment journal: the kiosk's own record of every order and purse operation.
 
-The idempotency key and the order id are written (and committed) BEFORE the first call,
-so a crash, a power cut or a lost answer never leaves an order the kiosk does not know
-about. After a restart :meth:`PaymentDesk.recover` asks the backend about every entry
-that is not final. Holds amounts and ids only; no personal data.
+Each entry (a QR payment order, a citizen-card top-up, a purse purchase: the ``kind``
+column) moves through :class:`JournalState`; :data:`TRANSITIONS` lists the moves allowed.
+Every move is committed (SQLite, ``synchronous=FULL``) before the action it describes,
+and logged old -> new in the ``transitions`` table (who, when, why) for audit. After a
+restart the reconciler (:mod:`backend_client.reconcile`) reads every unfinished entry
+back and settles it with the backend. Holds amounts and ids only; no personal data.
+
+Crash proofs: with ``GOVKIOSK_CRASH_AFTER=<state>`` in the environment the process
+SIGKILLs itself right after committing its first move into that state (tests only).
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import signal
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -16,18 +24,30 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from backend_client.errors import JournalError
 
+log = logging.getLogger(__name__)
+
+CRASH_ENV = "GOVKIOSK_CRASH_AFTER"
+
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS payments (
+CREATE TABLE IF NOT EXISTS entries (
     order_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL DEFAULT 'payment',
     idempotency_key TEXT NOT NULL UNIQUE,
     request_json TEXT NOT NULL,
     state TEXT NOT NULL,
     amount_fen INTEGER NOT NULL,
+    service_id TEXT NOT NULL DEFAULT '',
+    purpose TEXT NOT NULL DEFAULT '',
+    bill_id TEXT,
+    operation_id TEXT,
     expires_at TEXT,
     used_by TEXT,
+    note TEXT NOT NULL DEFAULT '',
+    receipt TEXT NOT NULL DEFAULT '',
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
@@ -38,35 +58,98 @@ CREATE TABLE IF NOT EXISTS topups (
     request_json TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS transitions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    order_id TEXT NOT NULL,
+    old TEXT NOT NULL,
+    new TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    at TEXT NOT NULL
+);
 """
 
 
-class PaymentState(StrEnum):
-    #: Written before the first create call; the backend may or may not have it.
-    CREATING = "creating"
-    UNPAID = "unpaid"
+class JournalState(StrEnum):
+    #: Written before the create call; the backend may or may not have the order.
+    INTENT = "intent"
+    ORDER_CREATED = "order_created"
+    #: The QR code is (about to be) on screen: the resident's phone can pay from now on.
+    SHOWN = "shown"
     PAID = "paid"
-    #: Paid and spent on the service (bill settled, card loaded, certificate issued).
-    USED = "used"
+    #: The service's delivery (bill settlement, certificate, card credit) was started.
+    DELIVERING = "delivering"
+    DELIVERED = "delivered"
+    CLOSING = "closing"
     CLOSED = "closed"
+    REFUNDING = "refunding"
     REFUNDED = "refunded"
-    #: The backend never received the create call (confirmed by a query after restart).
-    NEVER_CREATED = "never_created"
+    #: The kiosk cannot settle it alone (a conflict, a delivery it cannot check).
+    NEEDS_STAFF = "needs_staff"
+    #: A person looked at it and settled it outside the kiosk.
+    RESOLVED = "resolved"
 
 
-FINAL = frozenset({PaymentState.USED, PaymentState.CLOSED, PaymentState.REFUNDED,
-                   PaymentState.NEVER_CREATED})
+S = JournalState
+FINAL = frozenset({S.DELIVERED, S.CLOSED, S.REFUNDED, S.RESOLVED})
+_ANY_OPEN = {S.NEEDS_STAFF}
+TRANSITIONS: dict[JournalState, frozenset[JournalState]] = {
+    S.INTENT: frozenset({S.ORDER_CREATED, S.SHOWN, S.PAID, S.CLOSING, S.CLOSED, S.DELIVERING}),
+    S.ORDER_CREATED: frozenset({S.SHOWN, S.PAID, S.CLOSING, S.CLOSED, S.DELIVERING}),
+    S.SHOWN: frozenset({S.PAID, S.CLOSING, S.CLOSED}),
+    S.PAID: frozenset({S.DELIVERING, S.DELIVERED, S.REFUNDING, S.REFUNDED}),
+    S.DELIVERING: frozenset({S.DELIVERED, S.REFUNDING, S.REFUNDED}),
+    S.CLOSING: frozenset({S.CLOSED, S.PAID, S.REFUNDING}),
+    S.CLOSED: frozenset({S.PAID, S.REFUNDING}),  # a late payment after the close
+    # DELIVERED: the refund was refused because the delivery won the race (the backend
+    # reports the order used); the resident got the service, once.
+    S.REFUNDING: frozenset({S.REFUNDED, S.DELIVERED}),
+    S.NEEDS_STAFF: frozenset(set(JournalState) - {S.NEEDS_STAFF, S.INTENT}),
+    S.DELIVERED: frozenset(),
+    S.REFUNDED: frozenset(),
+    S.RESOLVED: frozenset(),
+}
+#: What the backend reports may skip steps the kiosk never saw (paid and settled while the
+#: kiosk was down): those moves are allowed from every open state.
+_OBSERVED = {S.PAID, S.DELIVERED, S.REFUNDED}
+for _state in JournalState:
+    if _state not in FINAL:
+        TRANSITIONS[_state] = TRANSITIONS[_state] | (
+            _OBSERVED - {_state} if _state is not S.REFUNDING else {S.REFUNDED, S.DELIVERED})
+        TRANSITIONS[_state] = TRANSITIONS[_state] | _ANY_OPEN
+    if _state is not S.RESOLVED and _state is not S.INTENT:
+        TRANSITIONS[_state] = TRANSITIONS[_state] | {S.RESOLVED}
+
+
+class TransitionError(JournalError):
+    """A move the state machine does not allow."""
 
 
 @dataclass(frozen=True)
 class JournalEntry:
     order_id: str
+    kind: str
     idempotency_key: str
     request_json: str
-    state: PaymentState
+    state: JournalState
     amount_fen: int
+    service_id: str
+    purpose: str
+    bill_id: str | None
+    operation_id: str | None
     expires_at: datetime | None
     used_by: str | None
+    note: str
+    receipt: str
+    updated_at: str
+
+    @property
+    def final(self) -> bool:
+        return self.state in FINAL
+
+
+_COLUMNS = ("order_id, kind, idempotency_key, request_json, state, amount_fen, service_id,"
+            " purpose, bill_id, operation_id, expires_at, used_by, note, receipt, updated_at")
 
 
 def _now() -> str:
@@ -78,7 +161,8 @@ class PaymentJournal:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._crash_after = os.environ.get(CRASH_ENV, "")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -99,65 +183,128 @@ class PaymentJournal:
                 yield self._conn
                 self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
-                self._conn.execute("ROLLBACK")
+                self._rollback()
                 raise JournalError(f"{self.path}: payment journal write failed: {exc}") from None
+            except BaseException:
+                self._rollback()
+                raise
+
+    def _rollback(self) -> None:
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
 
     def begin(
-        self, order_id: str, idempotency_key: str, request_json: str, amount_fen: int
+        self, order_id: str, idempotency_key: str, request_json: str, amount_fen: int, *,
+        kind: str = "payment", service_id: str = "", purpose: str = "",
+        bill_id: str | None = None, actor: str = "kiosk",
     ) -> None:
+        """A new entry in INTENT, committed before the first call about it."""
         with self._tx() as c:
             now = _now()
             c.execute(
-                "INSERT INTO payments VALUES (?,?,?,?,?,?,?,?,?)",
-                (order_id, idempotency_key, request_json, PaymentState.CREATING.value,
-                 amount_fen, None, None, now, now),
+                f"INSERT INTO entries ({_COLUMNS}, created_at) VALUES"
+                " (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (order_id, kind, idempotency_key, request_json, S.INTENT.value, amount_fen,
+                 service_id, purpose, bill_id, None, None, None, "", "", now, now),
             )
+            c.execute("INSERT INTO transitions (order_id, old, new, actor, note, at)"
+                      " VALUES (?,?,?,?,?,?)", (order_id, "", S.INTENT.value, actor, kind, now))
+        log.info("journal %s: -> intent (%s)", order_id, kind)
+        self._maybe_crash(S.INTENT)
 
-    def update(
-        self, order_id: str, state: PaymentState, *, expires_at: datetime | None = None,
-        used_by: str | None = None,
-    ) -> None:
+    def transition(
+        self, order_id: str, new: JournalState, *, actor: str = "kiosk", note: str = "",
+        expires_at: datetime | None = None, used_by: str | None = None,
+        operation_id: str | None = None, receipt: str | None = None,
+    ) -> bool:
+        """The one setter: move ``order_id`` to ``new`` (committed, logged old -> new).
+
+        Moving to the state it is in only updates the facts (False). A move the table
+        does not allow raises :class:`TransitionError`.
+        """
         with self._tx() as c:
+            row = c.execute("SELECT state FROM entries WHERE order_id=?", (order_id,)).fetchone()
+            if row is None:
+                raise TransitionError(f"no journal entry {order_id}")
+            old = JournalState(row[0])
+            moved = old is not new
+            if moved and new not in TRANSITIONS[old]:
+                raise TransitionError(f"{order_id}: {old} -> {new} is not allowed")
+            now = _now()
             c.execute(
-                "UPDATE payments SET state=?, expires_at=COALESCE(?, expires_at),"
-                " used_by=COALESCE(?, used_by), updated_at=? WHERE order_id=?",
-                (state.value, expires_at.isoformat() if expires_at else None, used_by,
-                 _now(), order_id),
+                "UPDATE entries SET state=?, expires_at=COALESCE(?, expires_at),"
+                " used_by=COALESCE(?, used_by), operation_id=COALESCE(?, operation_id),"
+                " receipt=COALESCE(?, receipt), note=CASE WHEN ?='' THEN note ELSE ? END,"
+                " updated_at=? WHERE order_id=?",
+                (new.value, expires_at.isoformat() if expires_at else None, used_by,
+                 operation_id, receipt, note, note, now, order_id),
             )
+            if moved:
+                c.execute("INSERT INTO transitions (order_id, old, new, actor, note, at)"
+                          " VALUES (?,?,?,?,?,?)", (order_id, old.value, new.value, actor,
+                                                    note, now))
+        if moved:
+            log.info("journal %s: %s -> %s (%s)", order_id, old, new, actor)
+            self._maybe_crash(new)
+        return moved
+
+    def _maybe_crash(self, state: JournalState) -> None:
+        if self._crash_after and self._crash_after == state.value:
+            log.warning("journal: %s=%s reached; killing this process", CRASH_ENV, state)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    # -- reading -----------------------------------------------------------------------
 
     def get(self, order_id: str) -> JournalEntry | None:
         with self._lock:
             row = self._conn.execute(
-                "SELECT order_id, idempotency_key, request_json, state, amount_fen, expires_at,"
-                " used_by FROM payments WHERE order_id=?", (order_id,),
-            ).fetchone()
-        return self._entry(row) if row else None
+                f"SELECT {_COLUMNS} FROM entries WHERE order_id=?", (order_id,)).fetchone()
+        return _entry(row) if row else None
+
+    def entries(self, *, open_only: bool = False, kind: str | None = None,
+                states: frozenset[JournalState] | None = None) -> list[JournalEntry]:
+        """Entries oldest first; ``open_only``: not final."""
+        sql = f"SELECT {_COLUMNS} FROM entries WHERE 1=1"
+        args: list[str] = []
+        if open_only:
+            sql += f" AND state NOT IN ({','.join('?' for _ in FINAL)})"
+            args.extend(s.value for s in FINAL)
+        if states is not None:
+            sql += f" AND state IN ({','.join('?' for _ in states)})"
+            args.extend(s.value for s in states)
+        if kind is not None:
+            sql += " AND kind=?"
+            args.append(kind)
+        with self._lock:
+            rows = self._conn.execute(sql + " ORDER BY created_at, rowid", args).fetchall()
+        return [_entry(r) for r in rows]
 
     def open_entries(self) -> list[JournalEntry]:
         """Entries that are not final, oldest first."""
-        marks = ",".join("?" for _ in FINAL)
+        return self.entries(open_only=True)
+
+    def history(self, order_id: str) -> list[tuple[str, str, str, str, str]]:
+        """(old, new, actor, note, at) of every move of ``order_id``, in order."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT order_id, idempotency_key, request_json, state, amount_fen, expires_at,"
-                f" used_by FROM payments WHERE state NOT IN ({marks}) ORDER BY created_at, rowid",
-                tuple(s.value for s in FINAL),
-            ).fetchall()
-        return [self._entry(r) for r in rows]
+                "SELECT old, new, actor, note, at FROM transitions WHERE order_id=? ORDER BY id",
+                (order_id,)).fetchall()
+        return [(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4])) for r in rows]
 
-    @staticmethod
-    def _entry(row: tuple[str, str, str, str, int, str | None, str | None]) -> JournalEntry:
-        return JournalEntry(
-            order_id=row[0], idempotency_key=row[1], request_json=row[2],
-            state=PaymentState(row[3]), amount_fen=row[4],
-            expires_at=datetime.fromisoformat(row[5]) if row[5] else None, used_by=row[6],
-        )
+    def by_key(self, idempotency_key: str) -> JournalEntry | None:
+        with self._lock:
+            row = self._conn.execute("SELECT order_id FROM entries WHERE idempotency_key=?",
+                                     (idempotency_key,)).fetchone()
+        return self.get(str(row[0])) if row else None
 
-    # -- top-ups ------------------------------------------------------------------
+    # -- purse operations (top-up today; purchase builds on the same) --------------------
 
     def record_topup(self, order_id: str, state: str, request_json: str,
                      topup_id: str | None = None) -> None:
-        """Top-up states: "requested" (before the MAC2 call), "mac2" (card not yet
-        credited or credit unknown), "confirmed"."""
+        """A purse load's phase (kiosk.flow.ports.LoadPhase): the ``topups`` row the purse
+        ledger reads, and an entry of kind "topup" in the state machine (``topup:<key>``):
+        confirmed -> DELIVERED, cancelled -> CLOSED, refunded -> REFUNDED, else DELIVERING.
+        """
         with self._tx() as c:
             c.execute(
                 "INSERT INTO topups VALUES (?,?,?,?,?) ON CONFLICT(order_id) DO UPDATE SET"
@@ -165,6 +312,19 @@ class PaymentJournal:
                 " updated_at=excluded.updated_at",
                 (order_id, topup_id, state, request_json, _now()),
             )
+        entry_id = f"topup:{order_id}"
+        try:
+            if self.get(entry_id) is None:
+                self.begin(entry_id, entry_id, "{}", 0, kind="topup", purpose="card_topup")
+            new = {"confirmed": S.DELIVERED, "cancelled": S.CLOSED,
+                   "refunded": S.REFUNDED}.get(state, S.DELIVERING)
+            current = self.get(entry_id)
+            if current is not None and new is not current.state \
+                    and new not in TRANSITIONS[current.state]:
+                self.transition(entry_id, S.DELIVERING, note=state)
+            self.transition(entry_id, new, operation_id=topup_id, note=state)
+        except TransitionError as exc:  # the topups row stays the purse's record
+            log.warning("journal: %s", exc)
 
     def pending_topups(self) -> list[tuple[str, str | None, str]]:
         """(order id, top-up id, state) of top-ups whose confirm never arrived."""
@@ -174,3 +334,15 @@ class PaymentJournal:
                 " ORDER BY rowid"
             ).fetchall()
         return [(str(r[0]), r[1], str(r[2])) for r in rows]
+
+
+def _entry(r: tuple[Any, ...]) -> JournalEntry:
+    return JournalEntry(
+        order_id=r[0], kind=r[1], idempotency_key=r[2], request_json=r[3],
+        state=JournalState(r[4]), amount_fen=int(r[5]), service_id=r[6], purpose=r[7],
+        bill_id=r[8], operation_id=r[9], expires_at=_when(r[10]), used_by=r[11], note=r[12],
+        receipt=r[13], updated_at=r[14])
+
+
+def _when(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None

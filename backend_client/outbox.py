@@ -1,6 +1,7 @@
 """The outbox: submissions that wait (in SQLite) while the backend is unreachable.
 
-An entry is a whole submission (an application with its attachments, an audit batch)
+An entry is a whole submission (an application with its attachments, a bill settlement
+keyed by its paying order, an audit batch), of the kind its payload is,
 with the idempotency key it was first tried with. :meth:`Outbox.flush` sends them in
 the order they were queued and stops at the first one the backend cannot take now, so
 a later submission never overtakes an earlier one. An entry the backend rejects (4xx)
@@ -16,6 +17,7 @@ import json
 import logging
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,7 +43,19 @@ from backend_client.models import (
 
 log = logging.getLogger(__name__)
 
-Kind = Literal["application", "audit"]
+Kind = Literal["application", "bill_settlement", "audit"]
+
+
+def settle_key(order_id: str) -> str:
+    """The idempotency key of a bill settlement: one per paying order, whoever sends it."""
+    return f"settle-{order_id}"[:128]
+
+
+class BillSettlementDraft(BaseModel):
+    """A bill settlement that waits: the bill and the paid order that pays it."""
+
+    bill_id: str = Field(min_length=1, max_length=64)
+    order_id: str = Field(min_length=1, max_length=128)
 
 
 class ApplicationDraft(BaseModel):
@@ -85,6 +99,10 @@ class Outbox:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
+        #: Called with (order id, voucher) when a queued bill settlement is delivered, so
+        #: the payment journal records the delivery.
+        self.on_settled: Callable[[str, str], None] | None = None
+        self._flushing = threading.Lock()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -149,7 +167,16 @@ class Outbox:
         return Queued(self.enqueue("application", draft, key))
 
     def flush(self, client: BackendClient) -> int:
-        """Send pending entries in order; returns how many were delivered."""
+        """Send pending entries in order; returns how many were delivered (0 when another
+        flush is running)."""
+        if not self._flushing.acquire(blocking=False):
+            return 0
+        try:
+            return self._flush(client)
+        finally:
+            self._flushing.release()
+
+    def _flush(self, client: BackendClient) -> int:
         delivered = 0
         for entry_id, kind, payload, key in self._pending():
             try:
@@ -178,8 +205,13 @@ class Outbox:
                 " ORDER BY id"
             ).fetchall()
 
-    @staticmethod
-    def _send(client: BackendClient, kind: str, payload: str, key: str) -> BaseModel:
+    def _send(self, client: BackendClient, kind: str, payload: str, key: str) -> BaseModel:
+        if kind == "bill_settlement":
+            draft = BillSettlementDraft.model_validate_json(payload)
+            done = client.settle_bill(draft.bill_id, draft.order_id, key)
+            if self.on_settled is not None:
+                self.on_settled(draft.order_id, done.voucher_number)
+            return done
         if kind == "application":
             return submit_application(client, ApplicationDraft.model_validate_json(payload), key)
         if kind == "audit":

@@ -15,22 +15,22 @@ from typing import Literal
 
 from backend_client.client import BackendClient, new_idempotency_key
 from backend_client.errors import BackendError, BackendNotFoundError, BackendRejectedError
-from backend_client.journal import PaymentJournal, PaymentState
+from backend_client.journal import JournalState, PaymentJournal
 from backend_client.models import PaymentCreate, PaymentOrder, RefundRequest
 
 log = logging.getLogger(__name__)
 
 _STATE_OF = {
-    "unpaid": PaymentState.UNPAID,
-    "paid": PaymentState.PAID,
-    "closed": PaymentState.CLOSED,
-    "refunded": PaymentState.REFUNDED,
+    "unpaid": JournalState.ORDER_CREATED,
+    "paid": JournalState.PAID,
+    "closed": JournalState.CLOSED,
+    "refunded": JournalState.REFUNDED,
 }
 
 
-def _state(order: PaymentOrder) -> PaymentState:
+def _state(order: PaymentOrder) -> JournalState:
     if order.status == "paid" and order.used_by:
-        return PaymentState.USED
+        return JournalState.DELIVERED
     return _STATE_OF[order.status]
 
 
@@ -64,7 +64,8 @@ class PaymentDesk:
             service_id=service_id, purpose=purpose, bill_id=bill_id, person_token=person_token,
         )
         key = new_idempotency_key()
-        self.journal.begin(request.order_id, key, request.model_dump_json(), amount_fen)
+        self.journal.begin(request.order_id, key, request.model_dump_json(), amount_fen,
+                           service_id=service_id, purpose=purpose, bill_id=bill_id)
         return self.resend(request.order_id)
 
     def resend(self, order_id: str) -> PaymentOrder:
@@ -88,7 +89,7 @@ class PaymentDesk:
         return order
 
     def mark_used(self, order_id: str, used_by: str) -> None:
-        self.journal.update(order_id, PaymentState.USED, used_by=used_by)
+        self.journal.transition(order_id, JournalState.DELIVERED, used_by=used_by)
 
     def refund(self, order_id: str, reason: str) -> PaymentOrder:
         """Refund the whole order, only once the backend confirms it paid and unused."""
@@ -117,7 +118,8 @@ class PaymentDesk:
                 order = self.client.payment(entry.order_id)
             except BackendNotFoundError:
                 log.info("payment %s: never reached the backend", entry.order_id)
-                self.journal.update(entry.order_id, PaymentState.NEVER_CREATED)
+                self.journal.transition(entry.order_id, JournalState.CLOSED,
+                                        note="never_created")
                 continue
             except BackendError as exc:
                 log.warning("payment %s: cannot recover now: %s", entry.order_id, exc)
@@ -130,6 +132,11 @@ class PaymentDesk:
         return paid_unused
 
     def _record(self, order: PaymentOrder) -> None:
-        self.journal.update(
-            order.order_id, _state(order), expires_at=order.expires_at, used_by=order.used_by
+        entry = self.journal.get(order.order_id)
+        new = _state(order)
+        if entry is not None and entry.state is JournalState.SHOWN \
+                and new is JournalState.ORDER_CREATED:
+            new = JournalState.SHOWN
+        self.journal.transition(
+            order.order_id, new, expires_at=order.expires_at, used_by=order.used_by
         )

@@ -34,6 +34,10 @@ class TimeoutSettings(_Section):
     status_poll_s: float = Field(
         5, gt=0, description="How often idle printers are asked for their status."
     )
+    reconcile_s: float = Field(
+        30, gt=0, description="How often, while idle, unfinished payments are settled with"
+        " the backend and the outbox is flushed (also at every start-up).",
+    )
 
 
 class UiSettings(_Section):

@@ -64,6 +64,8 @@ class KioskRuntime:
         self.catalog: Catalog | None = None
         #: The backend ports, for forgetting person tokens when a session ends.
         self.backend_ports: Any = None
+        #: The payments keeper (kiosk.adapters.payments): start-up and idle reconciliation.
+        self.payments: Any = None
 
     def start(self) -> None:
         """Open the devices and make the backend client, both in the background: the
@@ -122,6 +124,8 @@ class KioskRuntime:
     def stop(self, grace_s: float = 10.0) -> None:
         """Let running work finish (closing an open order needs the backend), then stop."""
         self._stopping.set()
+        if self.payments is not None:
+            self.payments.stop()
         waiter = threading.Thread(target=self.executor.shutdown, kwargs={"wait": True},
                                   name="stop-work", daemon=True)
         waiter.start()

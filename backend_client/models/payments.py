@@ -37,6 +37,8 @@ class PaymentOrder(ApiModel):
     paid_at: datetime | None = None
     refunded_fen: Fen = 0
     used_by: str | None = None
+    #: Who receives the money, as the resident's payment app will show it.
+    payee: str | None = Field(default=None, max_length=64)
 
 
 class RefundRequest(ApiModel):

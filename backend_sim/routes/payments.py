@@ -60,6 +60,12 @@ def _row(state: BackendState, order_id: str, terminal: str) -> Any:
     return row
 
 
+#: The payee the resident's payment app shows, by what the order pays for.
+PAYEES = {"bill": "市公用事业缴费中心 City Utilities Billing",
+          "service_fee": "市政务服务中心 City Government Service Centre",
+          "card_topup": "市民卡服务中心 Citizen Card Centre"}
+
+
 def order_model(state: BackendState, row: Any) -> PaymentOrder:
     return PaymentOrder(
         order_id=row.order_id, amount_fen=row.amount_fen, status=row.status,
@@ -67,7 +73,7 @@ def order_model(state: BackendState, row: Any) -> PaymentOrder:
         created_at=datetime.fromisoformat(row.created_at),
         expires_at=datetime.fromisoformat(row.expires_at),
         paid_at=datetime.fromisoformat(row.paid_at) if row.paid_at else None,
-        refunded_fen=row.refunded_fen, used_by=row.used_by,
+        refunded_fen=row.refunded_fen, used_by=row.used_by, payee=PAYEES.get(row.purpose),
     )
 
 
@@ -176,6 +182,11 @@ def settle_bill(
             bill = conn.execute(sa.select(db.bills).where(db.bills.c.bill_id == bill_id)).first()
         if bill is None:
             raise not_found("bill")
+        voucher = f"JF{state.now():%Y%m%d}{bill_id[-6:].upper()}"
+        if bill.status == "paid" and bill.paid_order == body.order_id:
+            # Settled by this very order already (a retry after a lost answer): the same.
+            return BillSettlement(bill_id=bill_id, order_id=body.order_id, status="paid",
+                                  voucher_number=voucher)
         if bill.status == "paid":
             raise ApiError(409, "bill_already_paid", "the bill is already paid")
         use_order(state, body.order_id, terminal, "bill", bill.amount_fen, f"bill:{bill_id}")
@@ -183,7 +194,7 @@ def settle_bill(
             conn.execute(sa.update(db.bills).where(db.bills.c.bill_id == bill_id)
                          .values(status="paid", paid_order=body.order_id))
         return BillSettlement(bill_id=bill_id, order_id=body.order_id, status="paid",
-                              voucher_number=f"JF{state.now():%Y%m%d}{bill_id[-6:].upper()}")
+                              voucher_number=voucher)
 
     return BillSettlement.model_validate(
         idempotent(state, terminal, key, f"bill.settle:{bill_id}", body, settle))

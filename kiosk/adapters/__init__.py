@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
-import time
-from pathlib import Path
 from typing import Any
 
 from backend_client.journal import PaymentJournal
@@ -26,28 +22,14 @@ from kiosk.adapters.devices import (
     ReceiptPrinterAdapter,
     ScannerAdapter,
 )
+from kiosk.adapters.journal_port import EventJournal, JournalPort
+from kiosk.adapters.payments import PaymentsKeeper
 from kiosk.adapters.purse import JournalPurseLedger
 from kiosk.flow.ports import FlowPorts
 from kiosk.runtime import KioskRuntime
 from printers.journal import PrintJournal
 
 log = logging.getLogger(__name__)
-
-
-class EventJournal:
-    """The flow's journal port: money events as JSON lines, no personal data."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
-
-    def record(self, key: str, event: str, **facts: str | int) -> None:
-        entry: dict[str, Any] = {"ts": time.strftime("%Y-%m-%dT%H:%M:%S"), "key": key,
-                                 "event": event, **facts}
-        with self._lock, self.path.open("a", encoding="utf-8") as out:
-            out.write(json.dumps(entry, ensure_ascii=False) + "\n")
-            out.flush()
 
 
 def build_ports(runtime: KioskRuntime) -> FlowPorts:
@@ -83,7 +65,11 @@ def build_ports(runtime: KioskRuntime) -> FlowPorts:
     if isinstance(dev, DocumentPrinter):
         kwargs["a4_printer"] = DocumentPrinterAdapter(dev, print_journal, runtime.executor)
     runtime.backend_ports = backend
+    runtime.payments = PaymentsKeeper(runtime.backend, payments, outbox.outbox,
+                                      runtime.executor, kwargs.get("receipt_printer"),
+                                      interval_s=runtime.config.timeouts.reconcile_s)
     return FlowPorts(identity=backend, options=backend, payments=backend,
                      submissions=backend, outbox=outbox, eligibility=backend,
-                     journal=EventJournal(state / "flow-events.jsonl"),
+                     journal=JournalPort(payments, EventJournal(state / "flow-events.jsonl"),
+                                         backend.order_id),
                      purse_ledger=JournalPurseLedger(payments), **kwargs)

@@ -34,7 +34,7 @@ from backend_client.models import (
 )
 from backend_client.models import PaymentOrder as ApiOrder
 from backend_client.models import TopupRequest as ApiTopupRequest
-from backend_client.outbox import ApplicationDraft, Outbox
+from backend_client.outbox import ApplicationDraft, BillSettlementDraft, Outbox, settle_key
 from backend_client.outbox import submit_application as send_application
 from backend_client.service_definition import Catalog
 from drivers.errors import UserFacingError
@@ -185,7 +185,8 @@ class BackendPorts:
 
     # -- payments -----------------------------------------------------------------------
 
-    def _order_id(self, key: str) -> str:
+    def order_id(self, key: str) -> str:
+        """The order id the kiosk chooses for an idempotency key (stable)."""
         digest = hashlib.sha256(key.encode()).hexdigest()[:20]
         return f"{self.client.terminal_id}-{digest}"
 
@@ -209,7 +210,7 @@ class BackendPorts:
 
     def create_payment(self, request: p.PaymentRequest) -> Future[p.PaymentOrder]:
         def call() -> p.PaymentOrder:
-            order_id = self._order_id(request.idempotency_key)
+            order_id = self.order_id(request.idempotency_key)
             body = PaymentCreate(order_id=order_id, amount_fen=request.amount_fen,
                                  description=request.description[:128],
                                  service_id=request.service_id,
@@ -218,14 +219,15 @@ class BackendPorts:
             if self.journal.get(order_id) is None:
                 # Journaled before the first call: a restart finds and settles it.
                 self.journal.begin(order_id, request.idempotency_key, body.model_dump_json(),
-                                   request.amount_fen)
+                                   request.amount_fen, service_id=request.service_id,
+                                   purpose=body.purpose, bill_id=request.pays_for)
             return _order(self.client.create_payment(body, request.idempotency_key))
         return self._submit(call)
 
     def find_payment(self, idempotency_key: str) -> Future[p.PaymentOrder | None]:
         def call() -> p.PaymentOrder | None:
             try:
-                return _order(self.client.payment(self._order_id(idempotency_key)))
+                return _order(self.client.payment(self.order_id(idempotency_key)))
             except BackendNotFoundError:
                 return None
         return self._submit(call)
@@ -286,8 +288,9 @@ class BackendPorts:
             bill_id = request.fields.get("bill", "")
             if not request.payment_order_id or not bill_id:
                 raise UserFacingError("error.payment.not_paid")
+            # Keyed by the order: the reconciler's retry after a crash is the same call.
             done = self.client.settle_bill(bill_id, request.payment_order_id,
-                                           request.idempotency_key)
+                                           settle_key(request.payment_order_id))
             return p.SubmissionReceipt(done.voucher_number, (
                 (_tr(_LINES["voucher"], request.language), done.voucher_number),))
         return self._submit(call)
@@ -362,17 +365,27 @@ def _order(api: ApiOrder) -> p.PaymentOrder:
     state = {"unpaid": p.PaymentState.PENDING, "paid": p.PaymentState.PAID,
              "closed": p.PaymentState.CLOSED, "expired": p.PaymentState.EXPIRED,
              "refunded": p.PaymentState.REFUNDED}.get(api.status, p.PaymentState.PENDING)
-    return p.PaymentOrder(api.order_id, state, api.amount_fen, api.qr_url)
+    return p.PaymentOrder(api.order_id, state, api.amount_fen, api.qr_url, api.payee or "")
 
 
 class OutboxPort:
-    """Applications that wait for the backend (the flow's OutboxPort)."""
+    """Submissions that wait for the backend (the flow's OutboxPort), typed by what they
+    carry: a bill settlement is queued as one, never as an application."""
 
     def __init__(self, outbox: Outbox, backend: BackendPorts) -> None:
         self.outbox = outbox
         self.backend = backend
 
     def enqueue(self, request: p.SubmissionRequest) -> str:
+        if request.action == "bill_payment":
+            bill_id = request.fields.get("bill", "")
+            if not request.payment_order_id or not bill_id:
+                raise UserFacingError("error.payment.not_paid")
+            settlement = BillSettlementDraft(bill_id=bill_id, order_id=request.payment_order_id)
+            return str(self.outbox.enqueue("bill_settlement", settlement,
+                                           settle_key(request.payment_order_id)))
+        if request.action != "application":
+            raise UserFacingError("submit.unreachable")
         draft = self.backend.application_draft(request)
         return str(self.outbox.enqueue("application", draft, request.idempotency_key))
 

@@ -153,6 +153,13 @@ class FlowEngine:
         )
 
     @property
+    def refund(self) -> PayController | None:
+        """The pay step, when the money it took is being (or was) given back."""
+        pay = next((c for c in self._controllers.values() if isinstance(c, PayController)), None)
+        refund_states = (PayState.REFUNDING, PayState.REFUNDED, PayState.REFUND_PENDING)
+        return pay if pay is not None and pay.state in refund_states else None
+
+    @property
     def needs_card(self) -> bool:
         """Taking the citizen card out now ends the flow (the service loads it later)."""
         with self._lock:

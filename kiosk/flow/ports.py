@@ -168,6 +168,7 @@ class PaymentOrder:
     state: PaymentState
     amount_fen: int
     qr_url: str = ""
+    payee: str = ""
 
 
 # -- submissions --------------------------------------------------------------------

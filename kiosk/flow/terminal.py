@@ -87,6 +87,9 @@ class Outcome:
     not_printed: bool = False
     #: Not eligible: the backend's reason (in both languages), nothing was done.
     refusal: Eligibility | None = None
+    #: Cancelled after paying: the pay step's refund state ("refunded", ...) and amount.
+    refund: str = ""
+    refund_fen: int = 0
 
 
 TerminalListener = Callable[["Terminal"], None]
@@ -119,6 +122,9 @@ class Terminal:
         self.catalog: Catalog | None = None
         self.catalog_error = ""
         self.backend_online = True
+        #: False until the payment journal's start-up reconciliation is done (paid
+        #: services wait for it; set by the view from the payments keeper).
+        self.payments_ready: Callable[[], bool] = lambda: True
         self.oos_reasons: tuple[str, ...] = ()
         self.outcome: Outcome | None = None
         #: Cards that were in a reader when the last session ended and are still there.
@@ -158,6 +164,8 @@ class Terminal:
             reason = unavailability(service, statuses, self.backend_online)
             if reason is not None:
                 reasons[service.id] = reason.message_key
+            elif not self.payments_ready() and any(s.type == "pay" for s in service.steps):
+                reasons[service.id] = "service.unavailable.reconciling"
         return reasons
 
     def subscribe(self, listener: TerminalListener) -> Callable[[], None]:
@@ -309,6 +317,13 @@ class Terminal:
             self._completed(engine)
         elif state is FlowState.CARD_REMOVED:
             self.end_session()
+        elif state is FlowState.CANCELLED and engine.refund is not None \
+                and engine.service.id != LOGIN.id:
+            pay = engine.refund  # cancelled after paying: the resident sees the refund
+            self.outcome = Outcome(engine.service, self.session.data,
+                                   refund=pay.state.value, refund_fen=pay.amount_fen)
+            self._drop_engine()
+            self._set_state(TerminalState.RESULT)
         elif state is FlowState.CANCELLED:
             if engine.service.id == LOGIN.id:
                 self.end_session()

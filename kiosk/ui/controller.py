@@ -28,6 +28,7 @@ from kiosk.ui.dispatch import UiDispatcher
 from kiosk.ui.screens.basic import AttractScreen, GoodbyeScreen, OutOfServiceScreen
 from kiosk.ui.screens.menu import MenuScreen, ResultScreen, outcome_lines
 from kiosk.ui.screens.staff import DiagnosticsScreen, StaffScreen
+from kiosk.ui.screens.staff_payments import StaffPaymentsDesk, StaffPaymentsScreen
 from kiosk.ui.screens.step_base import StepScreen
 from kiosk.ui.screens.steps_data import FormScreen, ReviewScreen, ScanDocumentsScreen
 from kiosk.ui.screens.steps_identity import CapturePhotoScreen, IdentifyScreen, VerifyFaceScreen
@@ -118,6 +119,7 @@ class KioskController(QObject):
         self.result = ResultScreen()
         self.staff = StaffScreen()
         self.diagnostics = DiagnosticsScreen()
+        self.staff_payments = StaffPaymentsScreen()
         self.identify = IdentifyScreen(d)
         self.step_screens: dict[str, StepScreen] = {
             s.step_type: s for s in (
@@ -127,7 +129,8 @@ class KioskController(QObject):
         }
         self.step_screens["identify"] = self.identify  # one identify screen for both uses
         for screen in (self.attract, self.menu, self.result, self.goodbye,
-                       self.oos, self.staff, self.diagnostics, *self.step_screens.values()):
+                       self.oos, self.staff, self.diagnostics, self.staff_payments,
+                       *self.step_screens.values()):
             if w.screens.get(screen.screen_id) is not screen:  # the start-up attract is in
                 w.add_screen(screen)
         self.attract.start_clicked.connect(lambda: self.terminal.start_session())
@@ -143,6 +146,9 @@ class KioskController(QObject):
         self.staff.diagnostics_clicked.connect(self._open_diagnostics)
         self.staff.reprint_clicked.connect(self._reprint)
         self.diagnostics.back_clicked.connect(lambda: self._show_staff_page("staff"))
+        self.payments_desk = StaffPaymentsDesk(self.runtime, self.dispatcher, self.staff_payments)
+        self.staff.payments_clicked.connect(self._open_payments)
+        self.staff_payments.back_clicked.connect(lambda: self._show_staff_page("staff"))
         self.diagnostics.selftest_clicked.connect(self._selftest)
         for screen in self.step_screens.values():
             screen.back_clicked.connect(lambda: self.terminal.step_back())
@@ -159,6 +165,11 @@ class KioskController(QObject):
     def start(self) -> None:
         self.terminal.start()
         self._render()
+        keeper = self.runtime.payments
+        if keeper is not None:  # reconciliation: at start-up, then while idle
+            self.terminal.payments_ready = lambda: bool(keeper.ready)
+            keeper.start(is_idle=lambda: self.terminal.session is None,
+                         on_change=lambda: self.dispatcher.post(self._render))
 
     def end_session(self) -> None:
         self.terminal.end_session()
@@ -202,7 +213,8 @@ class KioskController(QObject):
             self.result.clear_personal()
             self.window.idle_banner.setVisible(False)
         if state is TerminalState.STAFF:
-            if self.window.current_screen_id() not in ("staff", "diagnostics"):
+            if self.window.current_screen_id() not in ("staff", "diagnostics",
+                                                        "staff_payments"):
                 self.staff.lock()
                 self.window.show_screen(self._staff_page)
             return
@@ -250,6 +262,10 @@ class KioskController(QObject):
         self._staff_page = "staff"
         self.staff.lock()
         self.terminal.enter_staff()
+
+    def _open_payments(self) -> None:
+        self._show_staff_page("staff_payments")
+        self.payments_desk.load()
 
     def _show_staff_page(self, page: str) -> None:
         self._staff_page = page

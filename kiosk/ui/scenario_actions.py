@@ -64,12 +64,11 @@ def scenario_actions(runtime: KioskRuntime, controller: Any) -> dict[str, Callab
         _fault_target(runtime, str(arg).strip()).clear()
 
     def sim_post(path: str, body: dict[str, Any] | None = None) -> None:
-        if runtime.embedded is None:
-            raise RuntimeError("phone actions need the embedded reference backend")
         # The resident's phone talks to the platform, not the kiosk: a plain HTTP call
-        # to the reference backend's simulation API. Runs briefly on the UI thread in
-        # scenarios only (loopback).
-        root = runtime.embedded.url.rsplit("/v1", 1)[0]
+        # to the reference backend's simulation API (embedded, or the external one the
+        # config points at). Runs briefly on the UI thread in scenarios only (loopback).
+        url = runtime.embedded.url if runtime.embedded is not None else runtime.config.backend.url
+        root = url.rsplit("/v1", 1)[0]
         resp = requests.post(f"{root}/sim{path}", json=body or {}, timeout=5)
         resp.raise_for_status()
 

@@ -7,7 +7,7 @@ import base64
 from pathlib import Path
 
 from backend_client.client import BackendClient
-from backend_client.journal import PaymentJournal, PaymentState
+from backend_client.journal import JournalState, PaymentJournal
 from backend_client.models import ApplicationCreate, AttachmentUpload
 from backend_client.outbox import ApplicationDraft, Outbox, Queued
 from backend_client.payments import PaymentDesk
@@ -59,9 +59,10 @@ def test_recover_closes_unpaid_and_returns_paid_unused(
     paid_unused = restarted.recover()
     assert [o.order_id for o in paid_unused] == [paid.order_id]
     j = restarted.journal
-    assert j.get(unpaid.order_id).state == PaymentState.CLOSED  # type: ignore[union-attr]
+    assert j.get(unpaid.order_id).state == JournalState.CLOSED  # type: ignore[union-attr]
     never = j.get("KIOSK-NEVER-SENT-1")
-    assert never is not None and never.state == PaymentState.NEVER_CREATED
+    assert never is not None and never.state == JournalState.CLOSED
+    assert never.note == "never_created"
     assert restarted.refund(paid.order_id, "service not delivered").status == "refunded"
     assert j.open_entries() == []
     j.close()

@@ -9,7 +9,7 @@ import pytest
 
 from backend_client.client import BackendClient
 from backend_client.errors import BackendRejectedError, IdempotencyConflictError
-from backend_client.journal import PaymentJournal, PaymentState
+from backend_client.journal import JournalState, PaymentJournal
 from backend_client.models import PaymentCreate, TopupConfirm, TopupRequest
 from backend_client.payments import PaymentDesk, RefundNotConfirmedError
 from backend_sim.embedded import EmbeddedBackend
@@ -63,7 +63,7 @@ def test_desk_journals_before_calling_and_refunds_only_confirmed(
 ) -> None:
     desk = PaymentDesk(client, PaymentJournal(state_dir / "payments.sqlite"))
     order = desk.create(500, "工本费", "household_certificate", "service_fee")
-    assert desk.journal.get(order.order_id).state == PaymentState.UNPAID  # type: ignore[union-attr]
+    assert desk.journal.get(order.order_id).state == JournalState.ORDER_CREATED  # type: ignore[union-attr]
     with pytest.raises(RefundNotConfirmedError):
         desk.refund(order.order_id, "printer out of paper")
     phone.pay(order.order_id)

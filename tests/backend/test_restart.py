@@ -21,7 +21,7 @@ import requests
 from backend_client.client import BackendClient
 from backend_client.enrollment import enroll_terminal
 from backend_client.errors import BackendError
-from backend_client.journal import PaymentJournal, PaymentState
+from backend_client.journal import JournalState, PaymentJournal
 from backend_client.models import PaymentOrder
 from backend_client.payments import PaymentDesk
 from backend_client.settings import BackendSettings
@@ -122,7 +122,7 @@ def test_kill_and_restart_mid_call_neither_loses_nor_duplicates(
         # order's key, and resending it is safe.
         desk.resend(entry.order_id)
     assert _orders(server.db, entry.order_id) == 1
-    assert journal.get(entry.order_id).state == PaymentState.UNPAID  # type: ignore[union-attr]
+    assert journal.get(entry.order_id).state == JournalState.ORDER_CREATED  # type: ignore[union-attr]
     # A second resend after recovery is still the same single order.
     desk.resend(entry.order_id)
     assert _orders(server.db, entry.order_id) == 1

@@ -29,7 +29,7 @@ def test_happy_path_journal_first_then_paid(pay, kiosk, executor, session) -> No
     executor.run_all()
     assert pay.state is PayState.PAID and pay.done and pay.committed
     events = kiosk.journal.events()
-    assert events == ["intent", "order", "paid"]
+    assert events == ["intent", "order", "shown", "paid"]
     key = kiosk.journal.entries[0][0]
     assert kiosk.backend.orders[key].state is PaymentState.PAID  # the key the journal holds
     assert session.data.payment is not None and session.data.payment.amount_fen == 1000
@@ -175,3 +175,26 @@ def test_refund_after_payment(pay, kiosk, executor) -> None:
     executor.run_all()
     assert pay.state is PayState.REFUNDED and pay.committed
     kiosk.backend.down.add("refund_payment")
+
+
+def test_refund_prints_a_refund_receipt_and_the_countdown_runs(
+    pay, kiosk, executor, clock
+) -> None:  # type: ignore[no-untyped-def]
+    kiosk.backend.paid_after_polls = None
+    pay.start()
+    executor.run_one()
+    assert pay.state is PayState.AWAITING
+    left = pay.seconds_left
+    assert left is not None and left > 0
+    clock.advance(5)
+    assert pay.seconds_left == left - 5
+    kiosk.backend.paid_after_polls = 0
+    executor.run_all()
+    assert pay.state is PayState.PAID and pay.seconds_left is None
+    pay.refund("cancelled")
+    executor.run_all()
+    assert pay.state is PayState.REFUNDED and pay.refund_receipt_printed
+    receipt = kiosk.receipt_printer.printed[-1]
+    assert "退款凭条" in receipt.service_title and receipt.amount_fen == 0
+    assert receipt.lines[-1] == ("状态", "已全额退款")
+    assert kiosk.journal.events()[-1] == "refund_receipt_printed"

@@ -15,12 +15,19 @@ from __future__ import annotations
 
 import logging
 import uuid
+from concurrent.futures import Future
 from enum import Enum
 from typing import ClassVar
 
 from backend_client.service_definition import PayStep, ServiceDefinition
 from drivers.errors import UserFacingError
-from kiosk.flow.ports import BackendUnreachableError, PaymentOrder, PaymentRequest, PaymentState
+from kiosk.flow.ports import (
+    BackendUnreachableError,
+    PaymentOrder,
+    PaymentRequest,
+    PaymentState,
+    ReceiptContent,
+)
 from kiosk.flow.steps.base import StepContext, StepController
 from kiosk.session import CollectedData
 
@@ -95,6 +102,10 @@ class PayController(StepController[PayState]):
         self.amount_fen = 0
         self.order: PaymentOrder | None = None
         self.idempotency_key: str | None = None
+        #: Monotonic time the QR code stops being payable (the countdown's end).
+        self.deadline: float | None = None
+        #: Whether a refund receipt went to the printer (cancel after paying).
+        self.refund_receipt_printed = False
 
     @property
     def done(self) -> bool:
@@ -113,6 +124,17 @@ class PayController(StepController[PayState]):
     def settling(self) -> bool:
         """Cancelled, and still closing or refunding what was started."""
         return self._cancelled.is_set() and self.state in _IN_FLIGHT
+
+    @property
+    def seconds_left(self) -> int | None:
+        """The countdown while the QR code is shown (whole seconds), else None."""
+        if self.deadline is None or self.state is not PayState.AWAITING:
+            return None
+        return max(0, int(self.deadline - self.context.clock.monotonic() + 0.999))
+
+    @property
+    def payee(self) -> str:
+        return self.order.payee if self.order else ""
 
     @property
     def qr_url(self) -> str:
@@ -166,9 +188,11 @@ class PayController(StepController[PayState]):
                 )
             except UserFacingError as exc:
                 journal.record(key, "refund_pending", order_id=order.order_id)
+                self._print_refund_receipt(order, done=False)
                 self._set_state(PayState.REFUND_PENDING, error=exc)
                 return
             journal.record(key, "refunded", order_id=refunded.order_id)
+            self._print_refund_receipt(order, done=True)
             self._set_state(PayState.REFUNDED)
 
         self._run(job, PayState.REFUND_PENDING)
@@ -246,8 +270,11 @@ class PayController(StepController[PayState]):
         if self._cancelled.is_set():
             self._close(order, None)
             return
-        self._set_state(PayState.AWAITING)
+        # Committed before the QR code is on screen: from now on a phone can pay it.
+        self.context.ports.journal.record(key, "shown", order_id=order.order_id)
         deadline = self.context.clock.monotonic() + self.context.settings.payment_s
+        self.deadline = deadline
+        self._set_state(PayState.AWAITING)
         self._poll_later(order, deadline)
 
     def _poll_later(self, order: PaymentOrder, deadline: float) -> None:
@@ -315,3 +342,37 @@ class PayController(StepController[PayState]):
         )
         self.context.session.data.payment = order
         self._set_state(PayState.PAID)
+
+    def _print_refund_receipt(self, order: PaymentOrder, *, done: bool) -> None:
+        """The resident paid and is getting the money back: a receipt says so."""
+        printer = self.context.ports.receipt_printer
+        if printer is None:
+            return
+        lang = self.context.session.language
+        words = _REFUND_WORDS["en" if lang == "en" else "zh"]
+        content = ReceiptContent(
+            service_title=f"{self.context.service.title.get(lang)} · {words[0]}"[:40],
+            language=lang,
+            lines=((words[1], f"¥{order.amount_fen // 100}.{order.amount_fen % 100:02d}"),
+                   (words[2], words[3] if done else words[4])),
+            order_id=order.order_id)
+        future = printer.print_receipt(content, lambda _f: None)
+        self.refund_receipt_printed = True
+
+
+        def printed(f: Future[None]) -> None:
+            if f.exception() is not None:  # it stays queued in the journal; printed later
+                log.warning("pay: refund receipt not printed: %s", type(f.exception()).__name__)
+            elif done:
+                self.context.ports.journal.record(self.idempotency_key or order.order_id,
+                                                  "refund_receipt_printed",
+                                                  order_id=order.order_id)
+
+        future.add_done_callback(printed)
+
+
+_REFUND_WORDS = {
+    "zh": ("退款凭条", "退款金额", "状态", "已全额退款", "退款处理中，将原路退回"),
+    "en": ("Refund receipt", "Refunded", "Status", "fully refunded",
+           "refund in progress, back to your account"),
+}

@@ -37,4 +37,15 @@ class PrintReceiptController(PrintController):
         printer = self.context.ports.receipt_printer
         if printer is None:
             raise UserFacingError("error.device.unavailable")
-        return printer.print_receipt(self.receipt(), self._progress)
+        future = printer.print_receipt(self.receipt(), self._progress)
+        payment = self.context.session.data.payment
+        if payment is not None:  # the journal owes this order a receipt until it prints
+            journal = self.context.ports.journal
+
+            def printed(f: Future[None]) -> None:
+                if f.exception() is None:
+                    journal.record(payment.order_id, "receipt_printed",
+                                   order_id=payment.order_id)
+
+            future.add_done_callback(printed)
+        return future

@@ -116,6 +116,10 @@ class SubmitController(StepController[SubmitState]):
                                           else "topup.card_removed", cause=exc))
             return
         request = self._request()
+        paid_by = request.payment_order_id
+        journal = self.context.ports.journal
+        if paid_by:  # committed before the delivery it describes
+            journal.record(self.idempotency_key, "delivering", order_id=paid_by)
         try:
             receipt = self._call(request)
         except BackendUnreachableError as exc:
@@ -125,11 +129,15 @@ class SubmitController(StepController[SubmitState]):
                 )
                 return
             outbox_id = self.context.ports.outbox.enqueue(request)
+            if paid_by:
+                journal.record(self.idempotency_key, "delivery_queued", order_id=paid_by)
             log.info("submit: %s queued in the outbox", self.step.action)
             self.receipt = SubmissionReceipt(reference=outbox_id)
             self.context.session.data.receipt = self.receipt
             self._set_state(SubmitState.QUEUED)
             return
+        if paid_by:
+            journal.record(self.idempotency_key, "delivered", order_id=paid_by)
         self._finish(receipt)
 
     def _finish(self, receipt: SubmissionReceipt) -> None:

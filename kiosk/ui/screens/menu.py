@@ -149,6 +149,9 @@ def outcome_lines(outcome: Outcome, lang: str) -> tuple[str, tuple[tuple[str, st
     """The result screen's title key, its lines and its warning key for ``outcome``."""
     lines: list[tuple[str, str]] = [(translate("result.service", lang),
                                      outcome.service.title.get(lang))]
+    if outcome.refund:
+        lines.append((translate("pay.refund_receipt_line", lang), "¥" + yuan(outcome.refund_fen)))
+        return f"step.pay.{outcome.refund}", tuple(lines), ""
     if outcome.refusal is not None:
         reason = outcome.refusal.text(lang) or translate("error.service.not_eligible", lang)
         lines.append((translate("result.reason", lang), reason))

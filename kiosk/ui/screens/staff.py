@@ -18,6 +18,7 @@ class StaffScreen(Screen):
     screen_id = "staff"
     diagnostics_clicked = pyqtSignal()
     reprint_clicked = pyqtSignal()
+    payments_clicked = pyqtSignal()
     exit_clicked = pyqtSignal()
     pin_entered = pyqtSignal(str)
 
@@ -49,10 +50,12 @@ class StaffScreen(Screen):
         self.diagnostics = touch_button("", "diagnostics", "")
         self.reprint = touch_button("", "reprint last receipt", "")
         self.leave = touch_button("", "leave staff mode", "primary")
+        self.payments = touch_button("", "payments needing staff", "")
+        self.payments.clicked.connect(self.payments_clicked)
         self.diagnostics.clicked.connect(self.diagnostics_clicked)
         self.reprint.clicked.connect(self.reprint_clicked)
         self.leave.clicked.connect(self.exit_clicked)
-        for b in (self.diagnostics, self.reprint, self.leave):
+        for b in (self.diagnostics, self.reprint, self.payments, self.leave):
             outer.addWidget(b)
         outer.addStretch(1)
         self.lock()
@@ -82,6 +85,7 @@ class StaffScreen(Screen):
         self.pad.setVisible(not self.unlocked)
         self.diagnostics.setVisible(self.unlocked)
         self.reprint.setVisible(self.unlocked)
+        self.payments.setVisible(self.unlocked)
         self.retranslate(self.lang)
 
     def retranslate(self, lang: str) -> None:
@@ -90,6 +94,7 @@ class StaffScreen(Screen):
         self.message.setText(translate("staff.unlocked" if self.unlocked else "staff.pin", lang))
         self.diagnostics.setText(translate("staff.diagnostics", lang))
         self.reprint.setText(translate("staff.reprint", lang))
+        self.payments.setText(translate("staff.payments.title", lang))
         self.leave.setText(translate("staff.leave", lang))
 
     def prompt_text(self) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from concurrent.futures import Executor, Future
 from typing import Any
 
-from PyQt6.QtCore import QBuffer, QByteArray, QIODevice
+from PyQt6.QtCore import QBuffer, QByteArray, QIODevice, QTimer
 from PyQt6.QtPdf import QPdfDocument
 from PyQt6.QtPdfWidgets import QPdfView
 
@@ -25,12 +25,29 @@ class PayScreen(StepScreen):
         self.what = label(role="prompt")
         self.amount = label(role="amount")
         self.amount.setAccessibleName("amount")
+        self.payee = label(role="prompt")
+        self.payee.setAccessibleName("payee")
+        self.countdown = label(role="prompt")
+        self.countdown.setAccessibleName("payment countdown")
         self.qr = ImageBox("payment qr code")
         self.body.addWidget(self.what)
         self.body.addWidget(self.amount)
+        self.body.addWidget(self.payee)
         self.body.addWidget(self.qr, 1)
+        self.body.addWidget(self.countdown)
         self.retry = self.add_action("try again", "primary")
         self.retry.clicked.connect(lambda: self.controller and self.controller.retry())
+        # The countdown moves every second while the QR code is shown.
+        self._tick = QTimer(self)
+        self._tick.timeout.connect(self._update_countdown)
+        self._tick.start(1000)
+
+    def _update_countdown(self) -> None:
+        c = self.controller
+        left = getattr(c, "seconds_left", None) if c is not None else None
+        self.countdown.setVisible(left is not None)
+        if left is not None:
+            self.countdown.setText(translate("step.pay.countdown", self.lang, seconds=left))
 
     def render_body(self) -> None:
         c, lang = self.controller, self.lang
@@ -38,6 +55,10 @@ class PayScreen(StepScreen):
         self.what.setText(c.step.description.get(lang))
         amount = getattr(c, "amount_fen", None)
         self.amount.setText(translate("common.yuan", lang, amount=yuan(amount)) if amount else "")
+        payee = getattr(c, "payee", "")
+        self.payee.setText(translate("step.pay.payee", lang, payee=payee) if payee else "")
+        self.payee.setVisible(bool(payee))
+        self._update_countdown()
         if c.qr_url:
             self.qr.setPixmap(qr_pixmap(c.qr_url))
             self.qr.setVisible(True)

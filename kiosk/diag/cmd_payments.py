@@ -1,0 +1,68 @@
+"""``kiosk-diag payments``: payment journal entries that need a person, and actions.
+
+    kiosk-diag payments                       # entries needing a person (JSON), backend's view
+    kiosk-diag payments --all                 # every journal entry
+    kiosk-diag payments --retry ORDER --staff ID
+    kiosk-diag payments --refund ORDER --staff ID [--note TEXT]
+    kiosk-diag payments --resolve ORDER --staff ID --note TEXT
+
+Actions are journaled with the actor ``staff:ID`` (kept in the journal's transitions).
+Exits 0 on success, 1 when an action was refused, 2 on bad arguments, 4 when the
+backend cannot be reached.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from backend_client.client import BackendClient
+from backend_client.errors import BackendError
+from backend_client.journal import PaymentJournal
+from backend_client.payment_staff import Action, act, describe, needing_person
+from kiosk.diag import exitcodes
+from kiosk.diag.common import config_from_args, print_json
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("payments", help="payments that need a person; retry, refund, resolve",
+                       description=__doc__)
+    p.add_argument("--all", action="store_true", help="list every journal entry")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--retry", metavar="ORDER", help="settle the entry with the backend again")
+    what.add_argument("--refund", metavar="ORDER", help="refund a paid, undelivered order")
+    what.add_argument("--resolve", metavar="ORDER", help="mark settled outside the kiosk")
+    p.add_argument("--staff", metavar="ID", help="who acts (required for an action)")
+    p.add_argument("--note", default="", help="why (required for --resolve)")
+    p.add_argument("--offline", action="store_true", help="do not ask the backend")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = config_from_args(args)
+    journal = PaymentJournal(config.state_dir / "payments.sqlite")
+    action: tuple[Action, str] | None = None
+    for name in ("retry", "refund", "resolve"):
+        if getattr(args, name):
+            action = (name, getattr(args, name))
+    if action is not None and (not args.staff or (action[0] == "resolve" and not args.note)):
+        print_json({"ok": False, "error": "an action needs --staff (and --resolve a --note)"})
+        return exitcodes.USAGE
+    try:
+        if args.offline and action is None:
+            entries = journal.entries() if args.all else needing_person(journal)
+            print_json({"ok": True, "entries": [describe(e, journal, None) for e in entries]})
+            return exitcodes.OK
+        settings = config.backend
+        with BackendClient(settings, config.terminal_id, config.state_dir) as client:
+            if action is not None:
+                result = act(client, journal, action[1], action[0], args.staff, args.note)
+                print_json(result)
+                return exitcodes.OK if result["ok"] else exitcodes.FAILED
+            entries = journal.entries() if args.all else needing_person(journal)
+            print_json({"ok": True, "entries": [describe(e, journal, client) for e in entries]})
+            return exitcodes.OK
+    except BackendError as exc:
+        print_json({"ok": False, "error": str(exc), "message_key": exc.message_key})
+        return exitcodes.DEVICE_ERROR
+    finally:
+        journal.close()

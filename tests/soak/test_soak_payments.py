@@ -1,0 +1,213 @@
+"""``make soak``: a few hundred random QR bill payments with injected faults.
+
+The kiosk's own payment stack (flow engine, pay/submit/receipt steps, backend adapter,
+journal state machine, outbox, reconciler, the simulated receipt printer) runs without
+Qt against the reference backend in its own process (127.0.0.1). Each payment draws a
+resident (pays at once, pays late, never pays, cancels, pays and then cancels) and a
+fault (backend latency, dropped connections before or after the commit, 5xx, receipt
+printer out of paper). At the end faults are cleared, the reconciler runs as it does
+while the kiosk is idle, and the backend's ledger and the journal must agree: every
+order one charge and one delivery, or no charge, or a full refund.
+
+Bounded: ``SOAK_PAYMENTS`` payments (default 300) or ``SOAK_SECONDS`` (default 420),
+whichever comes first. Figures are printed as one JSON line and kept in
+``bench-out/soak.jsonl``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sqlite3
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from backend_client.reconcile import Reconciler
+from backend_client.service_definition import ServiceDefinition
+from kiosk.adapters import build_ports
+from kiosk.config import load_config
+from kiosk.flow.engine import ENDED, FlowEngine
+from kiosk.flow.ports import Option
+from kiosk.flow.steps import FlowSettings
+from kiosk.runtime import KioskRuntime
+from kiosk.session import Session
+from tests.e2e.payment_harness import ROOT, Kiosk, ReferenceBackend, money_agrees
+from tests.flow.fakes import ZHANG_WEI
+
+pytestmark = pytest.mark.skipif(os.environ.get("GOVKIOSK_SOAK") != "1",
+                                reason="run with `make soak`")
+
+RESIDENTS = ("pays", "pays", "pays", "pays_late", "never_pays", "cancels", "pays_then_cancels")
+FAULTS = ("none", "none", "latency", "drop", "drop_after_commit", "5xx", "5xx_settle",
+          "paper_out", "paper_out_known")
+
+
+def _new_bill(db: Path, n: int, amount: int) -> str:
+    bill_id = f"bill-soak-{n:05d}"
+    with sqlite3.connect(db) as conn:
+        conn.execute("INSERT INTO bills (bill_id, account_id, period, amount_fen, status,"
+                     " due_date) VALUES (?,?,?,?,?,?)",
+                     (bill_id, "E-1101-0001", "2026-11", amount, "unpaid", "2026-12-31"))
+    return bill_id
+
+
+def _inject(backend: ReferenceBackend, printer_sim: Any, fault: str, rng: random.Random) -> None:
+    if fault == "latency":
+        backend.fault("latency", delay_s=rng.choice((0.2, 0.5, 1.0)), count=rng.randint(1, 4))
+    elif fault == "drop":
+        backend.fault("drop_connection", count=rng.randint(1, 3))
+    elif fault == "drop_after_commit":
+        backend.fault("drop_connection", after_commit=True, count=rng.randint(1, 3))
+    elif fault == "5xx":
+        backend.fault("http_5xx", status=rng.choice((500, 502, 503)), count=rng.randint(1, 4))
+    elif fault == "5xx_settle":
+        backend.fault("http_5xx", status=503, path="/v1/bills/", count=rng.randint(1, 8))
+    elif fault in ("paper_out", "paper_out_known"):
+        printer_sim.inject("paper_out")
+
+
+def _wait(engine: FlowEngine, until: float) -> None:
+    while engine.state not in ENDED and time.monotonic() < until:
+        time.sleep(0.05)
+
+
+@pytest.mark.timeout(1200)
+def test_soak_random_payments_with_faults(tmp_path: Path) -> None:
+    rng = random.Random(int(os.environ.get("SOAK_SEED", "20261201")))
+    limit = int(os.environ.get("SOAK_PAYMENTS", "300"))
+    budget = float(os.environ.get("SOAK_SECONDS", "420"))
+    backend = ReferenceBackend(tmp_path / "backend.sqlite")
+    runtime: KioskRuntime | None = None
+    started = time.monotonic()
+    figures: Counter[str] = Counter()
+    try:
+        kiosk = Kiosk(backend, tmp_path, "KIOSK-SOAK-0001", payment_s=2.5)
+        runtime = KioskRuntime(load_config(kiosk.config))
+        runtime.start()
+        assert runtime.wait_devices_opened(60)
+        ports = build_ports(runtime)
+        assert runtime.backend is not None
+        catalog = runtime.backend.catalog()
+        runtime.catalog = catalog
+        base = next(s for s in catalog.services if s.id == "utility_bill_payment")
+        steps = tuple(s for s in base.steps if s.type in ("pay", "submit", "print_receipt"))
+        # The bill is chosen up front (the soak plays the form): pay, settle, receipt.
+        service: ServiceDefinition = base.model_copy(update={"steps": steps})
+        settings = FlowSettings(payment_s=2.5, poll_interval_s=0.2)
+        printer = runtime.devices.get("receipt_printer")
+        printer_sim = printer.simulator if printer is not None else None
+        n = 0
+        while n < limit and time.monotonic() - started < budget:
+            n += 1
+            resident, fault = rng.choice(RESIDENTS), rng.choice(FAULTS)
+            figures[f"resident.{resident}"] += 1
+            figures[f"fault.{fault}"] += 1
+            amount = rng.randint(100, 50_000)
+            bill_id = _new_bill(backend.db, n, amount)
+            session = Session("zh", temp_root=kiosk.state / "sessions")
+            session.identify(ZHANG_WEI)
+            ports.identity.check_identity(ZHANG_WEI).result(timeout=30)
+            session.data.picked["bill"] = Option(bill_id, f"bill {n}", amount)
+            session.data.fields["bill"] = bill_id
+            _inject(backend, printer_sim, fault, rng)
+            if fault == "paper_out_known":  # the status poll has seen it before anyone pays
+                until = time.monotonic() + 30
+                while ports.receipt_printer is not None and ports.receipt_printer.ready() \
+                        and time.monotonic() < until:
+                    time.sleep(0.1)
+            engine = FlowEngine(service, session, ports, runtime.executor, settings=settings)
+            engine.start()
+            deadline = time.monotonic() + 60
+            order_id = ""
+            while engine.state not in ENDED and time.monotonic() < deadline:
+                step = engine.controller
+                order = getattr(step, "order", None)
+                if getattr(step, "qr_url", "") and order is not None and not order_id:
+                    order_id = order.order_id
+                    if resident == "pays":
+                        backend.sim("POST", f"/payments/{order_id}/pay")
+                    elif resident == "pays_late":
+                        time.sleep(rng.uniform(0.5, 3.0))
+                        try:
+                            backend.sim("POST", f"/payments/{order_id}/pay")
+                        except Exception:  # noqa: BLE001 - closed already: nothing charged
+                            figures["late_payment_refused"] += 1
+                    elif resident == "cancels":
+                        engine.cancel()
+                    elif resident == "pays_then_cancels":
+                        backend.sim("POST", f"/payments/{order_id}/pay")
+                        time.sleep(rng.uniform(0.0, 0.4))
+                        engine.cancel()
+                if step.step_type == "submit" and step.state.value == "failed":
+                    engine.cancel()  # the resident gives up: the engine refunds
+                if step.step_type == "print_receipt" and step.state.value in (
+                        "failed", "not_printed"):
+                    engine.cancel()
+                if step.step_type == "pay" and step.state.value in (
+                        "printer_not_ready", "failed", "unknown", "closed", "close_pending",
+                        "refunded", "refund_pending"):
+                    engine.cancel()  # the resident leaves (the engine settles the money)
+                time.sleep(0.05)
+            _wait(engine, deadline)
+            figures[f"flow.{engine.state.value}"] += 1
+            if os.environ.get("SOAK_VERBOSE"):
+                print(n, resident, fault, engine.state.value, engine.controller.step_type,
+                      engine.controller.state.value, round(time.monotonic() - started, 1))
+            if engine.state not in ENDED:
+                engine.cancel()
+                _wait(engine, time.monotonic() + 30)
+                figures["flow.stuck_then_cancelled"] += 1
+            backend.clear()
+            if printer_sim is not None and fault.startswith("paper_out"):
+                printer_sim.clear()  # staff refill the paper; the status poll sees it
+                until = time.monotonic() + 30
+                while ports.receipt_printer is not None and not ports.receipt_printer.ready() \
+                        and time.monotonic() < until:
+                    time.sleep(0.1)
+            engine.wipe()
+            session.wipe()
+        # Idle now: faults gone; the reconciler settles what is open, as the timer does.
+        reconciler = Reconciler(runtime.backend, runtime.payments.journal,
+                                runtime.payments.reconciler.outbox)
+        rounds = 0
+        while rounds < 10:
+            rounds += 1
+            report = reconciler.run()
+            figures.update({f"reconcile.{k}": v for k, v in report.outcomes.items()})
+            figures["reconcile.flushed"] += report.flushed
+            if not runtime.payments.journal.open_entries():
+                break
+            time.sleep(1)
+        elapsed = time.monotonic() - started
+        problems = money_agrees(backend, kiosk)
+        journal = kiosk.journal()
+        states = Counter(e["state"] for e in journal)
+        ledger = backend.ledger(kiosk.terminal)
+        result: dict[str, Any] = {
+            "bench": "soak_payments", "payments": n, "seconds": round(elapsed, 1),
+            "orders_at_backend": len(ledger), "journal_states": dict(states),
+            "charged_and_delivered": sum(1 for o in ledger if o["status"] == "paid"),
+            "refunded": sum(1 for o in ledger if o["status"] == "refunded"),
+            "closed": sum(1 for o in ledger if o["status"] == "closed"),
+            "reconcile_rounds": rounds, "figures": dict(sorted(figures.items())),
+            "problems": problems[:20], "errors": len(kiosk.errors()),
+        }
+        print(json.dumps(result, ensure_ascii=False))
+        out = ROOT / "bench-out"
+        out.mkdir(exist_ok=True)
+        with (out / "soak.jsonl").open("a", encoding="utf-8") as f:
+            f.write(json.dumps(result, ensure_ascii=False) + "\n")
+        assert not problems, problems
+        assert not runtime.payments.journal.open_entries()
+        assert figures["flow.stuck_then_cancelled"] == 0
+        no_order = [e for e in journal if e["state"] == "intent"]
+        assert not no_order
+    finally:
+        if runtime is not None:
+            runtime.stop()
+        backend.stop()
