@@ -20,9 +20,9 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from drivers.errors import ConfigError
 from kiosk.config import KioskConfig, load_config
 from kiosk.logs import install_excepthooks, setup_logging
+from kiosk_base.errors import ConfigError
 
 EXIT_OK = 0
 EXIT_SCENARIO_FAILED = 1

@@ -10,8 +10,8 @@ from enum import Enum
 from pathlib import Path
 
 from backend_client.service_definition import CapturePhotoStep
-from drivers.errors import UserFacingError
 from kiosk.flow.steps.base import StepContext, StepController
+from kiosk_base.errors import UserFacingError
 
 
 class CapturePhotoState(Enum):

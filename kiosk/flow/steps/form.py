@@ -11,10 +11,10 @@ from __future__ import annotations
 from enum import Enum
 
 from backend_client.service_definition import FormField, FormStep
-from drivers.errors import UserFacingError
 from kiosk.flow.ports import Option
 from kiosk.flow.steps.base import StepContext, StepController
 from kiosk.flow.validation import FieldInvalid, FieldValue, validate_field
+from kiosk_base.errors import UserFacingError
 
 
 class FormState(Enum):

@@ -15,7 +15,6 @@ from dataclasses import replace
 from enum import Enum
 
 from backend_client.service_definition import IdentifyStep
-from drivers.errors import MediaError, UserFacingError
 from kiosk.flow.ports import (
     CardPresencePort,
     IdentifyMethod,
@@ -25,6 +24,7 @@ from kiosk.flow.ports import (
     Person,
 )
 from kiosk.flow.steps.base import StepContext, StepController
+from kiosk_base.errors import MediaError, UserFacingError
 
 log = logging.getLogger(__name__)
 

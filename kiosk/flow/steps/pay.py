@@ -18,10 +18,10 @@ import uuid
 from enum import Enum
 
 from backend_client.service_definition import PayStep, ServiceDefinition
-from drivers.errors import UserFacingError
 from kiosk.flow.ports import BackendUnreachableError, PaymentOrder, PaymentRequest, PaymentState
 from kiosk.flow.steps.base import StepContext, StepController
 from kiosk.session import CollectedData
+from kiosk_base.errors import UserFacingError
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from abc import abstractmethod
 from concurrent.futures import Future
 from enum import Enum
 
-from drivers.errors import UserFacingError
 from kiosk.flow.steps.base import StepContext, StepController
+from kiosk_base.errors import UserFacingError
 
 
 class PrintState(Enum):

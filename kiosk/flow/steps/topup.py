@@ -14,9 +14,9 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-from drivers.errors import UserFacingError
 from kiosk.flow.ports import BackendUnreachableError, SubmissionReceipt, TopupRequest
 from kiosk.flow.steps.base import StepContext
+from kiosk_base.errors import UserFacingError
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")

@@ -9,9 +9,9 @@ from __future__ import annotations
 from enum import Enum
 
 from backend_client.service_definition import VerifyFaceStep
-from drivers.errors import UserFacingError
 from kiosk.flow.ports import FaceVerdict
 from kiosk.flow.steps.base import StepContext, StepController
+from kiosk_base.errors import UserFacingError
 
 
 class VerifyFaceState(Enum):
