@@ -81,9 +81,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(config.logging.level, config.log_dir, max_bytes=config.logging.max_bytes,
                   backups=config.logging.backups)
     install_excepthooks()
-    from kiosk.ui.application import run
+    from kiosk.ui.application import ToolsHook, run
 
-    return run(config, args)
+    tools: ToolsHook | None = None
+    if args.scenario or args.simulate:  # the scenario runner / simulator panel (kiosk_sim)
+        from kiosk_sim.tools import attach
+
+        tools = attach
+    return run(config, args, tools)
 
 
 if __name__ == "__main__":

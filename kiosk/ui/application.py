@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from pathlib import Path
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -20,7 +20,15 @@ log = logging.getLogger(__name__)
 EXIT_CRASH = 70
 
 
-def run(config: KioskConfig, args: argparse.Namespace) -> int:
+#: Attaches the simulation tools: (args, window, controller, runtime, exit_code, app) ->
+#: a "did the scenario pass" check, or None.
+ToolsHook = Callable[
+    [argparse.Namespace, Any, Any, KioskRuntime, dict[str, int], QApplication],
+    Callable[[], bool] | None,
+]
+
+
+def run(config: KioskConfig, args: argparse.Namespace, tools: ToolsHook | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("govkiosk")
@@ -56,51 +64,15 @@ def run(config: KioskConfig, args: argparse.Namespace) -> int:
         window.resize(1280, 900)
         window.show()
     controller.start()
-    panel = None
-    if args.simulate and not args.headless and not args.scenario:
-        from kiosk.ui.scenario_actions import scenario_actions
-        from kiosk.ui.sim_panel import SimulatorPanel
-
-        panel = SimulatorPanel(runtime, scenario_actions(runtime, controller))
-        panel.move(window.x() + window.width() + 10, window.y())
-        panel.show()
-    runner = None
-    if args.scenario:
-        runner = _start_scenario(Path(args.scenario), Path(args.out), window, controller,
-                                 runtime, exit_code, app)
+    # The simulation tools (scenario runner, simulator panel) live in kiosk_sim, above this
+    # package; kiosk.app passes their hook in.
+    passed = tools(args, window, controller, runtime, exit_code, app) if tools else None
     try:
         app.exec()
     finally:
         controller.stop()
         runtime.stop()
-    if runner is not None and not runner.ok and exit_code["code"] == 0:
+    if passed is not None and not passed() and exit_code["code"] == 0:
         return 1
     return exit_code["code"]
 
-
-def _start_scenario(path: Path, out: Path, window: Any, controller: Any, runtime: KioskRuntime,
-                    exit_code: dict[str, int], app: QApplication) -> Any:
-    from kiosk.ui.scenario import ScenarioRunner, load_scenario
-    from kiosk.ui.scenario_actions import scenario_actions
-
-    steps = load_scenario(path)
-
-    def finished(ok: bool) -> None:
-        log.info("scenario %s: %s", path.name, "passed" if ok else "FAILED")
-        if not ok:
-            exit_code["code"] = 1
-        QTimer.singleShot(0, app.quit)
-
-    runner = ScenarioRunner(steps, window, out, scenario_actions(runtime, controller),
-                            window.current_screen_id, lambda: window.spoken, finished)
-    # Devices open in the background; scenarios start once they have (bounded wait).
-    def begin() -> None:
-        if runtime.wait_devices_opened(0) or begin.waited > 300:  # type: ignore[attr-defined]
-            runner.start()
-        else:
-            begin.waited += 1  # type: ignore[attr-defined]
-            QTimer.singleShot(100, begin)
-
-    begin.waited = 0  # type: ignore[attr-defined]
-    QTimer.singleShot(0, begin)
-    return runner
