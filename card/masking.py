@@ -6,3 +6,5 @@ from kiosk_base.masking import mask_date as mask_date
 from kiosk_base.masking import mask_id_number as mask_id_number
 from kiosk_base.masking import mask_name as mask_name
 from kiosk_base.masking import mask_phone as mask_phone
+
+mask_id = mask_id_number
