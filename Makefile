@@ -25,8 +25,13 @@ typecheck:
 imports:
 	$(VENV)/bin/lint-imports --no-logo
 
+# The catalog matrix (tests/e2e/test_catalog_matrix.py) runs on its own, on parallel
+# workers: each worker takes whole (service, route) classes (--dist loadscope).
+MATRIX_WORKERS ?= 2
+
 pytest:
-	$(VENV)/bin/pytest -q -p no:cacheprovider
+	$(VENV)/bin/pytest -q -p no:cacheprovider -m "not matrix"
+	$(VENV)/bin/pytest -q -p no:cacheprovider -m matrix -n $(MATRIX_WORKERS) --dist loadscope tests/e2e
 
 bench: bootstrap
 	@mkdir -p bench-out

@@ -21,11 +21,12 @@ log = logging.getLogger(__name__)
 
 
 def attach(args: argparse.Namespace, window: Any, controller: Any, runtime: KioskRuntime,
-           exit_code: dict[str, int], app: QApplication) -> Callable[[], bool] | None:
+           exit_code: dict[str, int], app: QApplication,
+           is_ready: Callable[[], bool]) -> Callable[[], bool] | None:
     """Start what ``args`` asks for; returns a "did the scenario pass" check, or None."""
     if args.scenario:
         runner = _start_scenario(Path(args.scenario), Path(args.out), window, controller,
-                                 runtime, exit_code, app)
+                                 runtime, exit_code, app, is_ready)
         return lambda: bool(runner.ok)
     if args.simulate and not args.headless:
         from kiosk_sim.scenario_actions import scenario_actions
@@ -39,7 +40,8 @@ def attach(args: argparse.Namespace, window: Any, controller: Any, runtime: Kios
 
 
 def _start_scenario(path: Path, out: Path, window: Any, controller: Any, runtime: KioskRuntime,
-                    exit_code: dict[str, int], app: QApplication) -> Any:
+                    exit_code: dict[str, int], app: QApplication,
+                    is_ready: Callable[[], bool]) -> Any:
     from kiosk_sim.scenario import ScenarioRunner, load_scenario
     from kiosk_sim.scenario_actions import scenario_actions
 
@@ -53,9 +55,10 @@ def _start_scenario(path: Path, out: Path, window: Any, controller: Any, runtime
 
     runner = ScenarioRunner(steps, window, out, scenario_actions(runtime, controller),
                             window.current_screen_id, lambda: window.spoken, finished)
-    # Devices open in the background; scenarios start once they have (bounded wait).
+    # Devices open and the catalog loads in the background; scenarios start once the
+    # kiosk is ready (bounded wait).
     def begin() -> None:
-        if runtime.wait_devices_opened(0) or begin.waited > 300:  # type: ignore[attr-defined]
+        if is_ready() or begin.waited > 300:  # type: ignore[attr-defined]
             runner.start()
         else:
             begin.waited += 1  # type: ignore[attr-defined]

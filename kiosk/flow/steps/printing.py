@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from concurrent.futures import Future
 from enum import Enum
+from typing import ClassVar
 
 from kiosk.flow.steps.base import StepContext, StepController
 from kiosk_base.errors import UserFacingError
@@ -25,6 +26,8 @@ class PrintState(Enum):
 
 
 class PrintController(StepController[PrintState]):
+    busy_states: ClassVar[frozenset[Enum]] = frozenset({PrintState.PRINTING})
+
     def __init__(self, context: StepContext) -> None:
         super().__init__(context, PrintState.READY)
 
