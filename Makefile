@@ -2,9 +2,10 @@
 SHELL := /bin/bash
 VENV  := .venv
 PY    := $(VENV)/bin/python
-STRICT_PKGS := drivers card printers backend_client
+# Packages type-checked with mypy --strict (pyproject's [[tool.mypy.overrides]] says the same).
+STRICT_PKGS := kiosk_base card printers drivers backend_client kiosk kiosk_sim
 
-.PHONY: bootstrap demo test lint typecheck pytest bench soak clean
+.PHONY: bootstrap demo test lint typecheck imports pytest bench soak clean
 
 bootstrap:
 	@bash installer/bootstrap.sh
@@ -12,13 +13,17 @@ bootstrap:
 demo: bootstrap
 	@bash installer/demo.sh
 
-test: bootstrap lint typecheck pytest
+test: bootstrap lint typecheck imports pytest
 
 lint:
 	$(VENV)/bin/ruff check .
 
 typecheck:
-	$(VENV)/bin/mypy $(STRICT_PKGS) kiosk backend_sim
+	$(VENV)/bin/mypy $(STRICT_PKGS) backend_sim
+
+# The layer contract (pyproject's [tool.importlinter]): no package imports a layer above it.
+imports:
+	$(VENV)/bin/lint-imports --no-logo
 
 # The catalog matrix (tests/e2e/test_catalog_matrix.py) runs on its own, on parallel
 # workers: each worker takes whole (service, route) classes (--dist loadscope).

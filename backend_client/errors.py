@@ -8,7 +8,7 @@ data: they name the call, not the person.
 
 from __future__ import annotations
 
-from drivers.errors import UserFacingError
+from kiosk_base.errors import UserFacingError
 
 #: Backend error codes (the ``code`` of an ErrorBody) -> the message key a screen shows.
 CODE_MESSAGE_KEYS: dict[str, str] = {

@@ -1,6 +1,6 @@
 """Fault injection of the reference backend, as ASGI middleware.
 
-Faults (the same :class:`drivers.faults.FaultInjectable` interface every simulator
+Faults (the same :class:`kiosk_base.faults.FaultInjectable` interface every simulator
 has; also reachable over HTTP at /sim/faults):
 
 * ``latency`` (``delay_s``): wait before handling each call.
@@ -23,7 +23,7 @@ import threading
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from drivers.faults import FaultSet
+from kiosk_base.faults import FaultSet
 
 log = logging.getLogger(__name__)
 

@@ -1,15 +1,15 @@
 """Errors of the card/ package.
 
-They subclass the device error kinds of :mod:`drivers.errors` so a driver can let them
-through unchanged: a malformed frame is a :class:`~drivers.errors.ProtocolError`, a card
-that is missing or was pulled out is a :class:`~drivers.errors.MediaError`. Each carries
+They subclass the device error kinds of :mod:`kiosk_base.errors` so a driver can let them
+through unchanged: a malformed frame is a :class:`~kiosk_base.errors.ProtocolError`, a card
+that is missing or was pulled out is a :class:`~kiosk_base.errors.MediaError`. Each carries
 a code a technician can look up (``SW3_80``, ``SW_6A82``, ``TLV``) and the message key a
 screen shows.
 """
 
 from __future__ import annotations
 
-from drivers.errors import DeviceError, HardwareError, MediaError, ProtocolError
+from kiosk_base.errors import DeviceError, HardwareError, MediaError, ProtocolError
 
 
 class CardError(DeviceError):

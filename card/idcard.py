@@ -14,9 +14,9 @@ from enum import StrEnum
 
 from card import idnumber
 from card.errors import CardFormatError
-from card.masking import mask_address, mask_date, mask_id, mask_name
 from card.nations import nation_code, nation_name, sex_code, sex_name
 from card.photo import WltPhoto
+from kiosk_base.masking import mask_address, mask_date, mask_id_number, mask_name
 
 TEXT_SIZE = 256
 LONG_TERM = "长期"
@@ -116,7 +116,7 @@ def masked_dict(values: dict[str, object]) -> dict[str, object]:
             out[key] = mask_name(str(out[key]))
     for key in ("id_number", "permit_number", "ssn", "card_number"):
         if isinstance(out.get(key), str):
-            out[key] = mask_id(str(out[key]))
+            out[key] = mask_id_number(str(out[key]))
     if isinstance(out.get("address"), str):
         out["address"] = mask_address(str(out["address"]))
     if isinstance(out.get("birth_date"), str):

@@ -9,7 +9,7 @@ A device:
 * does all its I/O on one worker thread of its own (``submit``/``call``), so neither
   the UI nor other devices ever wait on it;
 * answers health checks at two levels and keeps persisted statistics counters;
-* exposes its simulator, when it has one, through ``simulator`` (see drivers/faults.py).
+* exposes its simulator, when it has one, through ``simulator`` (see kiosk_base/faults.py).
 
 Subclasses implement ``_open``, ``_close`` and ``_check_health`` (all run on the worker)
 and call ``_set_status`` as they learn things. Subscribers are called on the thread
@@ -27,7 +27,10 @@ from typing import ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from drivers.errors import (
+from drivers.health import HealthLevel, HealthReport, HealthResult
+from drivers.statistics import DeviceStatistics, StatisticsStore
+from drivers.status import DeviceState, DeviceStatus, StatusChange
+from kiosk_base.errors import (
     DeviceError,
     DeviceNotOpenError,
     DeviceOfflineError,
@@ -36,10 +39,7 @@ from drivers.errors import (
     MediaError,
     NoDeviceError,
 )
-from drivers.faults import FaultInjectable
-from drivers.health import HealthLevel, HealthReport, HealthResult
-from drivers.statistics import DeviceStatistics, StatisticsStore
-from drivers.status import DeviceState, DeviceStatus, StatusChange
+from kiosk_base.faults import FaultInjectable
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from drivers.base import Device, DeviceSettings
-from drivers.errors import ConfigError
 from drivers.statistics import StatisticsStore
+from kiosk_base.errors import ConfigError
 
 log = logging.getLogger(__name__)
 

@@ -24,9 +24,9 @@ import tempfile  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from drivers.errors import ConfigError  # noqa: E402
 from kiosk.config import KioskConfig, load_config  # noqa: E402
 from kiosk.logs import install_excepthooks, setup_logging  # noqa: E402
+from kiosk_base.errors import ConfigError  # noqa: E402
 
 EXIT_OK = 0
 EXIT_SCENARIO_FAILED = 1
@@ -87,10 +87,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(config.logging.level, config.log_dir, max_bytes=config.logging.max_bytes,
                   backups=config.logging.backups)
     install_excepthooks()
-    from kiosk.ui.application import STARTED, run
+    from kiosk.ui.application import STARTED, ToolsHook, run
 
     STARTED["t"] = _STARTED
-    return run(config, args)
+    tools: ToolsHook | None = None
+    if args.scenario or args.simulate:  # the scenario runner / simulator panel (kiosk_sim)
+        from kiosk_sim.tools import attach
+
+        tools = attach
+    return run(config, args, tools)
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ class RemoteFaults:
 
         resp = requests.request(method, self._url, timeout=5, **kwargs)
         if resp.status_code == 422:
-            from drivers.errors import UnknownFaultError
+            from kiosk_base.errors import UnknownFaultError
 
             raise UnknownFaultError(resp.text, device="backend", code="UNKNOWN_FAULT")
         resp.raise_for_status()

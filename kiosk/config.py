@@ -14,8 +14,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from backend_client.settings import BackendSettings
-from drivers.errors import ConfigError
 from drivers.registry import ROLES, DeviceSpec, resolve
+from kiosk_base.errors import ConfigError
 
 
 class _Section(BaseModel):

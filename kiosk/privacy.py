@@ -4,13 +4,20 @@ Used by the log filter and wherever personal data is shown in part (diagnostics 
 --unmask, review screens). Free text cannot be searched for names reliably, so besides
 patterns (ID numbers, phones, labelled fields, address-shaped text) the session
 registers the identified person's own strings with :data:`SENSITIVE` and removes them
-when it is wiped.
+when it is wiped. The rules for one value (a name, an ID number...) are
+:mod:`kiosk_base.masking`'s; this module finds personal data in free text.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+
+# The rules themselves; re-exported for older imports (use kiosk_base.masking).
+from kiosk_base.masking import mask_address as mask_address
+from kiosk_base.masking import mask_id_number as mask_id_number
+from kiosk_base.masking import mask_name as mask_name
+from kiosk_base.masking import mask_phone as mask_phone
 
 _ID18 = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
 _ID15 = re.compile(r"(?<![0-9A-Za-z])\d{15}(?![0-9A-Za-z])")
@@ -28,35 +35,6 @@ _ADDRESS = re.compile(
     r"[\u4e00-\u9fff]{2,}(?:省|自治区|市)[\u4e00-\u9fff0-9]*?(?:区|县|市|镇)"
     r"[\u4e00-\u9fff0-9A-Za-z\-]*?(?:路|街|道|巷|村|弄|号)[\u4e00-\u9fff0-9A-Za-z\-]*"
 )
-
-
-def mask_name(name: str) -> str:
-    """张伟 -> 张*, SMITH, JOHN -> S***."""
-    name = name.strip()
-    if not name:
-        return name
-    return name[0] + ("*" if len(name) <= 3 and not name.isascii() else "***")
-
-
-def mask_id_number(number: str) -> str:
-    """Keep the first 4 and the last 2 characters."""
-    number = number.strip()
-    if len(number) <= 6:
-        return "*" * len(number)
-    return number[:4] + "*" * (len(number) - 6) + number[-2:]
-
-
-def mask_address(address: str) -> str:
-    """Keep the first 6 characters (the province and city)."""
-    address = address.strip()
-    return address[:6] + "****" if len(address) > 6 else "****"
-
-
-def mask_phone(phone: str) -> str:
-    digits = re.sub(r"\D", "", phone)
-    if len(digits) < 7:
-        return "*" * len(digits)
-    return digits[:3] + "****" + digits[-4:]
 
 
 class SensitiveValues:

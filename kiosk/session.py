@@ -26,7 +26,8 @@ from typing import Literal
 
 from kiosk.flow.ports import Option, PaymentOrder, Person, SubmissionReceipt
 from kiosk.flow.validation import FieldValue
-from kiosk.privacy import SENSITIVE, mask_address, mask_id_number, mask_phone
+from kiosk.privacy import SENSITIVE
+from kiosk_base.masking import mask_address, mask_id_number, mask_phone
 
 log = logging.getLogger(__name__)
 

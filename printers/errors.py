@@ -1,7 +1,7 @@
 """Errors of printers/: rendering certificates and receipts (not device I/O).
 
 Device problems (paper out, cover open, a job CUPS aborted) are
-:class:`drivers.errors.DeviceError` subclasses raised by the drivers; the errors here are
+:class:`kiosk_base.errors.DeviceError` subclasses raised by the drivers; the errors here are
 about the documents themselves: data the backend sent that cannot be rendered, a font
 that is not installed.
 """

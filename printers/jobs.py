@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from drivers.errors import DeviceError, DeviceOfflineError, HardwareError, MediaError
+from kiosk_base.errors import DeviceError, DeviceOfflineError, HardwareError, MediaError
 
 
 class JobState(StrEnum):

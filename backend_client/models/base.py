@@ -7,6 +7,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+# The masking rules live in kiosk_base.masking; these names stay exported by the models.
+from kiosk_base.masking import mask_id_number
+from kiosk_base.masking import mask_name as mask_name
+
+mask_id = mask_id_number  # the models' old name for it
+
 #: API version, also in api/openapi.yaml's info.version and the URL prefix /v1.
 API_VERSION = "1.0.0"
 
@@ -43,15 +49,3 @@ class Page(ApiModel):
 
 class Stamp(ApiModel):
     at: datetime
-
-
-def mask_id(number: str) -> str:
-    """First 4 and last 2 characters (the project's masking rule)."""
-    if len(number) <= 6:
-        return "*" * len(number)
-    return number[:4] + "*" * (len(number) - 6) + number[-2:]
-
-
-def mask_name(name: str) -> str:
-    """First character kept: 张*, J***."""
-    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""

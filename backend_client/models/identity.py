@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from backend_client.models.base import ApiModel, Base64, IdNumber, Token, mask_id, mask_name
+from backend_client.models.base import ApiModel, Base64, IdNumber, Token
+from kiosk_base.masking import mask_id_number, mask_name
 
 DocumentType = Literal["resident_id", "foreign_permanent", "hmt_permit", "citizen_card"]
 
@@ -23,7 +24,7 @@ class Person(ApiModel):
     address: str | None = None
 
     def masked(self) -> str:
-        return f"{mask_name(self.name)} {mask_id(self.id_number)}"
+        return f"{mask_name(self.name)} {mask_id_number(self.id_number)}"
 
 
 class IdentityCheckRequest(ApiModel):

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from backend_sim import db
 from backend_sim.http import ApiError, issue_person_token, not_found, state_of
 from backend_sim.state import BackendState
-from drivers.errors import UnknownFaultError
+from kiosk_base.errors import UnknownFaultError
 
 router = APIRouter(prefix="/sim", include_in_schema=False)
 State = Annotated[BackendState, Depends(state_of)]

@@ -31,10 +31,10 @@ from drivers.camera.face import FaceCriteria, FaceDetector, is_lens_covered
 from drivers.camera.frames import CameraPurpose, CapturedImage, Frame
 from drivers.camera.jpeg import Image, encode_jpeg
 from drivers.camera.preview import PreviewPacer
-from drivers.errors import DeviceError, DeviceNotOpenError, MediaError
 from drivers.health import HealthLevel, HealthReport
 from drivers.statistics import StatisticsStore
 from drivers.status import DeviceState
+from kiosk_base.errors import DeviceError, DeviceNotOpenError, MediaError
 
 log = logging.getLogger(__name__)
 

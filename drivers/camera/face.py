@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from drivers.camera.jpeg import Image
-from drivers.errors import ConfigError
+from kiosk_base.errors import ConfigError
 
 #: The cascade file inside the OpenCV wheel.
 CASCADE_FILE = "haarcascade_frontalface_default.xml"

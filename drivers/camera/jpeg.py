@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from drivers.errors import ProtocolError
+from kiosk_base.errors import ProtocolError
 
 Image = npt.NDArray[np.uint8]
 

@@ -20,8 +20,8 @@ from pydantic import Field
 from drivers.base import DeviceSettings
 from drivers.camera.base import Camera, CameraSettings
 from drivers.camera.jpeg import Image
-from drivers.errors import NoDeviceError
 from drivers.health import HealthReport
+from kiosk_base.errors import NoDeviceError
 
 log = logging.getLogger(__name__)
 

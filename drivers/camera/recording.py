@@ -15,7 +15,7 @@ import cv2
 
 from drivers.camera.jpeg import Image
 from drivers.camera.scene import SceneRenderer
-from drivers.errors import DeviceError
+from kiosk_base.errors import DeviceError
 
 #: A made-up resident for recorded face scenes (valid check digit, nobody real).
 SAMPLE_PERSON = "110101195803070230"

@@ -23,10 +23,10 @@ from drivers.camera.base import Camera, CameraSettings
 from drivers.camera.frames import CameraPurpose
 from drivers.camera.jpeg import Image
 from drivers.camera.scene import SceneRenderer
-from drivers.errors import NoDeviceError
-from drivers.faults import FaultSet
 from drivers.health import HealthReport
 from drivers.statistics import StatisticsStore
+from kiosk_base.errors import NoDeviceError
+from kiosk_base.faults import FaultSet
 
 log = logging.getLogger(__name__)
 

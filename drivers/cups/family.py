@@ -8,8 +8,8 @@ from concurrent.futures import Future
 from typing import ClassVar
 
 from drivers.base import Device
-from drivers.errors import DeviceError
 from drivers.status import CoverStatus, MediaStatus, PaperStatus, TonerStatus
+from kiosk_base.errors import DeviceError
 from printers.jobs import (
     CoverOpenError,
     PaperJamError,

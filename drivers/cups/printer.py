@@ -22,9 +22,9 @@ from pydantic import Field
 
 from drivers.base import DeviceSettings
 from drivers.cups.family import DocumentPrinter, detail_from_reasons, error_from_reasons
-from drivers.errors import DeviceError, NoDeviceError
 from drivers.health import HealthLevel, HealthReport
 from drivers.status import DeviceState
+from kiosk_base.errors import DeviceError, NoDeviceError
 from printers.jobs import JobState, PrintJobFailedError, PrintOutcome, failed
 
 log = logging.getLogger(__name__)

@@ -18,9 +18,9 @@ from pydantic import Field
 
 from drivers.base import DeviceSettings
 from drivers.cups.family import DocumentPrinter, detail_from_reasons, error_from_reasons
-from drivers.faults import FaultInjectable, FaultSet
 from drivers.health import HealthLevel, HealthReport
 from drivers.status import DeviceState
+from kiosk_base.faults import FaultInjectable, FaultSet
 from printers.jobs import JobState, PrintJobFailedError, PrintOutcome, failed
 
 log = logging.getLogger(__name__)

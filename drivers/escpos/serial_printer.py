@@ -30,13 +30,13 @@ import serial
 from pydantic import Field
 
 from drivers.base import DeviceSettings
-from drivers.errors import DeviceError, NoDeviceError, ProtocolError
 from drivers.escpos import commands as cmd
 from drivers.escpos.family import ReceiptPrinter
 from drivers.escpos.layout import PrinterModel, ReceiptLayout
 from drivers.escpos.status import RealTimeStatus
 from drivers.health import HealthLevel, HealthReport
 from drivers.status import CoverStatus, DeviceState, PaperStatus
+from kiosk_base.errors import DeviceError, NoDeviceError, ProtocolError
 from printers.jobs import (
     CoverOpenError,
     JobState,

@@ -10,7 +10,7 @@ from pydantic import Field
 from drivers.base import DeviceSettings
 from drivers.escpos.emulator.printer import EscPosPrinterSimulator
 from drivers.escpos.serial_printer import ReceiptPrinterSettings, SerialReceiptPrinter
-from drivers.faults import FaultInjectable
+from kiosk_base.faults import FaultInjectable
 
 
 class SimulatedReceiptSettings(ReceiptPrinterSettings):

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from drivers.errors import ProtocolError
 from drivers.status import CoverStatus, PaperStatus
+from kiosk_base.errors import ProtocolError
 
 FIXED_MASK = 0x93
 FIXED_BITS = 0x12

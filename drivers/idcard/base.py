@@ -9,8 +9,8 @@ from concurrent.futures import Future
 
 from card.idcard import IdCardData
 from drivers.base import Device
-from drivers.errors import DeviceError, MediaError
 from drivers.status import DeviceState, MediaStatus
+from kiosk_base.errors import DeviceError, MediaError
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from typing import Protocol
 
 from card import gat467
 from card.errors import CardFormatError
-from drivers.errors import DeviceTimeoutError, NoDeviceError
 from drivers.statistics import DeviceStatistics
+from kiosk_base.errors import DeviceTimeoutError, NoDeviceError
 
 log = logging.getLogger(__name__)
 

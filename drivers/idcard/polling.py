@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 
-from drivers.errors import DeviceError
+from kiosk_base.errors import DeviceError
 
 log = logging.getLogger(__name__)
 

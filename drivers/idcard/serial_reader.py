@@ -18,12 +18,12 @@ from card import gat467
 from card.errors import IdCardMediaError
 from card.idcard import IdCardData, decode_text
 from drivers.base import DeviceSettings
-from drivers.errors import DeviceError, DeviceTimeoutError, MediaError, NoDeviceError
 from drivers.health import HealthLevel, HealthReport
 from drivers.idcard.base import IdCardReader
 from drivers.idcard.link import SamLink
 from drivers.idcard.polling import PresencePoller
 from drivers.status import DeviceState, MediaStatus
+from kiosk_base.errors import DeviceError, DeviceTimeoutError, MediaError, NoDeviceError
 
 log = logging.getLogger(__name__)
 

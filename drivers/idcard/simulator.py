@@ -26,7 +26,7 @@ from card import gat467
 from card.errors import CardFormatError, FrameChecksumError
 from card.idcard import encode_text
 from card.profiles import CardProfile, UnknownProfileError, load_profile
-from drivers.faults import FaultSet
+from kiosk_base.faults import FaultSet
 
 log = logging.getLogger(__name__)
 Command = gat467.Command

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from drivers.errors import NoDeviceError
 from drivers.pcsc.transport import CardRemovedError, NoCardError
+from kiosk_base.errors import NoDeviceError
 
 if TYPE_CHECKING:
     from drivers.pcsc.simulator import CardReaderSimulator

@@ -10,8 +10,8 @@ import logging
 
 from smartcard import scard as S
 
-from drivers.errors import DeviceError, MediaError, NoDeviceError, ProtocolError
 from drivers.pcsc.transport import CardRemovedError, NoCardError
+from kiosk_base.errors import DeviceError, MediaError, NoDeviceError, ProtocolError
 
 log = logging.getLogger(__name__)
 

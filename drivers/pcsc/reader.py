@@ -20,12 +20,12 @@ from card.citizen import CitizenCardData, LoadRequest, LoadResult, PurchaseResul
 from card.citizen_reader import read_citizen_card
 from card.errors import CardError
 from drivers.base import DeviceSettings
-from drivers.errors import DeviceError, MediaError, NoDeviceError
 from drivers.health import HealthLevel, HealthReport
 from drivers.idcard.polling import PresencePoller
 from drivers.pcsc.base import CardReader
 from drivers.pcsc.transport import CardChannel, CardRemovedError, CardTransport
 from drivers.status import DeviceState, MediaStatus
+from kiosk_base.errors import DeviceError, MediaError, NoDeviceError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

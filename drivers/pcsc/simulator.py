@@ -13,11 +13,11 @@ from pathlib import Path
 from card.emulation.citizen_card import CitizenCardEmulator
 from card.emulation.psam import PsamEmulator
 from card.profiles import UnknownProfileError, load_profile
-from drivers.errors import UnknownFaultError
-from drivers.faults import FaultSet
 from drivers.pcsc.daemon import PcscDaemon, wait_for_slot
 from drivers.pcsc.transport import CardRemovedError
 from drivers.pcsc.vpcd import VPCD_PORTS, VirtualCardLink
+from kiosk_base.errors import UnknownFaultError
+from kiosk_base.faults import FaultSet
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from drivers.errors import MediaError
+from kiosk_base.errors import MediaError
 
 
 class NoCardError(MediaError):

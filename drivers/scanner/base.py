@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from drivers.base import Device
-from drivers.errors import MediaError
+from kiosk_base.errors import MediaError
 
 
 class PaperJamError(MediaError):

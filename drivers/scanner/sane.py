@@ -21,7 +21,6 @@ from pydantic import Field
 
 from drivers.base import DeviceSettings
 from drivers.camera.jpeg import decode_image
-from drivers.errors import DeviceError, DeviceTimeoutError, NoDeviceError, ProtocolError
 from drivers.health import HealthLevel, HealthReport
 from drivers.scanner.base import (
     CoverOpenError,
@@ -37,6 +36,7 @@ from drivers.scanner.scanimage import (
     status_in_stderr,
 )
 from drivers.status import CoverStatus, DeviceState, MediaStatus
+from kiosk_base.errors import DeviceError, DeviceTimeoutError, NoDeviceError, ProtocolError
 
 log = logging.getLogger(__name__)
 

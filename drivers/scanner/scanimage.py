@@ -15,14 +15,14 @@ import re
 from dataclasses import dataclass
 from enum import IntEnum
 
-from drivers.errors import (
+from drivers.scanner.base import CoverOpenError, NoDocumentError, PaperJamError
+from kiosk_base.errors import (
     DeviceBusyError,
     DeviceError,
     HardwareError,
     NoDeviceError,
     ProtocolError,
 )
-from drivers.scanner.base import CoverOpenError, NoDocumentError, PaperJamError
 
 _DEVICE_LINE = re.compile(r"^device `(?P<name>[^']+)' is an? (?P<description>.*)$")
 _OPEN_FAILED = re.compile(r"open of device (?P<name>\S+) failed")

@@ -21,9 +21,9 @@ from typing import ClassVar
 from pydantic import Field
 
 from drivers.base import DeviceSettings
-from drivers.faults import FaultSet
 from drivers.scanner.sane import SaneScanner, SaneScannerSettings
 from drivers.statistics import StatisticsStore
+from kiosk_base.faults import FaultSet
 
 log = logging.getLogger(__name__)
 

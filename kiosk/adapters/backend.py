@@ -37,8 +37,8 @@ from backend_client.models import TopupRequest as ApiTopupRequest
 from backend_client.outbox import ApplicationDraft, BillSettlementDraft, Outbox, settle_key
 from backend_client.outbox import submit_application as send_application
 from backend_client.service_definition import Catalog
-from drivers.errors import UserFacingError
 from kiosk.flow import ports as p
+from kiosk_base.errors import UserFacingError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

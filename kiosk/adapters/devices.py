@@ -25,10 +25,10 @@ from drivers.idcard.base import IdCardReader
 from drivers.pcsc.base import CardReader
 from drivers.scanner.base import Scanner
 from drivers.status import StatusChange
+from kiosk.adapters.reprint import print_journaled, reprint_last_receipt
 from kiosk.flow import ports as p
 from printers.journal import PrintJournal
 from printers.receipt import Receipt, ReceiptAmount, ReceiptLine
-from printers.reprint import print_journaled, reprint_last_receipt
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

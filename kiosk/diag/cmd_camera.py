@@ -8,10 +8,10 @@ from pathlib import Path
 
 from drivers.camera.base import Camera
 from drivers.camera.sim import SimulatedCamera
-from drivers.errors import DeviceError, MediaError
 from kiosk.devices import build_registry
 from kiosk.diag import exitcodes
 from kiosk.diag.common import config_from_args, print_json
+from kiosk_base.errors import DeviceError, MediaError
 
 ROLES = ("face_camera", "document_camera")
 

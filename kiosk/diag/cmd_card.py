@@ -6,11 +6,11 @@ import argparse
 import json
 import time
 
-from drivers.errors import DeviceError, MediaError
 from drivers.pcsc.reader import PcscCardReader
 from drivers.status import DeviceState
 from kiosk.diag import exitcodes
 from kiosk.diag.common import print_error
+from kiosk_base.errors import DeviceError, MediaError
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -7,11 +7,11 @@ import json
 import sys
 import time
 
-from drivers.errors import DeviceError, MediaError
 from drivers.idcard.serial_reader import SerialIdCardReader
 from drivers.status import DeviceState, MediaStatus
 from kiosk.diag import exitcodes
 from kiosk.diag.common import print_error
+from kiosk_base.errors import DeviceError, MediaError
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -7,11 +7,11 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from drivers.errors import DeviceError
 from drivers.escpos.family import ReceiptPrinter
 from drivers.escpos.serial_printer import SerialReceiptPrinter, SerialReceiptSettings
 from drivers.escpos.sim import SimulatedReceiptPrinter, SimulatedReceiptSettings
 from kiosk.diag import exitcodes
+from kiosk_base.errors import DeviceError
 from printers.receipt import Receipt, ReceiptLine
 
 TEST_RECEIPT = Receipt(

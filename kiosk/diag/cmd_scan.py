@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from drivers.errors import DeviceError, MediaError
 from drivers.scanner.base import Scanner
 from kiosk.devices import build_registry
 from kiosk.diag import exitcodes
 from kiosk.diag.common import config_from_args, print_json
+from kiosk_base.errors import DeviceError, MediaError
 
 ROLE = "scanner"
 

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from drivers.errors import ConfigError
 from kiosk.config import KioskConfig, load_config
+from kiosk_base.errors import ConfigError
 
 
 def config_from_args(args: argparse.Namespace) -> KioskConfig:

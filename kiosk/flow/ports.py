@@ -8,12 +8,12 @@ caller's thread.
 
 Errors a port's future may carry, and what a step does with them:
 
-* :class:`drivers.errors.DeviceError` (and subclasses): a device failed; the step shows
-  ``error.user_facing()``. A :class:`~drivers.errors.MediaError` from a card read means
+* :class:`kiosk_base.errors.DeviceError` (and subclasses): a device failed; the step shows
+  ``error.user_facing()``. A :class:`~kiosk_base.errors.MediaError` from a card read means
   the card was taken out mid-read.
 * :class:`BackendUnreachableError`: the backend was not reached or did not answer. For a
   write the outcome is unknown; the step queries before it repeats anything.
-* :class:`drivers.errors.UserFacingError`: the backend answered with a refusal; its
+* :class:`kiosk_base.errors.UserFacingError`: the backend answered with a refusal; its
   message key is shown as is.
 """
 
@@ -26,7 +26,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal, Protocol
 
-from drivers.errors import UserFacingError
+from kiosk_base.errors import UserFacingError
 
 IdentifyMethod = Literal["id_card", "citizen_card", "qr_login"]
 

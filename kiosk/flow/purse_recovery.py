@@ -23,9 +23,9 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from typing import Any
 
-from drivers.errors import DeviceError, UserFacingError
 from kiosk.flow.ports import FlowPorts, LoadEntry, LoadPhase
 from kiosk.flow.steps.topup import is_live, ledger_of, resolve_load
+from kiosk_base.errors import DeviceError, UserFacingError
 
 log = logging.getLogger(__name__)
 

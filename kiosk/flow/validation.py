@@ -2,7 +2,7 @@
 
 :func:`validate_field` returns the field's value (``str``, ``int``, ``Decimal``, ``date``
 or None for an empty optional field) or raises :class:`FieldInvalid`, a
-:class:`~drivers.errors.UserFacingError` whose message key the form shows under the
+:class:`~kiosk_base.errors.UserFacingError` whose message key the form shows under the
 field (``validation.required``, ``validation.phone``...; :data:`MESSAGE_KEYS` lists them).
 """
 
@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from backend_client.service_definition import FormField
 from card.idnumber import is_valid as id_number_is_valid
-from drivers.errors import UserFacingError
+from kiosk_base.errors import UserFacingError
 
 FieldValue = str | int | Decimal | date | None
 

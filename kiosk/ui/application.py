@@ -14,6 +14,7 @@ import argparse
 import logging
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -62,7 +63,15 @@ class FirstFrame(QObject):
         self._then()
 
 
-def run(config: KioskConfig, args: argparse.Namespace) -> int:
+#: Attaches the simulation tools once the controller exists: (args, window, controller,
+#: runtime, exit_code, app, is_ready) -> a "did the scenario pass" check, or None.
+ToolsHook = Callable[
+    [argparse.Namespace, Any, Any, Any, dict[str, int], QApplication, Callable[[], bool]],
+    Callable[[], bool] | None,
+]
+
+
+def run(config: KioskConfig, args: argparse.Namespace, tools: ToolsHook | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("govkiosk")
@@ -82,7 +91,7 @@ def run(config: KioskConfig, args: argparse.Namespace) -> int:
         window.resize(1280, 900)
         window.show()
     exit_code = {"code": 0}
-    parts: dict[str, Any] = {}
+    parts: dict[str, Any] = {"tools": tools}
 
     def crashed(exc_type: type[BaseException], exc: BaseException,
                 tb: TracebackType | None) -> None:
@@ -116,8 +125,8 @@ def run(config: KioskConfig, args: argparse.Namespace) -> int:
             parts["runtime"].stop()
         if args.out:
             watchdog.write(Path(args.out) / "event_loop_stalls.json")
-    runner = parts.get("runner")
-    if runner is not None and not runner.ok and exit_code["code"] == 0:
+    passed = parts.get("passed")
+    if passed is not None and not passed() and exit_code["code"] == 0:
         return 1
     return exit_code["code"]
 
@@ -141,8 +150,8 @@ def _bring_up(app: QApplication, config: KioskConfig, args: argparse.Namespace, 
     live; the controller is built on the UI thread once that is done."""
     import threading
 
-    from drivers.errors import ConfigError
     from kiosk.runtime import KioskRuntime, spawn_backend
+    from kiosk_base.errors import ConfigError
 
     pending = spawn_backend(config, args.auto_pay_after)
     made: dict[str, Any] = {}
@@ -226,44 +235,9 @@ def _build(app: QApplication, config: KioskConfig, args: argparse.Namespace, win
             watchdog.mark_ready()
 
     QTimer.singleShot(0, ready)
-    if args.simulate and not args.headless and not args.scenario:
-        from kiosk.ui.scenario_actions import scenario_actions
-        from kiosk.ui.sim_panel import SimulatorPanel
-
-        panel = SimulatorPanel(runtime, scenario_actions(runtime, controller))
-        panel.move(window.x() + window.width() + 10, window.y())
-        panel.show()
-        parts["panel"] = panel
-    if args.scenario:
-        parts["runner"] = _start_scenario(Path(args.scenario), Path(args.out), window,
-                                          controller, runtime, exit_code, app, parts)
-
-
-def _start_scenario(path: Path, out: Path, window: Any, controller: Any, runtime: Any,
-                    exit_code: dict[str, int], app: QApplication,
-                    parts: dict[str, Any]) -> Any:
-    from kiosk.ui.scenario import ScenarioRunner, load_scenario
-    from kiosk.ui.scenario_actions import scenario_actions
-
-    steps = load_scenario(path)
-
-    def finished(ok: bool) -> None:
-        log.info("scenario %s: %s", path.name, "passed" if ok else "FAILED")
-        if not ok:
-            exit_code["code"] = 1
-        QTimer.singleShot(0, app.quit)
-
-    runner = ScenarioRunner(steps, window, out, scenario_actions(runtime, controller),
-                            window.current_screen_id, lambda: window.spoken, finished)
-    # Devices open and the catalog loads in the background; scenarios start once the
-    # kiosk is ready (bounded wait).
-    def begin() -> None:
-        if parts.get("ready") or begin.waited > 300:  # type: ignore[attr-defined]
-            runner.start()
-        else:
-            begin.waited += 1  # type: ignore[attr-defined]
-            QTimer.singleShot(100, begin)
-
-    begin.waited = 0  # type: ignore[attr-defined]
-    QTimer.singleShot(0, begin)
-    return runner
+    # The simulation tools (scenario runner, simulator panel) live in kiosk_sim, above this
+    # package; kiosk.app passes their hook in.
+    tools = parts.get("tools")
+    if tools is not None:
+        parts["passed"] = tools(args, window, controller, runtime, exit_code, app,
+                                lambda: bool(parts.get("ready")))

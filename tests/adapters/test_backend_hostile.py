@@ -13,9 +13,9 @@ import pytest
 
 from backend_sim.embedded import EmbeddedBackend
 from backend_sim.phone import SimulatedPhone
-from drivers.errors import UserFacingError
 from kiosk.adapters.backend import BackendPorts
 from kiosk.flow import ports as p
+from kiosk_base.errors import UserFacingError
 
 from .test_backend_ports import T, paid_order, submission
 from .user_facing import assert_user_facing

@@ -13,10 +13,10 @@ import pytest
 from backend_client.client import BackendClient
 from backend_client.outbox import Outbox
 from backend_sim.phone import SimulatedPhone
-from drivers.errors import UserFacingError
 from kiosk.adapters.backend import BackendPorts, OutboxPort
 from kiosk.adapters.devices import CameraAdapter
 from kiosk.flow import ports as p
+from kiosk_base.errors import UserFacingError
 
 from .conftest import ZHANG_WEI, Devices, sim
 from .user_facing import assert_user_facing

@@ -2,7 +2,7 @@
 
 Backend ports raise UserFacingError (the adapter maps the client's errors); device ports
 pass on the device's own error, which carries its code and a message key
-(drivers.errors.DeviceError and the card / printer errors built the same way), and the
+(kiosk_base.errors.DeviceError and the card / printer errors built the same way), and the
 flow shows that key (kiosk/flow/steps/base.as_user_facing).
 """
 
@@ -12,7 +12,7 @@ import json
 from functools import cache
 from pathlib import Path
 
-from drivers.errors import UserFacingError
+from kiosk_base.errors import UserFacingError
 
 LOCALE = Path(__file__).resolve().parents[2] / "kiosk" / "locale"
 

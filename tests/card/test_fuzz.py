@@ -14,7 +14,7 @@ from card.errors import CardError
 from card.idcard import decode_text, encode_text
 from card.profiles import load_profile
 from card.tlv import parse_ber, parse_simple
-from drivers.errors import DeviceError
+from kiosk_base.errors import DeviceError
 
 ZHANG = load_profile("zhang_wei").id_card
 assert ZHANG is not None

@@ -19,11 +19,11 @@ from drivers.camera.jpeg import decode_image, jpeg_comments
 from drivers.camera.opencv_camera import OpenCvCamera
 from drivers.camera.recording import SAMPLE_PERSON, record_simulated_scene
 from drivers.camera.sim import SimulatedCamera
-from drivers.errors import DeviceNotOpenError, UnknownFaultError
 from drivers.health import HealthLevel
 from drivers.registry import implementation_class
 from drivers.statistics import StatisticsStore
 from drivers.status import DeviceState, StatusChange
+from kiosk_base.errors import DeviceNotOpenError, UnknownFaultError
 
 ROLES = ["face_camera", "document_camera"]
 IMPLS = ["sim", "opencv"]

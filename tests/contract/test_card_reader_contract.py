@@ -9,14 +9,14 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from drivers.errors import DeviceNotOpenError, MediaError, UnknownFaultError
-from drivers.faults import FaultInjectable
 from drivers.health import HealthLevel
 from drivers.pcsc.base import CardReader
 from drivers.pcsc.simulator import CardReaderSimulator
 from drivers.registry import implementation_class
 from drivers.statistics import StatisticsStore
 from drivers.status import DeviceState
+from kiosk_base.errors import DeviceNotOpenError, MediaError, UnknownFaultError
+from kiosk_base.faults import FaultInjectable
 
 
 def wait_for(condition: Callable[[], bool], limit_s: float = 30.0) -> None:

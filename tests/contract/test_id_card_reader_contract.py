@@ -10,14 +10,14 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from card.errors import IdCardMediaError
-from drivers.errors import DeviceNotOpenError, UnknownFaultError
-from drivers.faults import FaultInjectable
 from drivers.health import HealthLevel
 from drivers.idcard.base import IdCardReader
 from drivers.idcard.simulator import IdCardReaderSimulator
 from drivers.registry import implementation_class
 from drivers.statistics import StatisticsStore
 from drivers.status import DeviceState, StatusChange
+from kiosk_base.errors import DeviceNotOpenError, UnknownFaultError
+from kiosk_base.faults import FaultInjectable
 
 
 def wait_for(condition: Callable[[], bool], limit_s: float = 30.0) -> None:

@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 
 from drivers.base import Device
-from drivers.errors import DeviceError, DeviceNotOpenError, NoDeviceError, UnknownFaultError
 from drivers.health import HealthLevel
 from drivers.registry import implementation_class
 from drivers.scanner.base import CoverOpenError, NoDocumentError, PaperJamError, Scanner
@@ -24,6 +23,7 @@ from drivers.scanner.sane import SaneScanner
 from drivers.scanner.sim import SimulatedScanner
 from drivers.statistics import StatisticsStore
 from drivers.status import DeviceState, StatusChange
+from kiosk_base.errors import DeviceError, DeviceNotOpenError, NoDeviceError, UnknownFaultError
 
 pytestmark = pytest.mark.skipif(shutil.which("scanimage") is None, reason="needs sane-utils")
 

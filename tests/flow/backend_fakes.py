@@ -9,7 +9,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
-from drivers.errors import UserFacingError
 from kiosk.flow.ports import (
     BackendUnreachableError,
     CapturedImage,
@@ -30,6 +29,7 @@ from kiosk.flow.ports import (
     TopupAuthorisation,
     TopupRequest,
 )
+from kiosk_base.errors import UserFacingError
 
 from .fakes import (
     LI_NA_EXPIRED,

@@ -13,7 +13,6 @@ from concurrent.futures import Executor, Future
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
-from drivers.errors import HardwareError, MediaError
 from kiosk.flow.ports import (
     CapturedImage,
     LoadInitialisation,
@@ -21,6 +20,7 @@ from kiosk.flow.ports import (
     ProgressListener,
     ReceiptContent,
 )
+from kiosk_base.errors import HardwareError, MediaError
 
 T = TypeVar("T")
 

@@ -84,7 +84,7 @@ def hold_at(kiosk: Kiosk, index: int) -> None:
         kiosk.backend.down.add("submit_application")
         kiosk.outbox.enqueue = _refuse  # type: ignore[method-assign]
     elif index == 8:
-        from drivers.errors import MediaError
+        from kiosk_base.errors import MediaError
 
         kiosk.receipt_printer.fail_next = MediaError("paper out", code="DLE_EOT_PAPER_OUT")
 
@@ -190,7 +190,7 @@ def test_unreachable_application_goes_to_the_outbox(make_engine, kiosk, executor
 
 
 def test_certificate_print_failure_is_not_success(make_engine, kiosk, executor) -> None:
-    from drivers.errors import MediaError
+    from kiosk_base.errors import MediaError
 
     kiosk.a4_printer.fail_next = MediaError("paper out", code="CUPS_media-empty")
     engine = make_engine(CERTIFICATE)

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from drivers.errors import DeviceOfflineError
 from kiosk.flow.ports import IdentityVerdict
 from kiosk.flow.steps.identify import IdentifyController, IdentifyState
+from kiosk_base.errors import DeviceOfflineError
 
 from .fakes import LI_NA_EXPIRED, WANG_FANG_CARD, ZHANG_WEI
 from .services import APPOINTMENT, CERTIFICATE, TOPUP

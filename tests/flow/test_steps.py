@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from drivers.errors import DeviceOfflineError, MediaError
 from kiosk.flow.ports import FaceVerdict, Option, PaymentOrder, PaymentState
 from kiosk.flow.steps import controller_for
 from kiosk.flow.steps.capture_photo import CapturePhotoState
@@ -17,6 +16,7 @@ from kiosk.flow.steps.scan_documents import ScanState
 from kiosk.flow.steps.submit import SubmitState
 from kiosk.flow.steps.verify_face import VerifyFaceState
 from kiosk.flow.validation import FieldInvalid
+from kiosk_base.errors import DeviceOfflineError, MediaError
 
 from .fakes import ZHANG_WEI
 from .services import APPOINTMENT, BILL_PAYMENT, CERTIFICATE, ELDERLY_CARD

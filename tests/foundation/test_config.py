@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from drivers.errors import ConfigError
 from drivers.registry import ROLES
 from kiosk.config import KioskConfig, describe_config, load_config, parse_config
+from kiosk_base.errors import ConfigError
 
 
 def write(tmp_path: Path, text: str) -> Path:

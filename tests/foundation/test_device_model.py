@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from drivers.base import Device, DeviceSettings
-from drivers.errors import DeviceNotOpenError, HardwareError, NoDeviceError, UnknownFaultError
-from drivers.faults import FaultInjectable, FaultSet
 from drivers.health import HealthLevel, HealthReport
 from drivers.statistics import StatisticsStore
 from drivers.status import DeviceState, StatusChange
+from kiosk_base.errors import DeviceNotOpenError, HardwareError, NoDeviceError, UnknownFaultError
+from kiosk_base.faults import FaultInjectable, FaultSet
 
 
 class LampSettings(DeviceSettings):

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.logs import setup_logging
-from kiosk.privacy import SENSITIVE, mask_address, mask_id_number, mask_name, mask_text
+from kiosk.privacy import SENSITIVE, mask_text
+from kiosk_base.masking import mask_address, mask_id_number, mask_name
 
 # Real-looking data of the fictional residents the simulators use.
 ID_NUMBER = "110101195803070230"

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from drivers.escpos.sim import SimulatedReceiptPrinter
+from kiosk.adapters.reprint import print_journaled, reprint_last_receipt
 from printers.jobs import PaperOutError
 from printers.journal import PrintJournal
 from printers.receipt import Receipt, ReceiptLine
-from printers.reprint import print_journaled, reprint_last_receipt
 
 
 @pytest.fixture

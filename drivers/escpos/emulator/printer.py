@@ -4,7 +4,7 @@ The real serial driver opens :attr:`port` (the pty's slave side) exactly as it w
 open /dev/ttyS0; this side reads the master, parses the ESC/POS bytes, answers the
 real-time status and process-id requests, and draws what it prints (PNG per receipt).
 
-Faults (through :class:`drivers.faults.FaultSet`): ``paper_out``, ``paper_near_end``,
+Faults (through :class:`kiosk_base.faults.FaultSet`): ``paper_out``, ``paper_near_end``,
 ``cover_open``, ``no_answer`` and ``paper_out_mid_receipt`` (``after_lines=N``, default 4:
 the roll ends after N more printed lines, the printer stops and the receipt is torn off
 half-printed). Like a real printer, one that is offline (paper out, cover open) still
@@ -29,7 +29,7 @@ from drivers.escpos import commands as cmd
 from drivers.escpos import status as st
 from drivers.escpos.emulator.paper import PaperRoll
 from drivers.escpos.emulator.parser import EscPosParser, Op
-from drivers.faults import FaultSet
+from kiosk_base.faults import FaultSet
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ A step controller is a small state machine over its own Enum. The UI renders its
 ``state``, ``error`` and ``progress`` and calls its action methods; the engine advances
 when the controller reports :attr:`StepController.done`. Work that waits on a port runs
 as a job on the injected executor; a job's failure becomes a
-:class:`~drivers.errors.UserFacingError` in ``error`` and a failure state, never an
+:class:`~kiosk_base.errors.UserFacingError` in ``error`` and a failure state, never an
 exception on the caller's thread.
 """
 
@@ -21,10 +21,10 @@ from enum import Enum
 from typing import Any, ClassVar, Generic, TypeVar
 
 from backend_client.service_definition import ServiceDefinition
-from drivers.errors import DeviceError, DeviceTimeoutError, UserFacingError
 from kiosk.flow.clock import Clock
 from kiosk.flow.ports import BackendUnreachableError, FlowPorts
 from kiosk.session import Session
+from kiosk_base.errors import DeviceError, DeviceTimeoutError, UserFacingError
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import ClassVar
 
 from backend_client.service_definition import CapturePhotoStep
-from drivers.errors import UserFacingError
 from kiosk.flow.steps.base import StepContext, StepController
+from kiosk_base.errors import UserFacingError
 
 
 class CapturePhotoState(Enum):

@@ -12,10 +12,10 @@ from enum import Enum
 from typing import ClassVar
 
 from backend_client.service_definition import FormField, FormStep
-from drivers.errors import UserFacingError
 from kiosk.flow.ports import Option
 from kiosk.flow.steps.base import StepContext, StepController
 from kiosk.flow.validation import FieldInvalid, FieldValue, validate_field
+from kiosk_base.errors import UserFacingError
 
 
 class FormState(Enum):

@@ -16,7 +16,6 @@ from enum import Enum
 from typing import ClassVar
 
 from backend_client.service_definition import IdentifyStep
-from drivers.errors import MediaError, UserFacingError
 from kiosk.flow.ports import (
     CardPresencePort,
     IdentifyMethod,
@@ -26,6 +25,7 @@ from kiosk.flow.ports import (
     Person,
 )
 from kiosk.flow.steps.base import StepContext, StepController
+from kiosk_base.errors import MediaError, UserFacingError
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,6 @@ from enum import Enum
 from typing import ClassVar
 
 from backend_client.service_definition import PayStep, ServiceDefinition
-from drivers.errors import UserFacingError
 from kiosk.flow.ports import (
     BackendUnreachableError,
     PaymentOrder,
@@ -30,6 +29,7 @@ from kiosk.flow.ports import (
 )
 from kiosk.flow.steps.base import StepContext, StepController
 from kiosk.session import CollectedData
+from kiosk_base.errors import UserFacingError
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from concurrent.futures import Future
 
 from backend_client.service_definition import PrintCertificateStep
-from drivers.errors import UserFacingError
 from kiosk.flow.steps.base import StepContext
 from kiosk.flow.steps.printing import PrintController
+from kiosk_base.errors import UserFacingError
 
 
 class PrintCertificateController(PrintController):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from concurrent.futures import Future
 
 from backend_client.service_definition import PrintReceiptStep
-from drivers.errors import UserFacingError
 from kiosk.flow.ports import ReceiptContent
 from kiosk.flow.steps.base import StepContext
 from kiosk.flow.steps.printing import PrintController
+from kiosk_base.errors import UserFacingError
 
 
 class PrintReceiptController(PrintController):

@@ -12,8 +12,8 @@ from concurrent.futures import Future
 from enum import Enum
 from typing import ClassVar
 
-from drivers.errors import UserFacingError
 from kiosk.flow.steps.base import StepContext, StepController
+from kiosk_base.errors import UserFacingError
 
 
 class PrintState(Enum):

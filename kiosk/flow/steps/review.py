@@ -14,7 +14,7 @@ from enum import Enum
 from backend_client.service_definition import FormField, FormStep, LocalText, ReviewStep
 from kiosk.flow.steps.base import StepContext, StepController
 from kiosk.flow.validation import FieldValue
-from kiosk.privacy import mask_address, mask_id_number, mask_name, mask_phone
+from kiosk_base.masking import mask_address, mask_id_number, mask_name, mask_phone
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import ClassVar
 
 from backend_client.service_definition import DocumentSpec, ScanDocumentsStep
-from drivers.errors import UserFacingError
 from kiosk.flow.ports import CameraPort
 from kiosk.flow.steps.base import StepContext, StepController
+from kiosk_base.errors import UserFacingError
 
 
 class ScanState(Enum):

@@ -17,7 +17,6 @@ from enum import Enum
 from typing import Any, ClassVar
 
 from backend_client.service_definition import SubmitStep
-from drivers.errors import MediaError, UserFacingError
 from kiosk.flow.ports import (
     Attachment,
     BackendUnreachableError,
@@ -27,6 +26,7 @@ from kiosk.flow.ports import (
 )
 from kiosk.flow.steps.base import StepContext, StepController
 from kiosk.flow.steps.topup import CardTopup, LoadUnresolved
+from kiosk_base.errors import MediaError, UserFacingError
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,6 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-from drivers.errors import DeviceError, UserFacingError
 from kiosk.flow.ports import (
     BackendUnreachableError,
     FlowPorts,
@@ -37,6 +36,7 @@ from kiosk.flow.ports import (
     TopupRequest,
 )
 from kiosk.flow.steps.base import StepContext
+from kiosk_base.errors import DeviceError, UserFacingError
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")

@@ -10,9 +10,9 @@ from enum import Enum
 from typing import ClassVar
 
 from backend_client.service_definition import VerifyFaceStep
-from drivers.errors import UserFacingError
 from kiosk.flow.ports import FaceVerdict
 from kiosk.flow.steps.base import StepContext, StepController
+from kiosk_base.errors import UserFacingError
 
 
 class VerifyFaceState(Enum):

@@ -10,10 +10,10 @@ from PyQt6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QScrollArea, QV
 from backend_client.service_definition import Catalog, ServiceDefinition
 from kiosk.flow.terminal import Outcome
 from kiosk.i18n import translate
-from kiosk.privacy import mask_name
 from kiosk.ui.keyboard import OnScreenKeyboard
 from kiosk.ui.screens.step_base import yuan
 from kiosk.ui.widgets import Screen, label, touch_button
+from kiosk_base.masking import mask_name
 
 
 class MenuScreen(Screen):

@@ -7,12 +7,12 @@ from typing import Any
 
 from PyQt6.QtWidgets import QGridLayout, QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
-from drivers.errors import UserFacingError
 from kiosk.i18n import translate
 from kiosk.ui.dispatch import UiDispatcher
 from kiosk.ui.keyboard import OnScreenKeyboard
 from kiosk.ui.screens.step_base import StepScreen
 from kiosk.ui.widgets import label, touch_button
+from kiosk_base.errors import UserFacingError
 
 
 class FormScreen(StepScreen):

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from drivers.camera.jpeg import add_comment, decode_image, encode_jpeg, jpeg_comments
-from drivers.errors import ProtocolError
+from kiosk_base.errors import ProtocolError
 
 IMAGE = np.tile(np.arange(64, dtype=np.uint8), (48, 1))[..., None].repeat(3, axis=2)
 

@@ -14,10 +14,10 @@ import pytest
 from card import pboc
 from card.citizen import CitizenCardType
 from card.errors import CardBlockedError, SecurityError
-from drivers.errors import DeviceError, MediaError
 from drivers.pcsc.daemon import PcscDaemon
 from drivers.pcsc.sim import SimulatedCardReader
 from drivers.status import DeviceState
+from kiosk_base.errors import DeviceError, MediaError
 
 
 def wait_for(condition: Callable[[], bool], limit_s: float = 30.0) -> None:

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from drivers.base import Device
-from drivers.errors import DeviceTimeoutError, NoDeviceError, ProtocolError
 from drivers.scanner.sane import SaneScanner, SaneScannerSettings
 from drivers.scanner.sim import SimulatedScanner, SimulatedScannerSettings
 from drivers.status import DeviceState
+from kiosk_base.errors import DeviceTimeoutError, NoDeviceError, ProtocolError
 
 needs_sane = pytest.mark.skipif(shutil.which("scanimage") is None, reason="needs sane-utils")
 

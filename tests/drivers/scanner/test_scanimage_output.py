@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from drivers.errors import DeviceBusyError, HardwareError, NoDeviceError, ProtocolError
 from drivers.scanner.base import CoverOpenError, NoDocumentError, PaperJamError
 from drivers.scanner.scanimage import SaneDevice, error_for_exit, parse_device_list
+from kiosk_base.errors import DeviceBusyError, HardwareError, NoDeviceError, ProtocolError
 
 LISTING = """\
 device `test:0' is a Noname frontend-tester virtual device

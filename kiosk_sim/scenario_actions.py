@@ -9,8 +9,8 @@ from typing import Any
 import requests
 
 from card.profiles import load_profile
-from drivers.faults import FaultInjectable
 from kiosk.runtime import KioskRuntime
+from kiosk_base.faults import FaultInjectable
 
 log = logging.getLogger(__name__)
 

@@ -1,9 +1,13 @@
-"""Printing a receipt with its journal entry, and the staff's "reprint the last receipt"."""
+"""Printing a receipt with its journal entry, and the staff's "reprint the last receipt".
+
+The orchestration of a receipt printer (drivers/) and the print journal (printers/), so it
+lives with the adapters, the lowest layer that knows both.
+"""
 
 from __future__ import annotations
 
-from drivers.errors import DeviceError
 from drivers.escpos.family import ReceiptPrinter
+from kiosk_base.errors import DeviceError
 from printers.jobs import PrintOutcome
 from printers.journal import PrintJournal
 from printers.receipt import Receipt
