@@ -54,12 +54,11 @@ from backend_client.models import (
 )
 from backend_client.service_definition import Catalog
 from backend_client.settings import BackendSettings
-from backend_client.signing import TerminalCredentials
+from backend_client.signing import HEADER_PERSON, TerminalCredentials
 from backend_client.transport import Transport
 
 log = logging.getLogger(__name__)
 
-HEADER_PERSON = "X-Person-Token"
 CREDENTIALS_FILE = "terminal-credentials.json"
 
 
