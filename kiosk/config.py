@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from backend_client.settings import BackendSettings
 from drivers.errors import ConfigError
 from drivers.registry import ROLES, DeviceSpec, resolve
+from kiosk.staff_access import HASH_PATTERN
 
 
 class _Section(BaseModel):
@@ -41,8 +42,17 @@ class UiSettings(_Section):
     large_text: bool = Field(False, description="Start in large-text mode.")
     high_contrast: bool = Field(False, description="Start in the high-contrast theme.")
     read_aloud: bool = Field(False, description="Read each screen's prompt aloud.")
-    staff_pin: str = Field(
-        "246810", pattern=r"^\d{4,8}$", description="PIN that opens the staff screen."
+    staff_pin_hash: str | None = Field(
+        None, pattern=HASH_PATTERN,
+        description="scrypt hash of the staff PIN (make it with `kiosk-diag staff-pin`); "
+        "no default: staff mode refuses to open until it is set.",
+    )
+    staff_max_attempts: int = Field(
+        3, ge=1, le=10, description="Wrong staff PINs in a row before staff mode locks."
+    )
+    staff_lockout_s: float = Field(
+        30, gt=0, le=3600,
+        description="First staff lock-out; each wrong PIN after a lock-out doubles it.",
     )
 
 

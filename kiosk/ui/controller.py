@@ -24,6 +24,7 @@ from kiosk.flow.steps import FlowSettings
 from kiosk.i18n import translate
 from kiosk.runtime import KioskRuntime
 from kiosk.session import IdleState, IdleTimer, Session
+from kiosk.staff_access import StaffGate
 from kiosk.ui.dispatch import UiDispatcher
 from kiosk.ui.screens.basic import AttractScreen, GoodbyeScreen, OutOfServiceScreen
 from kiosk.ui.screens.menu import MenuScreen, ResultScreen
@@ -37,6 +38,7 @@ from kiosk.ui.screens.steps_outcome import (
     PrintReceiptScreen,
     SubmitScreen,
 )
+from kiosk.ui.staff_gate import StaffReprint, show_pin_answer
 from kiosk.ui.window import KioskWindow
 
 log = logging.getLogger(__name__)
@@ -74,9 +76,14 @@ class KioskController(QObject):
         self._staff_return = "attract"
         self._stopped = False
         self._unsubscribe: list[Any] = []
+        self.staff_gate = StaffGate(config.ui.staff_pin_hash, config.state_dir,
+                                    max_attempts=config.ui.staff_max_attempts,
+                                    lockout_s=config.ui.staff_lockout_s)
         self.idle = IdleTimer(SystemClock().monotonic, timeout_s=config.timeouts.idle_s,
                               countdown_s=config.timeouts.countdown_s)
         self._build_screens()
+        self.staff_reprint = StaffReprint(self.staff, ports.receipt_printer, self.staff_gate,
+                                          runtime.executor, dispatcher)
         self._idle_timer = QTimer(self)
         self._idle_timer.timeout.connect(self._idle_tick)
         self._idle_timer.start(250)
@@ -126,7 +133,7 @@ class KioskController(QObject):
         self.staff.pin_entered.connect(self._check_pin)
         self.staff.exit_clicked.connect(self._leave_staff)
         self.staff.diagnostics_clicked.connect(self._open_diagnostics)
-        self.staff.reprint_clicked.connect(self._reprint)
+        self.staff.reprint_clicked.connect(lambda: self.staff_reprint.clicked())
         self.diagnostics.back_clicked.connect(lambda: self.window.show_screen("staff"))
         self.diagnostics.selftest_clicked.connect(self._selftest)
         for screen in self.step_screens.values():
@@ -421,16 +428,16 @@ class KioskController(QObject):
         self._staff_return = "attract"
         self.staff.lock()
         self.window.show_screen("staff")
+        if not self.staff_gate.configured:
+            self.staff.show_message("staff.not_set")
 
     def _check_pin(self, pin: str) -> None:
-        if pin == self.runtime.config.ui.staff_pin:
-            log.info("staff mode entered")
-            self.staff.unlock()
-        else:
-            log.warning("wrong staff PIN entered")
-            self.staff.show_message("staff.pin_wrong")
+        show_pin_answer(self.staff, self.staff_gate.check(pin))
 
     def _leave_staff(self) -> None:
+        if self.staff.unlocked:
+            self.staff_gate.audit("left")
+        self.staff_reprint.disarm()
         self.staff.lock()
         self._evaluate_service()
         self.window.show_screen("out_of_service" if self.out_of_service_reasons else "attract")
@@ -454,13 +461,3 @@ class KioskController(QObject):
         device = self.runtime.devices.get(result.device)
         if device is not None:
             self.diagnostics.set_device(device.name, type(device).__name__, device.status)
-
-    def _reprint(self) -> None:
-        reprint = getattr(self.ports.receipt_printer, "reprint_last", None)
-        if reprint is None:
-            self.staff.show_message("staff.nothing_to_reprint")
-            return
-        future = self.runtime.executor.submit(reprint)
-        self.dispatcher.on_done(future, lambda f: self.staff.show_message(
-            "staff.reprinted" if f.exception() is None and f.result() else
-            "staff.nothing_to_reprint"))

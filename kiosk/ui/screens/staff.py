@@ -24,6 +24,9 @@ class StaffScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.unlocked = False
+        #: A notice shown instead of the prompt (wrong PIN, locked...), with its arguments.
+        self.notice: tuple[str, dict[str, object]] | None = None
+        self.reprint_armed = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(80, 40, 80, 40)
         outer.setSpacing(20)
@@ -68,14 +71,25 @@ class StaffScreen(Screen):
 
     def lock(self) -> None:
         self.unlocked = False
+        self.notice = None
+        self.reprint_armed = False
+        self.pin.clear()
         self._apply()
 
     def unlock(self) -> None:
         self.unlocked = True
+        self.notice = None
         self._apply()
 
-    def show_message(self, key: str) -> None:
-        self.message.setText(translate(key, self.lang))
+    def set_reprint_armed(self, armed: bool) -> None:
+        """The reprint button confirms (after its preview) or starts a reprint."""
+        self.reprint_armed = armed
+        self.reprint.setAccessibleName("confirm reprint" if armed else "reprint last receipt")
+        self.retranslate(self.lang)
+
+    def show_message(self, key: str, **kwargs: object) -> None:
+        self.notice = (key, kwargs)
+        self.message.setText(translate(key, self.lang, **kwargs))
 
     def _apply(self) -> None:
         self.pin.setVisible(not self.unlocked)
@@ -87,9 +101,15 @@ class StaffScreen(Screen):
     def retranslate(self, lang: str) -> None:
         super().retranslate(lang)
         self.title.setText(translate("staff.title", lang))
-        self.message.setText(translate("staff.unlocked" if self.unlocked else "staff.pin", lang))
+        if self.notice is not None:
+            key, kwargs = self.notice
+            self.message.setText(translate(key, lang, **kwargs))
+        else:
+            self.message.setText(
+                translate("staff.unlocked" if self.unlocked else "staff.pin", lang))
         self.diagnostics.setText(translate("staff.diagnostics", lang))
-        self.reprint.setText(translate("staff.reprint", lang))
+        self.reprint.setText(translate(
+            "staff.reprint_confirm" if self.reprint_armed else "staff.reprint", lang))
         self.leave.setText(translate("staff.leave", lang))
 
     def prompt_text(self) -> str:
