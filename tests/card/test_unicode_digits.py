@@ -17,7 +17,7 @@ def _patched(profile: str, fields: dict[str, tuple[int, int]], key: str, char: s
     card = load_profile(profile).id_card
     assert card is not None
     text = bytearray(encode_text(card))
-    offset, length = fields[key]
+    offset, _length = fields[key]
     text[offset : offset + 2] = char.encode("utf-16-le")[:2].ljust(2, b"\0")
     return bytes(text)
 
