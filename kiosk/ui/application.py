@@ -37,6 +37,10 @@ def run(config: KioskConfig, args: argparse.Namespace) -> int:
                          speech_engine=args.speech_engine)
     ports = build_ports(runtime)
     controller = KioskController(runtime, ports, window, dispatcher)
+    from kiosk.ui.lockdown import Lockdown
+
+    lockdown = Lockdown(app, window, allow_close=bool(args.simulate and args.windowed))
+    window.lockdown = lockdown  # type: ignore[attr-defined]
     exit_code = {"code": 0}
 
     def crashed(exc_type: type[BaseException], exc: BaseException,
@@ -47,10 +51,11 @@ def run(config: KioskConfig, args: argparse.Namespace) -> int:
             window.show_screen("out_of_service")
         finally:
             exit_code["code"] = EXIT_CRASH
-            QTimer.singleShot(3000, app.quit)
+            lockdown.quit(EXIT_CRASH, delay_ms=3000)
 
     sys.excepthook = crashed
     if config.ui.fullscreen and not args.headless:
+        lockdown.lock_window()
         window.showFullScreen()
     else:
         window.resize(1280, 900)
@@ -67,19 +72,20 @@ def run(config: KioskConfig, args: argparse.Namespace) -> int:
     runner = None
     if args.scenario:
         runner = _start_scenario(Path(args.scenario), Path(args.out), window, controller,
-                                 runtime, exit_code, app)
+                                 runtime, exit_code, lockdown)
     try:
         app.exec()
     finally:
         controller.stop()
         runtime.stop()
-    if runner is not None and not runner.ok and exit_code["code"] == 0:
+    code = lockdown.result()
+    if runner is not None and not runner.ok and code == 0:
         return 1
-    return exit_code["code"]
+    return code
 
 
 def _start_scenario(path: Path, out: Path, window: Any, controller: Any, runtime: KioskRuntime,
-                    exit_code: dict[str, int], app: QApplication) -> Any:
+                    exit_code: dict[str, int], lockdown: Any) -> Any:
     from kiosk.ui.scenario import ScenarioRunner, load_scenario
     from kiosk.ui.scenario_actions import scenario_actions
 
@@ -89,7 +95,7 @@ def _start_scenario(path: Path, out: Path, window: Any, controller: Any, runtime
         log.info("scenario %s: %s", path.name, "passed" if ok else "FAILED")
         if not ok:
             exit_code["code"] = 1
-        QTimer.singleShot(0, app.quit)
+        lockdown.quit(exit_code["code"])
 
     runner = ScenarioRunner(steps, window, out, scenario_actions(runtime, controller),
                             window.current_screen_id, lambda: window.spoken, finished)
