@@ -4,7 +4,7 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 STRICT_PKGS := drivers card printers backend_client
 
-.PHONY: bootstrap demo test lint typecheck pytest bench clean
+.PHONY: bootstrap demo test lint typecheck pytest bench fuzz clean
 
 bootstrap:
 	@bash installer/bootstrap.sh
@@ -26,6 +26,11 @@ pytest:
 bench: bootstrap
 	@mkdir -p bench-out
 	@set -e; for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b | tee -a bench-out/results.jsonl; done
+
+# Every fuzz target with >= 100,000 derandomized cases (two at a time on the 2 cores),
+# at most 240 s each. Not part of `make test`; its findings become unit tests.
+fuzz: bootstrap
+	@$(PY) -m fuzz.run --list | xargs -P2 -I{} $(PY) -m fuzz.run --cases 100000 --time-limit 240 {}
 
 clean:
 	rm -rf $(VENV) demo-out bench-out .mypy_cache .ruff_cache

@@ -150,12 +150,23 @@ def load_config(path: Path | None) -> KioskConfig:
     if path is None:
         return parse_config({}, "<defaults>")
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}", code="CONFIG") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text", code="CONFIG") from None
+    return loads_config(text, str(path))
+
+
+def loads_config(text: str, source: str = "<config>") -> KioskConfig:
+    """Parse and validate TOML text; ConfigError (only) when it is not a valid config."""
+    try:
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}", code="CONFIG") from None
-    return parse_config(raw, str(path))
+        raise ConfigError(f"{source}: not valid TOML: {exc}", code="CONFIG") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: not valid TOML: nested too deeply", code="CONFIG") from None
+    return parse_config(raw, source)
 
 
 def describe_config() -> list[tuple[str, str, str]]:

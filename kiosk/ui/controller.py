@@ -369,6 +369,8 @@ class KioskController(QObject):
         reasons: list[str] = []
         if not self.backend_online:
             reasons.append("oos.reason.backend")
+        elif self.runtime.backend is not None and self.runtime.backend.clock_out_of_window:
+            reasons.append("oos.reason.clock")
         readers = [self.runtime.devices.get(r) for r in ("id_card_reader", "card_reader")]
         if not any(d is not None and d.status.state.usable for d in readers) and \
                 self.runtime.wait_devices_opened(0):
