@@ -6,7 +6,7 @@ the config file does not hold the PIN. After ``max_attempts`` wrong PINs in a ro
 gate locks for ``lockout_s``; each further wrong PIN after a lock-out doubles it (up to
 an hour). The counters live in ``<state_dir>/staff-access.json``, so a restart does not
 reset them, and every attempt, lock-out, reprint and leaving is a JSON line in
-``<state_dir>/audit/staff.jsonl``. No PIN, attempted or right, is ever logged.
+``<state_dir>/audit/staff-audit.jsonl``. No PIN, attempted or right, is ever logged.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ class StaffGate:
                  lockout_s: float = 30.0, clock: Callable[[], float] = time.time) -> None:
         self._hash = pin_hash
         self._path = state_dir / "staff-access.json"
-        self.audit_path = state_dir / "audit" / "staff.jsonl"
+        self.audit_path = state_dir / "audit" / "staff-audit.jsonl"
         self._max = max_attempts
         self._base = lockout_s
         self._clock = clock

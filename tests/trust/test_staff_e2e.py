@@ -47,7 +47,7 @@ def run(name: str, tmp_path: Path, ui: str) -> tuple[int, list[dict[str, object]
 
 
 def _audit(state: Path) -> list[dict[str, object]]:
-    path = state / "audit" / "staff.jsonl"
+    path = state / "audit" / "staff-audit.jsonl"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
@@ -55,7 +55,7 @@ def _no_errors_and_no_pin(state: Path, pin: str) -> None:
     log = (state / "log" / "kiosk.jsonl").read_text(encoding="utf-8")
     entries = [json.loads(line) for line in log.splitlines()]
     assert not [e for e in entries if e["level"] in ("ERROR", "CRITICAL")]
-    assert pin not in log and pin not in (state / "audit" / "staff.jsonl").read_text()
+    assert pin not in log and pin not in (state / "audit" / "staff-audit.jsonl").read_text()
 
 
 def test_lock_out_after_three_wrong_pins_is_audited_and_survives_a_restart(
