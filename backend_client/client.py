@@ -34,6 +34,7 @@ from backend_client.models import (
     BillSettlement,
     Certificate,
     CertificateRequest,
+    Eligibility,
     FaceVerification,
     FaceVerificationRequest,
     Health,
@@ -203,6 +204,13 @@ class BackendClient:
         """Bills of every utility account of the person (options for a bill choice)."""
         accounts = self.utility_accounts(person_token).accounts
         return [bill for acc in accounts for bill in acc.bills if bill.status == status]
+
+    def eligibility(self, person_token: str, service_id: str) -> Eligibility:
+        """Whether the person may use ``service_id``, and if not, why (in zh and en)."""
+        return self.transport.call(
+            "GET", "/person/eligibility", Eligibility, headers=self._person(person_token),
+            params={"service_id": service_id},
+        )
 
     def applications(self, person_token: str) -> Applications:
         return self.transport.call(

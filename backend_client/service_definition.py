@@ -45,9 +45,11 @@ class FormField(_Model):
     max: float | None = None
     max_length: int | None = Field(None, gt=0)
     #: choice: fixed options, or options_from names a person-scoped backend query
-    #: ("bills", "appointment_slots", "applications") whose items become the options.
+    #: ("bills", "paid_bills", "appointment_slots", "applications") whose items become
+    #: the options.
     choices: tuple[Choice, ...] = ()
-    options_from: Literal["bills", "appointment_slots", "applications"] | None = None
+    options_from: Literal["bills", "paid_bills", "appointment_slots", "applications"] | None \
+        = None
     #: Pre-filled from the identified person ("person.name", "person.phone", ...).
     prefill: str | None = None
     hint: LocalText | None = None

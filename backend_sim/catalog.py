@@ -79,7 +79,8 @@ SERVICES: list[dict[str, Any]] = [
             {"type": "form", "title": _t("选择账单", "Choose a bill"), "fields": [
                 {"name": "bill", "type": "choice", "label": _t("待缴账单", "Unpaid bills"),
                  "options_from": "bills",
-                 "hint": _t("金额以分为单位随账单带出", "The amount comes with the bill")},
+                 "hint": _t("请选择要缴纳的账单，金额随账单显示。",
+                            "Choose the bill to pay; its amount is shown with it.")},
             ]},
             _REVIEW,
             {"type": "pay", "amount_from": "bill", "description": _t("缴纳账单", "Bill payment")},
@@ -162,6 +163,10 @@ SERVICES: list[dict[str, Any]] = [
         "description": _t("打印已缴账单的缴费凭证。", "Print a voucher for a paid bill."),
         "steps": [
             _IDENTIFY,
+            {"type": "form", "title": _t("选择已缴账单", "Choose a paid bill"), "fields": [
+                {"name": "voucher_order", "type": "choice",
+                 "label": _t("已缴账单", "Paid bills"), "options_from": "paid_bills"},
+            ]},
             {"type": "submit", "action": "certificate", "kind": "payment_voucher"},
             {"type": "print_certificate"},
         ],

@@ -83,5 +83,5 @@ def build_ports(runtime: KioskRuntime) -> FlowPorts:
         kwargs["a4_printer"] = DocumentPrinterAdapter(dev, print_journal, runtime.executor)
     runtime.backend_ports = backend
     return FlowPorts(identity=backend, options=backend, payments=backend,
-                     submissions=backend, outbox=outbox,
+                     submissions=backend, outbox=outbox, eligibility=backend,
                      journal=EventJournal(state / "flow-events.jsonl"), **kwargs)

@@ -135,6 +135,15 @@ class FlowEngine:
             )
 
     @property
+    def busy(self) -> bool:
+        """The resident waits on the flow (a step's work, or closing an order on cancel)."""
+        if self._state is FlowState.CANCELLING:
+            return True
+        if self._state is not FlowState.RUNNING:
+            return False
+        return self.controller.busy
+
+    @property
     def documents_not_printed(self) -> bool:
         """A receipt or certificate failed to print and the resident went on without it."""
         return any(

@@ -317,6 +317,26 @@ class IdentityBackend(Protocol):
     def verify_face(self, person: Person, image: CapturedImage) -> Future[FaceVerdict]: ...
 
 
+@dataclass(frozen=True)
+class Eligibility:
+    """Whether the person may use a service, and if not, the backend's reason."""
+
+    eligible: bool
+    #: The backend's reason code ("no_household_registration"...), "" when eligible.
+    reason: str = ""
+    #: The backend's explanation for the resident, by language ("zh", "en").
+    message: Mapping[str, str] = field(default_factory=dict)
+
+    def text(self, lang: str) -> str:
+        return self.message.get(lang) or self.message.get("zh", "")
+
+
+class EligibilityBackend(Protocol):
+    def eligibility(self, service_id: str, person: Person) -> Future[Eligibility]:
+        """Whether ``person`` may use the service now (asked before its first step)."""
+        ...
+
+
 class OptionsBackend(Protocol):
     def options(self, source: str, person: Person, language: str) -> Future[tuple[Option, ...]]:
         """Items of a person-scoped query: "bills", "appointment_slots", "applications"."""
@@ -386,3 +406,4 @@ class FlowPorts:
     scanner: CameraPort | None = None
     receipt_printer: ReceiptPrinterPort | None = None
     a4_printer: DocumentPrinterPort | None = None
+    eligibility: EligibilityBackend | None = None

@@ -7,12 +7,12 @@ session logic that decides which screen to show lives in kiosk/ui/controller.py.
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtWidgets import QFrame, QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
+from kiosk.flow.clock import local_now
 from kiosk.i18n import translate
 from kiosk.ui.theme import style_sheet
 from kiosk.ui.widgets import Screen, StatusBar, label, touch_button
@@ -180,7 +180,7 @@ class KioskWindow(QMainWindow):
         self._retranslate_bar()
 
     def _tick(self) -> None:
-        self.status_bar.clock.setText(time.strftime("%Y-%m-%d %H:%M"))
+        self.status_bar.clock.setText(f"{local_now():%Y-%m-%d %H:%M}")
 
     # -- input ----------------------------------------------------------------------
 

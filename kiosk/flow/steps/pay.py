@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import uuid
 from enum import Enum
+from typing import ClassVar
 
 from backend_client.service_definition import PayStep, ServiceDefinition
 from drivers.errors import UserFacingError
@@ -76,6 +77,12 @@ def service_amount(service: ServiceDefinition, data: CollectedData) -> int | Non
 
 class PayController(StepController[PayState]):
     step_type = "pay"
+    busy_states: ClassVar[frozenset[Enum]] = frozenset({
+        PayState.CREATING,
+        PayState.AWAITING,
+        PayState.CLOSING,
+        PayState.REFUNDING,
+    })
 
     def __init__(self, context: StepContext, step: PayStep) -> None:
         super().__init__(context, PayState.READY)

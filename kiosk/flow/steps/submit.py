@@ -14,7 +14,7 @@ import logging
 import uuid
 from datetime import date
 from enum import Enum
-from typing import Any
+from typing import Any, ClassVar
 
 from backend_client.service_definition import SubmitStep
 from drivers.errors import MediaError, UserFacingError
@@ -49,6 +49,13 @@ class SubmitState(Enum):
 
 class SubmitController(StepController[SubmitState]):
     step_type = "submit"
+    busy_states: ClassVar[frozenset[Enum]] = frozenset({
+        SubmitState.SUBMITTING,
+        SubmitState.TOPUP_INITIALISING,
+        SubmitState.TOPUP_AUTHORISING,
+        SubmitState.TOPUP_CREDITING,
+        SubmitState.TOPUP_CONFIRMING,
+    })
 
     def __init__(self, context: StepContext, step: SubmitStep) -> None:
         super().__init__(context, SubmitState.READY)

@@ -27,6 +27,8 @@ class StaffScreen(Screen):
         #: A notice shown instead of the prompt (wrong PIN, locked...), with its arguments.
         self.notice: tuple[str, dict[str, object]] | None = None
         self.reprint_armed = False
+        #: False while no staff PIN is configured: the screen says staff mode is closed.
+        self.pin_configured = True
         outer = QVBoxLayout(self)
         outer.setContentsMargins(80, 40, 80, 40)
         outer.setSpacing(20)
@@ -105,8 +107,9 @@ class StaffScreen(Screen):
             key, kwargs = self.notice
             self.message.setText(translate(key, lang, **kwargs))
         else:
-            self.message.setText(
-                translate("staff.unlocked" if self.unlocked else "staff.pin", lang))
+            key = "staff.unlocked" if self.unlocked else \
+                "staff.pin" if self.pin_configured else "staff.not_set"
+            self.message.setText(translate(key, lang))
         self.diagnostics.setText(translate("staff.diagnostics", lang))
         self.reprint.setText(translate(
             "staff.reprint_confirm" if self.reprint_armed else "staff.reprint", lang))
@@ -114,6 +117,11 @@ class StaffScreen(Screen):
 
     def prompt_text(self) -> str:
         return translate("staff.pin", self.lang)
+
+
+#: (detail key, value) pairs a technician must see on the device's line.
+_ATTENTION = frozenset({("toner", "low"), ("toner", "out"), ("paper", "low"),
+                        ("paper", "out"), ("paper", "jammed")})
 
 
 class DiagnosticsScreen(Screen):
@@ -164,6 +172,12 @@ class DiagnosticsScreen(Screen):
             frame, inner = card_frame()
             icon = STATE_ICON.get(status.state.value, "✖")
             state = translate(f"state.{status.state.value}", self.lang)
+            # A supply running low or out is not "normal": say which, with a warning sign.
+            supplies = [translate(f"diagnostics.{k}.{v}", self.lang)
+                        for k, v in sorted(status.detail.items()) if (k, v) in _ATTENTION]
+            if supplies:
+                icon = "⚠" if icon == "✔" else icon
+                state = f"{state} ({', '.join(supplies)})"
             detail = ", ".join(f"{k}: {v}" for k, v in status.detail.items())
             text = f"{icon} {translate(f'role.{role}', self.lang)} — {state}"
             inner.addWidget(label(text, "prompt"))
