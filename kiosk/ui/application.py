@@ -76,6 +76,7 @@ def run(config: KioskConfig, args: argparse.Namespace) -> int:
     try:
         app.exec()
     finally:
+        app.removeEventFilter(lockdown)  # no Python filter while Qt tears down
         controller.stop()
         runtime.stop()
     code = lockdown.result()
