@@ -5,7 +5,7 @@ PY    := $(VENV)/bin/python
 # Packages type-checked with mypy --strict (pyproject's [[tool.mypy.overrides]] says the same).
 STRICT_PKGS := kiosk_base card printers drivers backend_client kiosk kiosk_sim
 
-.PHONY: bootstrap demo test lint typecheck imports pytest bench soak clean
+.PHONY: bootstrap demo test lint typecheck imports pytest bench soak fuzz clean
 
 bootstrap:
 	@bash installer/bootstrap.sh
@@ -40,6 +40,11 @@ bench: bootstrap
 soak: bootstrap
 	@mkdir -p bench-out
 	GOVKIOSK_SOAK=1 $(VENV)/bin/pytest -q -s -p no:cacheprovider tests/soak
+
+# Every fuzz target with >= 100,000 derandomized cases (two at a time on the 2 cores),
+# at most 240 s each. Not part of `make test`; its findings become unit tests.
+fuzz: bootstrap
+	@$(PY) -m fuzz.run --list | xargs -P2 -I{} $(PY) -m fuzz.run --cases 100000 --time-limit 240 {}
 
 clean:
 	rm -rf $(VENV) demo-out bench-out .mypy_cache .ruff_cache

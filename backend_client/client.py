@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import time
 import uuid
 from pathlib import Path
 from typing import Literal
@@ -55,12 +56,16 @@ from backend_client.models import (
 )
 from backend_client.service_definition import Catalog
 from backend_client.settings import BackendSettings
-from backend_client.signing import TerminalCredentials
+from backend_client.signing import (
+    CLOCK_WARN_S,
+    HEADER_PERSON,
+    MAX_CLOCK_SKEW_S,
+    TerminalCredentials,
+)
 from backend_client.transport import Transport
 
 log = logging.getLogger(__name__)
 
-HEADER_PERSON = "X-Person-Token"
 CREDENTIALS_FILE = "terminal-credentials.json"
 
 
@@ -98,6 +103,9 @@ class BackendClient:
         self.transport = Transport(
             settings, credentials, base_url=base_url, backoff_s=backoff_s
         )
+        #: The backend's clock minus ours, from the last health check (None before one).
+        self.clock_skew_s: float | None = None
+        self._clock_state = "ok"
 
     def close(self) -> None:
         self.transport.close()
@@ -115,7 +123,29 @@ class BackendClient:
     # -- terminal -------------------------------------------------------------------
 
     def health(self) -> Health:
-        return self.transport.call("GET", "/health", Health)
+        """Liveness, and a check of this kiosk's clock against the backend's."""
+        before = time.time()
+        health = self.transport.call("GET", "/health", Health)
+        # The backend's time has whole seconds; the midpoint absorbs the round trip.
+        self.clock_skew_s = health.server_time.timestamp() - (before + time.time()) / 2
+        self._note_clock(abs(self.clock_skew_s))
+        return health
+
+    @property
+    def clock_out_of_window(self) -> bool:
+        """True when the clocks differ by more than the signature window: every signed
+        call would be refused, so the kiosk goes out of service."""
+        return self.clock_skew_s is not None and abs(self.clock_skew_s) > MAX_CLOCK_SKEW_S
+
+    def _note_clock(self, skew: float) -> None:
+        state = "out" if skew > MAX_CLOCK_SKEW_S else "warn" if skew > CLOCK_WARN_S else "ok"
+        if state != self._clock_state:
+            if state == "ok":
+                log.info("terminal clock agrees with the backend's again")
+            else:
+                log.warning("terminal clock is %.0f s off the backend's (window %d s)%s",
+                            skew, MAX_CLOCK_SKEW_S, "; out of service" if state == "out" else "")
+        self._clock_state = state
 
     def heartbeat(self, heartbeat: Heartbeat) -> HeartbeatAck:
         # Not retried: the next heartbeat is the retry.

@@ -35,6 +35,7 @@ CODE_MESSAGE_KEYS: dict[str, str] = {
     "validation_error": "error.backend.rejected",
     "auth_failed": "error.backend.terminal_not_authorized",
     "enrollment_refused": "error.backend.terminal_not_authorized",
+    "terminal_enrolled": "error.backend.terminal_not_authorized",
 }
 
 
@@ -102,6 +103,10 @@ class BackendMalformedError(BackendError):
     default_message_key = "error.backend.malformed"
 
 
+class BackendRedirectError(BackendMalformedError):
+    """The backend answered 3xx: never followed (the contract has no redirects)."""
+
+
 class BackendRejectedError(BackendError):
     """The backend refused the call (4xx); ``code`` says why, ``message_key`` what to show."""
 
@@ -139,7 +144,7 @@ class JournalError(BackendError):
 def rejected_for(status: int, code: str, message: str, request_id: str) -> BackendRejectedError:
     """The typed error for a 4xx answer with the backend's error ``code``."""
     cls: type[BackendRejectedError] = BackendRejectedError
-    if status in (401, 403):
+    if status in (401, 403) or code == "terminal_enrolled":
         cls = BackendAuthError
     elif status == 404:
         cls = BackendNotFoundError

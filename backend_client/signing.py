@@ -9,19 +9,30 @@ Why signed requests rather than mutual TLS:
   that ships.
 * Enrolling or rotating a kiosk is one public key in the platform's database, no PKI to
   run, and pycryptodome (already a dependency for the PBOC MACs) has Ed25519.
-* The signature covers method, path, query, a timestamp, a nonce and the body's hash,
-  so a captured request cannot be replayed or altered.
+* The signature covers method, path, query, a timestamp, a nonce, the body's hash and
+  every header that carries meaning (the idempotency key, the resident's person token),
+  so a captured request can be neither replayed nor altered, nor its token swapped.
 
 TLS stays on for every https URL (verification with the configured CA bundle), so the
 signature adds authentication; it does not replace transport encryption.
 
 Canonical string (UTF-8), fields joined by newlines::
 
+    govkiosk-sig-v2
     METHOD
     /path?query
     <timestamp, Unix seconds>
     <nonce>
     <hex SHA-256 of the body>
+    <Idempotency-Key, or empty>
+    <hex SHA-256 of X-Person-Token, or empty when the header is absent>
+
+Clock window and replay: the backend accepts a timestamp at most ``MAX_CLOCK_SKEW_S``
+(300 s) before or after its own clock, and stores every accepted (terminal, nonce) in
+its database until that timestamp has left the window, so a replay is refused across
+backend restarts and by every replica sharing the database. The kiosk compares its
+clock with the backend's on every health check: a warning past ``CLOCK_WARN_S``, out of
+service past ``MAX_CLOCK_SKEW_S`` (its signed calls would be refused anyway).
 """
 
 from __future__ import annotations
@@ -47,16 +58,32 @@ HEADER_NONCE = "X-Nonce"
 HEADER_SIGNATURE = "X-Signature"
 HEADER_REQUEST_ID = "X-Request-Id"
 HEADER_IDEMPOTENCY = "Idempotency-Key"
+HEADER_PERSON = "X-Person-Token"
+SIGNATURE_VERSION = "govkiosk-sig-v2"
 
-#: How far a request's timestamp may be from the backend's clock.
+#: How far a request's timestamp may be from the backend's clock (either way).
 MAX_CLOCK_SKEW_S = 300
+#: A kiosk clock this far off the backend's is logged as a warning.
+CLOCK_WARN_S = 60
 
 
 def canonical_request(
-    method: str, path_and_query: str, timestamp: str, nonce: str, body: bytes
+    method: str,
+    path_and_query: str,
+    timestamp: str,
+    nonce: str,
+    body: bytes,
+    *,
+    idempotency_key: str | None = None,
+    person_token: str | None = None,
 ) -> bytes:
+    """The bytes a request's signature covers (see the module docstring)."""
     digest = hashlib.sha256(body).hexdigest()
-    return "\n".join((method.upper(), path_and_query, timestamp, nonce, digest)).encode()
+    person = hashlib.sha256(person_token.encode()).hexdigest() if person_token is not None else ""
+    return "\n".join((
+        SIGNATURE_VERSION, method.upper(), path_and_query, timestamp, nonce, digest,
+        idempotency_key or "", person,
+    )).encode()
 
 
 @dataclass(frozen=True)
@@ -79,11 +106,22 @@ class TerminalCredentials:
         signer = eddsa.new(eddsa.import_private_key(self.seed), "rfc8032")
         return base64.b64encode(signer.sign(message)).decode()
 
-    def headers(self, method: str, path_and_query: str, body: bytes) -> dict[str, str]:
-        """The authentication headers of one request."""
+    def headers(
+        self,
+        method: str,
+        path_and_query: str,
+        body: bytes,
+        *,
+        idempotency_key: str | None = None,
+        person_token: str | None = None,
+    ) -> dict[str, str]:
+        """The authentication headers of one request (sign the headers you send)."""
         timestamp = str(int(time.time()))
         nonce = secrets.token_urlsafe(12)
-        signature = self.sign(canonical_request(method, path_and_query, timestamp, nonce, body))
+        signature = self.sign(canonical_request(
+            method, path_and_query, timestamp, nonce, body,
+            idempotency_key=idempotency_key, person_token=person_token,
+        ))
         return {
             HEADER_TERMINAL: self.terminal_id,
             HEADER_TIMESTAMP: timestamp,
@@ -112,7 +150,13 @@ class TerminalCredentials:
 
     @classmethod
     def load(cls, path: Path) -> TerminalCredentials:
+        """Read the file; refused when anyone but its owner may read it (a private key)."""
         try:
+            mode = path.stat().st_mode
+            if mode & 0o077:
+                raise CredentialsError(
+                    f"{path}: readable by others (mode {mode & 0o777:o}); chmod 600 it"
+                )
             data = json.loads(path.read_text(encoding="utf-8"))
         except OSError as exc:
             raise CredentialsError(f"{path}: cannot read: {exc.strerror}") from None
@@ -150,6 +194,9 @@ def generate_signing_key() -> tuple[bytes, str]:
 
 
 __all__ = [
+    "CLOCK_WARN_S",
+    "HEADER_PERSON",
+    "MAX_CLOCK_SKEW_S",
     "TerminalCredentials",
     "canonical_request",
     "generate_signing_key",

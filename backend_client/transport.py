@@ -11,6 +11,10 @@ per socket read; a backend that drips bytes would otherwise hold a kiosk forever
 validated against the typed model. (The header section is bounded by the per-read
 timeout and http.client's header limits only.) Logs carry method, path, status, duration and the
 request id; never a body, a header value or a query string.
+
+Redirects are never followed: a 3xx is an error (:class:`BackendRedirectError`), so the
+signed headers and the resident's person token go to the configured origin only, and
+every URL is built from the configured base URL, never from an answer.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from requests.adapters import HTTPAdapter
 from backend_client.errors import (
     BackendError,
     BackendMalformedError,
+    BackendRedirectError,
     BackendTimeoutError,
     BackendTlsError,
     BackendUnavailableError,
@@ -40,7 +45,12 @@ from backend_client.errors import (
 )
 from backend_client.models.base import ErrorBody
 from backend_client.settings import BackendSettings
-from backend_client.signing import HEADER_IDEMPOTENCY, HEADER_REQUEST_ID, TerminalCredentials
+from backend_client.signing import (
+    HEADER_IDEMPOTENCY,
+    HEADER_PERSON,
+    HEADER_REQUEST_ID,
+    TerminalCredentials,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +59,14 @@ M = TypeVar("M", bound=BaseModel)
 #: Largest answer accepted (a certificate with 100+ table rows and a seal is ~300 kB).
 MAX_RESPONSE_BYTES = 8_000_000
 _RETRY_STATUSES = frozenset({500, 502, 503, 504})
+
+
+def declared_length(value: str) -> int | None:
+    """The Content-Length header as a number, or None when it is absent or not ASCII
+    digits (``str.isdigit`` accepts "²", which ``int`` refuses)."""
+    if value and value.isascii() and value.isdigit():
+        return int(value)
+    return None
 
 
 def describe_validation(exc: ValidationError) -> str:
@@ -129,6 +147,8 @@ class Transport:
                         "backend %s %s: %s; retrying (%d/%d)",
                         method, path, type(exc).__name__, attempt, attempts - 1,
                     )
+            except BackendRedirectError:
+                raise
             except BackendMalformedError as exc:
                 # A garbled answer to a safe call is worth one more try; the rest is final.
                 last = exc
@@ -165,7 +185,11 @@ class Transport:
         if extra_headers:
             headers.update(extra_headers)
         if self._credentials is not None:
-            headers.update(self._credentials.headers(method, path_and_query, payload))
+            headers.update(self._credentials.headers(
+                method, path_and_query, payload,
+                idempotency_key=headers.get(HEADER_IDEMPOTENCY),
+                person_token=headers.get(HEADER_PERSON),
+            ))
         url = self.base_url[: len(self.base_url) - len(self._prefix)] + path_and_query
         timeout = (self._settings.connect_timeout_s, self._settings.read_timeout_s)
         deadline = time.monotonic() + self._settings.connect_timeout_s + (
@@ -175,9 +199,16 @@ class Transport:
         path = path_and_query.split("?", 1)[0]
         try:
             with self.session.request(
-                method, url, data=payload or None, headers=headers, timeout=timeout, stream=True
+                method, url, data=payload or None, headers=headers, timeout=timeout,
+                stream=True, allow_redirects=False,
             ) as resp:
                 status = resp.status_code
+                if 300 <= status < 400:
+                    # Never followed: the target would get the signature and person token.
+                    raise BackendRedirectError(
+                        f"{method} {path}: backend answered a redirect (HTTP {status}); "
+                        "not followed", status=status, request_id=request_id,
+                    )
                 raw = self._read_body(resp, deadline, request_id)
         except requests.exceptions.SSLError:
             raise BackendTlsError(
@@ -215,8 +246,8 @@ class Transport:
         )
 
     def _read_body(self, resp: requests.Response, deadline: float, request_id: str) -> bytes:
-        declared = resp.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > self._max_bytes:
+        declared = declared_length(resp.headers.get("Content-Length", ""))
+        if declared is not None and declared > self._max_bytes:
             raise BackendMalformedError(
                 f"answer of {declared} bytes is over {self._max_bytes}",
                 status=resp.status_code, request_id=request_id,

@@ -1,4 +1,4 @@
-"""The reference backend as an ASGI app: the contract under /v1, simulation under /sim."""
+"""The reference backend as an ASGI app: the contract under /v1; /sim in simulation mode only."""
 
 from __future__ import annotations
 
@@ -24,10 +24,17 @@ API_PREFIX = "/v1"
 DESCRIPTION = """\
 The API between self-service kiosks and the city's service platform.
 
+Enrolment: POST /v1/terminals/register with a one-time code an operator issued for that
+terminal id (expiring); an enrolled terminal is refused (409 terminal_enrolled) until an
+operator revokes it.
+
 Authentication: every call except /v1/health and /v1/terminals/register is signed with
 the terminal's Ed25519 key. Headers X-Terminal-Id, X-Timestamp (Unix seconds), X-Nonce
-and X-Signature (base64 Ed25519 over METHOD \\n path?query \\n timestamp \\n nonce \\n
-hex SHA-256 of the body). Every call carries X-Request-Id.
+and X-Signature: base64 Ed25519 over the lines "govkiosk-sig-v2", METHOD, path?query,
+timestamp, nonce, hex SHA-256 of the body, the Idempotency-Key header (or empty) and the
+hex SHA-256 of the X-Person-Token header (or empty). The timestamp must be within 300 s
+of the backend's clock; a nonce is accepted once (stored in the database until its
+timestamp leaves that window). Every call carries X-Request-Id.
 
 Idempotency: calls that change state take an Idempotency-Key header. The same key with
 the same body returns the stored answer; with another body, 409 idempotency_conflict.
@@ -48,7 +55,9 @@ def create_app(state: BackendState) -> FastAPI:
     app.state.backend = state
     for module in (terminal, identity, person, services, payments, cards):
         app.include_router(module.router, prefix=API_PREFIX)
-    app.include_router(sim.router)
+    if state.simulation:
+        # Never by default: these routes pay orders and inject faults without credentials.
+        app.include_router(sim.router)
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)

@@ -222,3 +222,31 @@ backend_secrets = sa.Table(
     sa.Column("name", sa.String(32), primary_key=True),
     sa.Column("value", sa.String(128), nullable=False),
 )
+
+enrolment_codes = sa.Table(
+    "enrolment_codes", metadata,
+    # Only the code's SHA-256 is kept: a copy of the database enrols nobody.
+    sa.Column("code_sha256", sa.String(64), primary_key=True),
+    sa.Column("terminal_id", sa.String(32), nullable=False),
+    _ts("issued_at"),
+    _ts("expires_at"),
+    _ts("used_at", nullable=True),
+)
+
+terminal_audit = sa.Table(
+    "terminal_audit", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _ts("at"),
+    sa.Column("terminal_id", sa.String(32), nullable=False),
+    # code_issued, enrolled, enrolment_refused, revoked
+    sa.Column("action", sa.String(24), nullable=False),
+    sa.Column("detail", sa.String(256), nullable=False, default=""),
+)
+
+auth_nonces = sa.Table(
+    "auth_nonces", metadata,
+    sa.Column("terminal_id", sa.String(32), primary_key=True),
+    sa.Column("nonce", sa.String(64), primary_key=True),
+    # Unix seconds after which the request's timestamp is out of the window anyway.
+    sa.Column("expires_at", sa.Integer, nullable=False, index=True),
+)

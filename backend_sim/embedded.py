@@ -14,8 +14,10 @@ import uvicorn
 
 from backend_client.client import CREDENTIALS_FILE
 from backend_client.enrollment import enroll_terminal
+from backend_client.errors import CredentialsError
 from backend_client.settings import BackendSettings
-from backend_sim import db
+from backend_client.signing import TerminalCredentials
+from backend_sim import db, enrolment
 from backend_sim.app import API_PREFIX, create_app
 from backend_sim.faults import BackendFaults, silence_injected_drops
 from backend_sim.seed import seed
@@ -24,7 +26,9 @@ from backend_sim.state import BackendState
 log = logging.getLogger(__name__)
 
 
-def load_state(database_url: str, *, auto_pay_after_s: float | None = None) -> BackendState:
+def load_state(
+    database_url: str, *, auto_pay_after_s: float | None = None, simulation: bool = False
+) -> BackendState:
     """Open (creating and seeding if new) the database, with its persistent signing key."""
     engine = db.make_engine(database_url)
     if seed(engine):
@@ -37,7 +41,8 @@ def load_state(database_url: str, *, auto_pay_after_s: float | None = None) -> B
             conn.execute(sa.insert(db.backend_secrets).values(
                 name="certificate_signing_seed", value=stored))
     return BackendState(
-        engine=engine, signing_seed=base64.b64decode(stored), auto_pay_after_s=auto_pay_after_s
+        engine=engine, signing_seed=base64.b64decode(stored), auto_pay_after_s=auto_pay_after_s,
+        simulation=simulation,
     )
 
 
@@ -117,23 +122,45 @@ def start_embedded(
     auto_pay_after_s: float | None = None,
     terminal_id: str = "KIOSK-SIM-0001",
 ) -> EmbeddedBackend:
-    """Start the backend on a free loopback port and enrol ``terminal_id`` with it.
+    """Start the backend (simulation mode: /sim mounted) on a free loopback port and
+    enrol ``terminal_id`` with it, unless it is enrolled with this kiosk's key already.
 
-    The credentials are written to ``<state_dir>/terminal-credentials.json`` (a file the
-    BackendClient reads by default).
+    The embedded backend is its own operator: it issues itself a one-time code through
+    the same operator API ``kiosk-backend-sim enrol-code`` uses, and the kiosk enrols over
+    HTTP like a real one. The credentials are written to
+    ``<state_dir>/terminal-credentials.json`` (a file the BackendClient reads by default).
     """
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    state = load_state(f"sqlite:///{db_path}", auto_pay_after_s=auto_pay_after_s)
+    state = load_state(f"sqlite:///{db_path}", auto_pay_after_s=auto_pay_after_s,
+                       simulation=True)
     server = BackendServer(state)
     server.start()
     credentials_path = state_dir / CREDENTIALS_FILE
     try:
-        enroll_terminal(
-            BackendSettings(url=server.base_url), server.base_url, terminal_id,
-            state.enrollment_code, credentials_path, location="embedded",
-        )
+        if not _enrolled_with(state, terminal_id, credentials_path):
+            if enrolment.revoke(state, terminal_id, operator="embedded: new credentials"):
+                log.info("embedded backend: terminal %s enrolled again", terminal_id)
+            code, _ = enrolment.issue_code(state, terminal_id, ttl_s=300, operator="embedded")
+            enroll_terminal(
+                BackendSettings(url=server.base_url), server.base_url, terminal_id,
+                code, credentials_path, location="embedded",
+            )
     except Exception:
         server.stop()
         raise
     log.info("reference backend embedded at %s", server.base_url)
     return EmbeddedBackend(server, credentials_path)
+
+
+def _enrolled_with(state: BackendState, terminal_id: str, credentials_path: Path) -> bool:
+    """True when the database holds this terminal with the key of ``credentials_path``."""
+    try:
+        credentials = TerminalCredentials.load(credentials_path)
+    except CredentialsError:
+        return False
+    if credentials.terminal_id != terminal_id:
+        return False
+    with state.engine.connect() as conn:
+        key = conn.execute(sa.select(db.terminals.c.public_key).where(
+            db.terminals.c.terminal_id == terminal_id)).scalar()
+    return key == credentials.public_key_base64

@@ -6,8 +6,6 @@ import hashlib
 import json
 import logging
 import secrets
-import threading
-import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -21,7 +19,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend_client.models.base import ErrorBody
 from backend_client.signing import (
+    HEADER_IDEMPOTENCY,
     HEADER_NONCE,
+    HEADER_PERSON,
     HEADER_REQUEST_ID,
     HEADER_SIGNATURE,
     HEADER_TERMINAL,
@@ -84,26 +84,27 @@ def state_of(request: Request) -> BackendState:
     return state
 
 
-class _Nonces:
-    """Nonces seen within the clock-skew window, per terminal (replay protection)."""
+def remember_nonce(state: BackendState, terminal: str, nonce: str, timestamp: int) -> bool:
+    """Store (terminal, nonce) in the database; False when it was stored before (replay).
 
-    def __init__(self) -> None:
-        self._seen: dict[tuple[str, str], float] = {}
-        self._lock = threading.Lock()
-
-    def fresh(self, terminal: str, nonce: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            if len(self._seen) > 10_000:
-                horizon = now - 2 * MAX_CLOCK_SKEW_S
-                self._seen = {k: t for k, t in self._seen.items() if t > horizon}
-            if (terminal, nonce) in self._seen:
-                return False
-            self._seen[(terminal, nonce)] = now
-            return True
-
-
-_NONCES = _Nonces()
+    The row lives until the request's timestamp has left the clock window, after which the
+    timestamp check refuses a replay by itself. Being in the database, the refusal holds
+    across restarts and for every backend process sharing the database (the primary key
+    decides, atomically, whichever process sees the nonce first).
+    """
+    now = int(state.unix_time())
+    t = db.auth_nonces
+    try:
+        with state.engine.begin() as conn:
+            if secrets.randbelow(64) == 0:
+                conn.execute(sa.delete(t).where(t.c.expires_at < now))
+            conn.execute(sa.insert(t).values(
+                terminal_id=terminal, nonce=nonce,
+                expires_at=max(now, timestamp) + MAX_CLOCK_SKEW_S + 1,
+            ))
+    except sa.exc.IntegrityError:
+        return False
+    return True
 
 
 async def authenticated_terminal(request: Request) -> str:
@@ -116,9 +117,10 @@ async def authenticated_terminal(request: Request) -> str:
     timestamp, nonce, signature = h.get(HEADER_TIMESTAMP, ""), h.get(HEADER_NONCE, ""), h.get(
         HEADER_SIGNATURE, ""
     )
-    if not (terminal and timestamp.isdigit() and nonce and signature):
+    if not (terminal and timestamp.isascii() and timestamp.isdigit() and len(timestamp) < 16
+            and 8 <= len(nonce) <= 64 and signature):
         raise ApiError(401, "auth_failed", "request is not signed")
-    if abs(time.time() - int(timestamp)) > MAX_CLOCK_SKEW_S:
+    if abs(state.unix_time() - int(timestamp)) > MAX_CLOCK_SKEW_S:
         raise ApiError(401, "auth_failed", "request timestamp is outside the allowed skew")
     with state.engine.connect() as conn:
         key = conn.execute(
@@ -127,10 +129,13 @@ async def authenticated_terminal(request: Request) -> str:
     if key is None:
         raise ApiError(401, "auth_failed", "terminal is not registered")
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    message = canonical_request(request.method, path, timestamp, nonce, await request.body())
+    message = canonical_request(
+        request.method, path, timestamp, nonce, await request.body(),
+        idempotency_key=h.get(HEADER_IDEMPOTENCY), person_token=h.get(HEADER_PERSON),
+    )
     if not verify_signature(key, message, signature):
         raise ApiError(401, "auth_failed", "signature does not verify")
-    if not _NONCES.fresh(terminal, nonce):
+    if not remember_nonce(state, terminal, nonce, int(timestamp)):
         raise ApiError(401, "auth_failed", "nonce was used before")
     return terminal
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -14,8 +15,6 @@ from sqlalchemy.engine import Engine
 from backend_sim.faults import BackendFaults
 from backend_sim.seed import CST
 
-#: The enrolment code the reference backend accepts (a real platform issues one per kiosk).
-DEFAULT_ENROLLMENT_CODE = "REFERENCE-ENROL"
 #: Certificate signing key id; the key itself is derived from the database's secret row.
 SIGNING_KEY_ID = "ref-2026-1"
 
@@ -27,8 +26,9 @@ class BackendState:
     signing_seed: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     faults: BackendFaults = field(default_factory=BackendFaults)
     auto_pay_after_s: float | None = None
-    enrollment_code: str = DEFAULT_ENROLLMENT_CODE
     require_auth: bool = True
+    #: Mount the /sim routes (pay as the phone, inject faults): `kiosk --simulate` and tests.
+    simulation: bool = False
     #: Public base of QR codes and verification links (fictional domains).
     pay_base: str = "https://pay.gov.example.cn/qr"
     verify_base: str = "https://verify.gov.example.cn/c"
@@ -39,8 +39,14 @@ class BackendState:
     #: Serialises writes: the reference backend favours obviously-right over fast.
     lock: threading.RLock = field(default_factory=threading.RLock)
 
+    #: Simulation: how far this backend's clock is off the real one (clock-check tests).
+    clock_offset_s: float = 0.0
+
+    def unix_time(self) -> float:
+        return time.time() + self.clock_offset_s
+
     def now(self) -> datetime:
-        return datetime.now(CST).replace(microsecond=0)
+        return datetime.fromtimestamp(self.unix_time(), CST).replace(microsecond=0)
 
     @property
     def signing_public_key_base64(self) -> str:

@@ -137,7 +137,7 @@ def _field(text: bytes, spec: tuple[int, int]) -> str:
 
 
 def _date(value: str, what: str) -> date:
-    if len(value) != 8 or not value.isdigit():
+    if len(value) != 8 or not idnumber.ascii_digits(value):
         raise CardFormatError(f"{what} is not a YYYYMMDD date", code="TEXT")
     try:
         return date(int(value[:4]), int(value[4:6]), int(value[6:]))
@@ -166,7 +166,9 @@ def decode_text(text: bytes, photo: bytes = b"", fingerprint: bytes = b"") -> Id
     if kind is IdCardType.FOREIGN_PERMANENT:
         f = {k: _field(text, v) for k, v in FOREIGN_FIELDS.items()}
         number = f["id_number"]
-        if len(number) != 15 or not number[:3].isalpha() or not number[3:].isdigit():
+        letters, digits = number[:3], number[3:]
+        if len(number) != 15 or not (letters.isascii() and letters.isalpha()) \
+                or not idnumber.ascii_digits(digits):
             raise CardFormatError("foreign card number is not 3 letters and 12 digits",
                                   code="TEXT")
         return IdCardData(
@@ -182,12 +184,12 @@ def decode_text(text: bytes, photo: bytes = b"", fingerprint: bytes = b"") -> Id
     number = idnumber.validate(f["id_number"], birth_date=birth)
     nation = ""
     if kind is IdCardType.RESIDENT_ID:
-        if not f["nation"].isdigit():
+        if not idnumber.ascii_digits(f["nation"]):
             raise CardFormatError("nation code is not numeric", code="TEXT")
         nation = nation_name(int(f["nation"]))
     issue_count = None
     if kind is IdCardType.HMT_PERMIT:
-        if not f["issue_count"].isdigit():
+        if not idnumber.ascii_digits(f["issue_count"]):
             raise CardFormatError("issue count is not numeric", code="TEXT")
         issue_count = int(f["issue_count"])
     return IdCardData(

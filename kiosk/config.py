@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from backend_client.settings import BackendSettings
 from drivers.registry import ROLES, DeviceSpec, resolve
+from kiosk.staff_access import HASH_PATTERN
 from kiosk_base.errors import ConfigError
 
 
@@ -45,8 +46,17 @@ class UiSettings(_Section):
     large_text: bool = Field(False, description="Start in large-text mode.")
     high_contrast: bool = Field(False, description="Start in the high-contrast theme.")
     read_aloud: bool = Field(False, description="Read each screen's prompt aloud.")
-    staff_pin: str = Field(
-        "246810", pattern=r"^\d{4,8}$", description="PIN that opens the staff screen."
+    staff_pin_hash: str | None = Field(
+        None, pattern=HASH_PATTERN,
+        description="scrypt hash of the staff PIN (make it with `kiosk-diag staff-pin`); "
+        "no default: staff mode refuses to open until it is set.",
+    )
+    staff_max_attempts: int = Field(
+        3, ge=1, le=10, description="Wrong staff PINs in a row before staff mode locks."
+    )
+    staff_lockout_s: float = Field(
+        30, gt=0, le=3600,
+        description="First staff lock-out; each wrong PIN after a lock-out doubles it.",
     )
 
 
@@ -154,12 +164,23 @@ def load_config(path: Path | None, *, devices: bool = True) -> KioskConfig:
     if path is None:
         return parse_config({}, "<defaults>", devices=devices)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}", code="CONFIG") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text", code="CONFIG") from None
+    return loads_config(text, str(path), devices=devices)
+
+
+def loads_config(text: str, source: str = "<config>", *, devices: bool = True) -> KioskConfig:
+    """Parse and validate TOML text; ConfigError (only) when it is not a valid config."""
+    try:
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}", code="CONFIG") from None
-    return parse_config(raw, str(path), devices=devices)
+        raise ConfigError(f"{source}: not valid TOML: {exc}", code="CONFIG") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: not valid TOML: nested too deeply", code="CONFIG") from None
+    return parse_config(raw, source, devices=devices)
 
 
 def describe_config() -> list[tuple[str, str, str]]:

@@ -55,22 +55,38 @@ class ScenarioError(Exception):
 
 
 def load_scenario(path: Path) -> list[ScenarioStep]:
-    text = path.read_text(encoding="utf-8")
-    data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: cannot read: {exc}") from None
+    return parse_scenario(text, str(path), as_json=path.suffix == ".json")
+
+
+def parse_scenario(text: str, source: str, *, as_json: bool = False) -> list[ScenarioStep]:
+    """The steps of a scenario file's text; ScenarioError (only) when it is not one."""
+    try:
+        data = json.loads(text) if as_json else yaml.safe_load(text)
+    except (ValueError, RecursionError, yaml.YAMLError) as exc:
+        raise ScenarioError(f"{source}: not valid {'JSON' if as_json else 'YAML'}: "
+                            f"{type(exc).__name__}") from None
     if not isinstance(data, list):
-        raise ScenarioError(f"{path}: a scenario is a list of steps")
+        raise ScenarioError(f"{source}: a scenario is a list of steps")
     steps = []
     for i, item in enumerate(data, 1):
         if isinstance(item, str):
             steps.append(ScenarioStep(item, None, DEFAULT_TIMEOUT_S))
         elif isinstance(item, dict):
-            timeout = float(item.pop("timeout", DEFAULT_TIMEOUT_S))
+            item = dict(item)
+            try:
+                timeout = float(item.pop("timeout", DEFAULT_TIMEOUT_S))
+            except (TypeError, ValueError):
+                raise ScenarioError(f"{source}: step {i}: timeout is not a number") from None
             if len(item) != 1:
-                raise ScenarioError(f"{path}: step {i} must have exactly one op: {item}")
+                raise ScenarioError(f"{source}: step {i} must have exactly one op")
             ((op, arg),) = item.items()
             steps.append(ScenarioStep(str(op), arg, timeout))
         else:
-            raise ScenarioError(f"{path}: step {i} is neither a name nor a mapping")
+            raise ScenarioError(f"{source}: step {i} is neither a name nor a mapping")
     return steps
 
 

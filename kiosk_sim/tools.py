@@ -51,7 +51,11 @@ def _start_scenario(path: Path, out: Path, window: Any, controller: Any, runtime
         log.info("scenario %s: %s", path.name, "passed" if ok else "FAILED")
         if not ok:
             exit_code["code"] = 1
-        QTimer.singleShot(0, app.quit)
+        lockdown = getattr(window, "lockdown", None)
+        if lockdown is not None:  # the kiosk decides to quit (not an unexpected end)
+            lockdown.quit(exit_code["code"])
+        else:
+            QTimer.singleShot(0, app.quit)
 
     runner = ScenarioRunner(steps, window, out, scenario_actions(runtime, controller),
                             window.current_screen_id, lambda: window.spoken, finished)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import json
 from typing import Annotated
 
@@ -20,7 +19,7 @@ from backend_client.models import (
     TerminalRegistration,
 )
 from backend_client.service_definition import Catalog
-from backend_sim import db
+from backend_sim import db, enrolment
 from backend_sim.catalog import build_catalog
 from backend_sim.http import (
     ERROR_RESPONSES,
@@ -45,16 +44,16 @@ def health(state: State) -> Health:
 
 @router.post("/terminals/register", tags=["terminal"])
 def register(body: TerminalRegistration, state: State) -> TerminalRegistered:
-    """Enrol a terminal's Ed25519 public key with a one-time enrolment code."""
-    if not hmac.compare_digest(body.enrollment_code.encode(), state.enrollment_code.encode()):
-        raise ApiError(403, "enrollment_refused", "enrolment code is not valid")
-    now = state.now()
-    with state.lock, state.engine.begin() as conn:
-        conn.execute(sa.delete(db.terminals).where(db.terminals.c.terminal_id == body.terminal_id))
-        conn.execute(sa.insert(db.terminals).values(
-            terminal_id=body.terminal_id, public_key=body.public_key_base64,
-            location=body.location, registered_at=now.isoformat(),
-        ))
+    """Enrol a terminal's Ed25519 public key with a one-time code issued for its id.
+
+    Refused (403 enrollment_refused) for an unknown, used, expired or foreign code, and
+    (409 terminal_enrolled) while the terminal is enrolled: an operator revokes it first.
+    """
+    try:
+        now = enrolment.enrol(state, body.terminal_id, body.public_key_base64,
+                              body.enrollment_code, body.location)
+    except enrolment.EnrolmentRefused as exc:
+        raise ApiError(exc.status, exc.code, exc.reason) from None
     return TerminalRegistered(
         terminal_id=body.terminal_id, registered_at=now, key_id=body.public_key_base64[:8]
     )

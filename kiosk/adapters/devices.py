@@ -190,6 +190,20 @@ class ReceiptPrinterAdapter:
             on_progress(1.0)
         return self.executor.submit(run)
 
+    def last_receipt_preview(self) -> str | None:
+        """What a staff reprint would print: title, number, time and total (no resident's
+        lines), or None when there is nothing to reprint."""
+        last = self.journal.last_receipt()
+        if last is None:
+            return None
+        receipt = last[1]
+        parts = [receipt.title, receipt.receipt_no]
+        if receipt.printed_at is not None:
+            parts.append(receipt.printed_at.strftime("%Y-%m-%d %H:%M"))
+        if receipt.total is not None:
+            parts.append(f"{receipt.total.label} {receipt.total.formatted()}")
+        return " · ".join(p for p in parts if p)
+
     def reprint_last(self) -> bool:
         """Staff: print the last receipt again (blocking; run it off the UI thread)."""
         return reprint_last_receipt(self.device, self.journal) is not None

@@ -26,5 +26,19 @@ def run(args: argparse.Namespace) -> int:
             print(f"{key:<28} {default:<18} {text}")
         return exitcodes.OK
     config = config_from_args(args)
-    print_json(config.model_dump(mode="json"))
+    print_json(masked(config.model_dump(mode="json")))
     return exitcodes.OK
+
+
+#: Keys whose values are secrets (or verify one): shown as set / not set only.
+SECRET_KEYS = frozenset({"staff_pin_hash", "pin", "password", "private_key", "secret", "token"})
+
+
+def masked(value: object) -> object:
+    """``value`` with every secret replaced by "<set>" (or None when unset)."""
+    if isinstance(value, dict):
+        return {k: ("<set>" if v else None) if k in SECRET_KEYS else masked(v)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [masked(v) for v in value]
+    return value

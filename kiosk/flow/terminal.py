@@ -433,6 +433,8 @@ class Terminal:
         reasons: list[str] = []
         if not self.backend_online:
             reasons.append("oos.reason.backend")
+        elif getattr(self.backend, "clock_out_of_window", False):
+            reasons.append("oos.reason.clock")  # signed calls would be refused (trust)
         statuses = self.statuses()
         if not any(usable(role, statuses) for role in ("id_card_reader", "card_reader")) \
                 and self.devices_opened():

@@ -81,11 +81,16 @@ def run(config: KioskConfig, args: argparse.Namespace, tools: ToolsHook | None =
     window = KioskWindow(config.terminal_id, config.language, large_text=config.ui.large_text,
                          high_contrast=config.ui.high_contrast, read_aloud=config.ui.read_aloud,
                          speech_engine=args.speech_engine)
+    from kiosk.ui.lockdown import Lockdown
+
+    lockdown = Lockdown(app, window, allow_close=bool(args.simulate and args.windowed))
+    window.lockdown = lockdown  # type: ignore[attr-defined]
     attract = AttractScreen()
     window.add_screen(attract)
     window.show_screen("attract")
     _starting(attract, True)
     if config.ui.fullscreen and not args.headless:
+        lockdown.lock_window()
         window.showFullScreen()
     else:
         window.resize(1280, 900)
@@ -103,7 +108,7 @@ def run(config: KioskConfig, args: argparse.Namespace, tools: ToolsHook | None =
                 window.show_screen("out_of_service")
         finally:
             exit_code["code"] = EXIT_CRASH
-            QTimer.singleShot(3000, app.quit)
+            lockdown.quit(EXIT_CRASH, delay_ms=3000)
 
     sys.excepthook = crashed
     from kiosk.ui.watchdog import StallWatchdog
@@ -112,10 +117,12 @@ def run(config: KioskConfig, args: argparse.Namespace, tools: ToolsHook | None =
     watchdog.start()
     parts["watchdog"] = watchdog
     parts["first_frame"] = FirstFrame(
-        app, window, lambda: _bring_up(app, config, args, window, attract, parts, exit_code))
+        app, window,
+        lambda: _bring_up(app, config, args, window, attract, parts, exit_code, lockdown))
     try:
         app.exec()
     finally:
+        app.removeEventFilter(lockdown)  # no Python filter while Qt tears down
         watchdog.stop()
         if parts.get("purse_recovery") is not None:
             parts["purse_recovery"].stop()
@@ -125,10 +132,11 @@ def run(config: KioskConfig, args: argparse.Namespace, tools: ToolsHook | None =
             parts["runtime"].stop()
         if args.out:
             watchdog.write(Path(args.out) / "event_loop_stalls.json")
+    code = lockdown.result()  # 70 when the event loop ended without the kiosk deciding
     passed = parts.get("passed")
-    if passed is not None and not passed() and exit_code["code"] == 0:
+    if passed is not None and not passed() and code == 0:
         return 1
-    return exit_code["code"]
+    return code
 
 
 def _starting(attract: Any, starting: bool) -> None:
@@ -143,7 +151,8 @@ def _starting(attract: Any, starting: bool) -> None:
 
 
 def _bring_up(app: QApplication, config: KioskConfig, args: argparse.Namespace, window: Any,
-              attract: Any, parts: dict[str, Any], exit_code: dict[str, int]) -> None:
+              attract: Any, parts: dict[str, Any], exit_code: dict[str, int],
+              lockdown: Any) -> None:
     """First turn after the first frame. The backend's process is spawned here (on the UI
     thread, which outlives it); resolving the devices (each driver's imports), opening
     them and importing the rest of the UI run on a thread, so the attract screen stays
@@ -186,7 +195,7 @@ def _bring_up(app: QApplication, config: KioskConfig, args: argparse.Namespace, 
             print(f"kiosk: bad configuration:\n{args.config or '<defaults>'}: "
                   f"{error.args[0]}", file=sys.stderr)
             exit_code["code"] = EXIT_USAGE
-            app.quit()
+            lockdown.quit(EXIT_USAGE)
             return
         if error is not None:
             raise error

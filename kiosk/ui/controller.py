@@ -24,6 +24,7 @@ from kiosk.flow.terminal import LOGIN, Terminal, TerminalSettings, TerminalState
 from kiosk.i18n import translate
 from kiosk.runtime import KioskRuntime
 from kiosk.session import IdleState
+from kiosk.staff_access import StaffGate
 from kiosk.ui.dispatch import UiDispatcher
 from kiosk.ui.screens.basic import AttractScreen, GoodbyeScreen, OutOfServiceScreen
 from kiosk.ui.screens.menu import MenuScreen, ResultScreen, outcome_lines
@@ -38,6 +39,7 @@ from kiosk.ui.screens.steps_outcome import (
     PrintReceiptScreen,
     SubmitScreen,
 )
+from kiosk.ui.staff_gate import StaffReprint, show_pin_answer
 from kiosk.ui.window import KioskWindow
 
 log = logging.getLogger(__name__)
@@ -82,7 +84,13 @@ class KioskController(QObject):
         self._staff_page = "staff"
         self._stopped = False
         self._unsubscribe: list[Any] = []
+        self.staff_gate = StaffGate(config.ui.staff_pin_hash, config.state_dir,
+                                    max_attempts=config.ui.staff_max_attempts,
+                                    lockout_s=config.ui.staff_lockout_s)
         self._build_screens()
+        self.staff.pin_configured = self.staff_gate.configured
+        self.staff_reprint = StaffReprint(self.staff, ports.receipt_printer, self.staff_gate,
+                                          runtime.executor, dispatcher)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._tick)
         self._timer.start(TICK_MS)
@@ -144,7 +152,7 @@ class KioskController(QObject):
         self.staff.pin_entered.connect(self._check_pin)
         self.staff.exit_clicked.connect(self._leave_staff)
         self.staff.diagnostics_clicked.connect(self._open_diagnostics)
-        self.staff.reprint_clicked.connect(self._reprint)
+        self.staff.reprint_clicked.connect(lambda: self.staff_reprint.clicked())
         self.diagnostics.back_clicked.connect(lambda: self._show_staff_page("staff"))
         self.payments_desk = StaffPaymentsDesk(self.runtime, self.dispatcher, self.staff_payments)
         self.staff.payments_clicked.connect(self._open_payments)
@@ -272,14 +280,12 @@ class KioskController(QObject):
         self.window.show_screen(page)
 
     def _check_pin(self, pin: str) -> None:
-        if pin == self.runtime.config.ui.staff_pin:
-            log.info("staff mode entered")
-            self.staff.unlock()
-        else:
-            log.warning("wrong staff PIN entered")
-            self.staff.show_message("staff.pin_wrong")
+        show_pin_answer(self.staff, self.staff_gate.check(pin))
 
     def _leave_staff(self) -> None:
+        if self.staff.unlocked:
+            self.staff_gate.audit("left")
+        self.staff_reprint.disarm()
         self.staff.lock()
         self.terminal.leave_staff()
 
@@ -302,13 +308,3 @@ class KioskController(QObject):
         device = self.runtime.devices.get(result.device)
         if device is not None:
             self.diagnostics.set_device(device.name, type(device).__name__, device.status)
-
-    def _reprint(self) -> None:
-        reprint = getattr(self.ports.receipt_printer, "reprint_last", None)
-        if reprint is None:
-            self.staff.show_message("staff.nothing_to_reprint")
-            return
-        future = self.runtime.executor.submit(reprint)
-        self.dispatcher.on_done(future, lambda f: self.staff.show_message(
-            "staff.reprinted" if f.exception() is None and f.result() else
-            "staff.nothing_to_reprint"))

@@ -45,12 +45,20 @@ class BackendProcess:
     def start(self) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "backend_sim.server", "--port", str(self.port),
-             "--db", str(self.db)],
+             "--db", str(self.db), "--simulation"],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()  # printed once the socket is listening
         assert "listening" in line, line
+
+    def enrolment_code(self, terminal: str) -> str:
+        """A one-time code from the operator command, as an operator would issue it."""
+        out = subprocess.run(
+            [sys.executable, "-m", "backend_sim.server", "enrol-code", "--terminal", terminal,
+             "--db", str(self.db)], capture_output=True, text=True, check=True, timeout=60,
+        ).stdout
+        return out.split(": ", 1)[1].split()[0]
 
     def kill(self) -> None:
         assert self.proc is not None
@@ -87,7 +95,7 @@ def test_kill_and_restart_mid_call_neither_loses_nor_duplicates(
     server: BackendProcess, state_dir: Path
 ) -> None:
     settings = BackendSettings(url=server.url, connect_timeout_s=1, read_timeout_s=30, retries=6)
-    enroll_terminal(settings, server.url, TERMINAL, "REFERENCE-ENROL",
+    enroll_terminal(settings, server.url, TERMINAL, server.enrolment_code(TERMINAL),
                     state_dir / "terminal-credentials.json")
     client = BackendClient(settings, TERMINAL, state_dir, backoff_s=0.2)
     journal = PaymentJournal(state_dir / "payments.sqlite")

@@ -47,7 +47,8 @@ class ReferenceBackend:
         self.log = db.with_suffix(".log")
         with self.log.open("w") as err:
             self.proc = subprocess.Popen(
-                [str(BIN / "kiosk-backend-sim"), "--port", "0", "--db", str(db)],
+                [str(BIN / "kiosk-backend-sim"), "--port", "0", "--db", str(db),
+                 "--simulation"],  # the /sim routes stand in for the resident's phone
                 cwd=ROOT, stdout=subprocess.PIPE, stderr=err, text=True)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
@@ -108,9 +109,15 @@ class Kiosk:
         self.config.write_text(CONFIG.format(
             terminal=self.terminal, state=self.state, url=self.backend.url,
             payment_s=self.payment_s, reconcile_s=self.reconcile_s), encoding="utf-8")
+        issued = subprocess.run(  # the operator issues a one-time code for this terminal
+            [str(BIN / "kiosk-backend-sim"), "enrol-code", "--terminal", self.terminal,
+             "--db", str(self.backend.db)], cwd=ROOT, capture_output=True, text=True,
+            timeout=60, check=True)
+        # "enrolment code for T: CODE (valid until ...)"
+        code = issued.stdout.strip().splitlines()[-1].split(": ", 1)[1].split()[0]
         done = subprocess.run(
             [str(BIN / "kiosk-diag"), "--config", str(self.config), "backend", "enroll",
-             "--code", "REFERENCE-ENROL"], cwd=ROOT, capture_output=True, text=True,
+             "--code", code], cwd=ROOT, capture_output=True, text=True,
             timeout=60, check=False)
         assert done.returncode == 0, done.stdout + done.stderr
 

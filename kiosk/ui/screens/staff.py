@@ -25,6 +25,11 @@ class StaffScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.unlocked = False
+        #: A notice shown instead of the prompt (wrong PIN, locked...), with its arguments.
+        self.notice: tuple[str, dict[str, object]] | None = None
+        self.reprint_armed = False
+        #: False while no staff PIN is configured: the screen says staff mode is closed.
+        self.pin_configured = True
         outer = QVBoxLayout(self)
         outer.setContentsMargins(80, 40, 80, 40)
         outer.setSpacing(20)
@@ -71,14 +76,25 @@ class StaffScreen(Screen):
 
     def lock(self) -> None:
         self.unlocked = False
+        self.notice = None
+        self.reprint_armed = False
+        self.pin.clear()
         self._apply()
 
     def unlock(self) -> None:
         self.unlocked = True
+        self.notice = None
         self._apply()
 
-    def show_message(self, key: str) -> None:
-        self.message.setText(translate(key, self.lang))
+    def set_reprint_armed(self, armed: bool) -> None:
+        """The reprint button confirms (after its preview) or starts a reprint."""
+        self.reprint_armed = armed
+        self.reprint.setAccessibleName("confirm reprint" if armed else "reprint last receipt")
+        self.retranslate(self.lang)
+
+    def show_message(self, key: str, **kwargs: object) -> None:
+        self.notice = (key, kwargs)
+        self.message.setText(translate(key, self.lang, **kwargs))
 
     def _apply(self) -> None:
         self.pin.setVisible(not self.unlocked)
@@ -91,9 +107,16 @@ class StaffScreen(Screen):
     def retranslate(self, lang: str) -> None:
         super().retranslate(lang)
         self.title.setText(translate("staff.title", lang))
-        self.message.setText(translate("staff.unlocked" if self.unlocked else "staff.pin", lang))
+        if self.notice is not None:
+            key, kwargs = self.notice
+            self.message.setText(translate(key, lang, **kwargs))
+        else:
+            key = "staff.unlocked" if self.unlocked else \
+                "staff.pin" if self.pin_configured else "staff.not_set"
+            self.message.setText(translate(key, lang))
         self.diagnostics.setText(translate("staff.diagnostics", lang))
-        self.reprint.setText(translate("staff.reprint", lang))
+        self.reprint.setText(translate(
+            "staff.reprint_confirm" if self.reprint_armed else "staff.reprint", lang))
         self.payments.setText(translate("staff.payments.title", lang))
         self.leave.setText(translate("staff.leave", lang))
 
