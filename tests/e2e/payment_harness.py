@@ -55,7 +55,7 @@ class ReferenceBackend:
         if "listening on" not in line:
             self.stop()
             raise RuntimeError(f"backend did not start: {line} {self.log.read_text()}")
-        self.url = line.split("listening on", 1)[1].strip()
+        self.url = line.split("listening on", 1)[1].split()[0]
         self.root = self.url.rsplit("/v1", 1)[0]
 
     def sim(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
