@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from kiosk.journald import JournaldFormatter, under_journald
 from kiosk.privacy import mask_text
 
 CONSOLE_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
@@ -73,7 +74,8 @@ def setup_logging(
     masking = MaskingFilter()
     if console:
         stream = logging.StreamHandler(sys.stderr)
-        stream.setFormatter(logging.Formatter(CONSOLE_FORMAT))
+        stream.setFormatter(JournaldFormatter() if under_journald()  # a systemd service
+                            else logging.Formatter(CONSOLE_FORMAT))
         stream.addFilter(masking)
         stream._kiosk = True  # type: ignore[attr-defined]
         root.addHandler(stream)

@@ -55,6 +55,7 @@ class KioskRuntime:
                 self.config.state_dir / "reference-backend.sqlite",
                 self.config.state_dir,
                 auto_pay_after_s=self._auto_pay_after_s,
+                terminal_id=self.config.terminal_id,
             )
             settings = settings.model_copy(
                 update={"url": self.embedded.url, "credentials": self.embedded.credentials_path}

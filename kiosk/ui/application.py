@@ -12,11 +12,19 @@ from typing import Any
 from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QApplication
 
+from backend_client.errors import CredentialsError
 from kiosk.config import KioskConfig
 from kiosk.runtime import KioskRuntime
+from kiosk.ui.supervision import (
+    SupervisorLink,
+    record_crash,
+    report_startup_crash,
+    show_out_of_service,
+)
 
 log = logging.getLogger(__name__)
 
+EXIT_CONFIG = 2
 EXIT_CRASH = 70
 
 
@@ -29,19 +37,36 @@ def run(config: KioskConfig, args: argparse.Namespace) -> int:
     from kiosk.ui.dispatch import UiDispatcher
     from kiosk.ui.window import KioskWindow
 
+    out_dir = Path(args.out) if args.out else None
     runtime = KioskRuntime(config, auto_pay_after_s=args.auto_pay_after)
-    runtime.start()
-    dispatcher = UiDispatcher()
-    window = KioskWindow(config.terminal_id, config.language, large_text=config.ui.large_text,
-                         high_contrast=config.ui.high_contrast, read_aloud=config.ui.read_aloud,
-                         speech_engine=args.speech_engine)
-    ports = build_ports(runtime)
-    controller = KioskController(runtime, ports, window, dispatcher)
+    try:
+        runtime.start()
+        dispatcher = UiDispatcher()
+        window = KioskWindow(config.terminal_id, config.language,
+                             large_text=config.ui.large_text,
+                             high_contrast=config.ui.high_contrast,
+                             read_aloud=config.ui.read_aloud, speech_engine=args.speech_engine)
+        ports = build_ports(runtime)
+        controller = KioskController(runtime, ports, window, dispatcher)
+    except CredentialsError as exc:
+        _stop_quietly(runtime)
+        print(f"kiosk: bad configuration: backend.credentials: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except Exception as exc:  # noqa: BLE001 - any start-up crash: out of service, exit 70
+        report_startup_crash(exc, out_dir)
+        _stop_quietly(runtime)
+        show_out_of_service(app, out_dir, config.ui.fullscreen and not args.headless,
+                            config.language, hold_ms=1000 if args.headless else 3000)
+        return EXIT_CRASH
+    supervisor = SupervisorLink(window)
     exit_code = {"code": 0}
 
     def crashed(exc_type: type[BaseException], exc: BaseException,
                 tb: TracebackType | None) -> None:
         logging.getLogger("kiosk.crash").critical("crash", exc_info=(exc_type, exc, tb))
+        print(f"kiosk: crashed (exit 70): {exc_type.__name__}: {exc}", file=sys.stderr)
+        if out_dir is not None:
+            record_crash(out_dir, f"{exc_type.__name__}: {exc}", "running")
         try:
             controller.oos.set_reasons(["oos.reason.crash"])
             window.show_screen("out_of_service")
@@ -56,6 +81,7 @@ def run(config: KioskConfig, args: argparse.Namespace) -> int:
         window.resize(1280, 900)
         window.show()
     controller.start()
+    supervisor.start()
     panel = None
     if args.simulate and not args.headless and not args.scenario:
         from kiosk.ui.scenario_actions import scenario_actions
@@ -67,10 +93,11 @@ def run(config: KioskConfig, args: argparse.Namespace) -> int:
     runner = None
     if args.scenario:
         runner = _start_scenario(Path(args.scenario), Path(args.out), window, controller,
-                                 runtime, exit_code, app)
+                                 runtime, exit_code, app, {"freeze_ui": supervisor.freeze_ui})
     try:
         app.exec()
     finally:
+        supervisor.stop()
         controller.stop()
         runtime.stop()
     if runner is not None and not runner.ok and exit_code["code"] == 0:
@@ -78,8 +105,16 @@ def run(config: KioskConfig, args: argparse.Namespace) -> int:
     return exit_code["code"]
 
 
+def _stop_quietly(runtime: KioskRuntime) -> None:
+    try:
+        runtime.stop(grace_s=2.0)
+    except Exception:  # already failing: the first error is the one reported
+        log.warning("stopping after a failed start also failed", exc_info=True)
+
+
 def _start_scenario(path: Path, out: Path, window: Any, controller: Any, runtime: KioskRuntime,
-                    exit_code: dict[str, int], app: QApplication) -> Any:
+                    exit_code: dict[str, int], app: QApplication,
+                    extra_actions: dict[str, Any]) -> Any:
     from kiosk.ui.scenario import ScenarioRunner, load_scenario
     from kiosk.ui.scenario_actions import scenario_actions
 
@@ -91,7 +126,8 @@ def _start_scenario(path: Path, out: Path, window: Any, controller: Any, runtime
             exit_code["code"] = 1
         QTimer.singleShot(0, app.quit)
 
-    runner = ScenarioRunner(steps, window, out, scenario_actions(runtime, controller),
+    actions = {**scenario_actions(runtime, controller), **extra_actions}
+    runner = ScenarioRunner(steps, window, out, actions,
                             window.current_screen_id, lambda: window.spoken, finished)
     # Devices open in the background; scenarios start once they have (bounded wait).
     def begin() -> None:
