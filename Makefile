@@ -4,7 +4,7 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 STRICT_PKGS := drivers card printers backend_client
 
-.PHONY: bootstrap demo test lint typecheck pytest bench clean
+.PHONY: bootstrap demo test lint typecheck pytest bench clean deb
 
 bootstrap:
 	@bash installer/bootstrap.sh
@@ -27,5 +27,9 @@ bench: bootstrap
 	@mkdir -p bench-out
 	@set -e; for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b | tee -a bench-out/results.jsonl; done
 
+# The Debian 12 packages (dist/*.deb): see packaging/build-deb.sh and README "Installing a terminal".
+deb:
+	@bash packaging/build-deb.sh
+
 clean:
-	rm -rf $(VENV) demo-out bench-out .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo-out bench-out dist .mypy_cache .ruff_cache

@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from typing import TextIO
 
 #: logging level -> syslog priority (sd-daemon(3): <3> err, <4> warning, <6> info, <7> debug)
 _PRIORITY = {logging.CRITICAL: 2, logging.ERROR: 3, logging.WARNING: 4, logging.INFO: 6,
              logging.DEBUG: 7}
 
 
-def under_journald(stream: object = None) -> bool:
+def under_journald(stream: TextIO | None = None) -> bool:
     """True when ``stream`` (default stderr) is the stream systemd gave to the journal."""
     value = os.environ.get("JOURNAL_STREAM", "")
     device, _, inode = value.partition(":")
@@ -25,7 +26,7 @@ def under_journald(stream: object = None) -> bool:
         return False
     target = stream if stream is not None else sys.stderr
     try:
-        st = os.fstat(target.fileno())  # type: ignore[attr-defined]
+        st = os.fstat(target.fileno())
     except (AttributeError, OSError, ValueError):
         return False
     return st.st_dev == int(device) and st.st_ino == int(inode)

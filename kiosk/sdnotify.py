@@ -77,7 +77,8 @@ def watchdog_interval_s() -> float | None:
     pid = os.environ.get("WATCHDOG_PID")
     if not usec:
         return None
-    if pid and pid.isdigit() and int(pid) != os.getpid():
+    # The kiosk runs as cage's child under systemd: the watchdog is armed for cage's pid.
+    if pid and pid.isdigit() and int(pid) not in (os.getpid(), os.getppid()):
         return None
     try:
         value = int(usec)
