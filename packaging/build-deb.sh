@@ -29,6 +29,7 @@ for f in "$src"/debian/*.in; do
   sed -e "s/@VERSION@/$version/g" -e "s/@RELEASE_PKG@/$release_pkg/g" "$f" > "${f%.in}"
   rm "$f"
 done
+chmod +x "$src/debian/rules"
 mv "$src/debian/release.prerm" "$src/debian/$release_pkg.prerm"
 cat > "$src/debian/changelog" <<CHANGES
 govkiosk ($version-1) bookworm; urgency=medium
