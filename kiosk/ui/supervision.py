@@ -113,6 +113,7 @@ def show_out_of_service(app: QApplication, out_dir: Path | None, fullscreen: boo
     window.setCentralWidget(screen)
     screen.retranslate(lang)
     screen.set_reasons(["oos.reason.crash"])
+    screen.staff.setVisible(False)  # no staff screen behind it: the kiosk never came up
     window.setStyleSheet(style_sheet(large_text=False, high_contrast=False))
     if fullscreen:
         window.showFullScreen()

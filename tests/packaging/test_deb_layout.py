@@ -39,7 +39,8 @@ def test_system_package_layout(debs: BuiltPackages) -> None:
     for script in ("govkiosk-activate", "kiosk-session", "screen-awake"):
         assert (t / "usr/lib/govkiosk" / script).stat().st_mode & stat.S_IXUSR, script
     assert (t / "usr/bin/kiosk-diag").is_symlink()
-    assert str((t / "usr/bin/kiosk-diag").readlink()).endswith("opt/govkiosk/current/bin/kiosk-diag")
+    link = str((t / "usr/bin/kiosk-diag").readlink())
+    assert link.endswith("opt/govkiosk/current/bin/kiosk-diag")
     conffiles = (debs.control / "govkiosk" / "conffiles").read_text().split()
     assert conffiles == ["/etc/govkiosk/kiosk.toml"]
     depends = control_field(debs, "govkiosk", "Depends")
