@@ -43,13 +43,22 @@ def check_devices(config: KioskConfig) -> list[Check]:
     try:
         registry.open_all()
         for device in registry:
-            result = device.check_health(HealthLevel.INTERNAL)
             impl = config.devices.get(device.name)
-            kind = f" [{impl.impl}]" if impl is not None else " [sim]"
+            name = f"device {device.name} [{impl.impl if impl is not None else 'sim'}]"
+            if not device.is_open:  # not present: opening it failed
+                status = device.status
+                checks.append(Check(name, FAIL, f"not present ({status.state.value}): "
+                                    f"{status.reason or status.error_code}"))
+                continue
+            try:
+                result = device.check_health(HealthLevel.INTERNAL)
+            except Exception as exc:  # noqa: BLE001 - a driver's failure is this check's result
+                reason = device.status.reason
+                checks.append(Check(name, FAIL, f"{reason or 'health check failed'} ({exc!r})"))
+                continue
             bad = [f"{n}: {d}" for n, ok, d in result.checks if not ok]
             detail = result.summary + (f" ({'; '.join(bad)})" if bad else "")
-            checks.append(Check(f"device {device.name}{kind}", PASS if result.ok else FAIL,
-                                detail))
+            checks.append(Check(name, PASS if result.ok else FAIL, detail))
     finally:
         registry.close_all()
     return checks
@@ -108,7 +117,7 @@ def check_backend(config: KioskConfig) -> list[Check]:
         try:
             client = BackendClient(settings, config.terminal_id, state_dir, base_url=url)
         except CredentialsError as exc:
-            return [Check("backend reachable", UNKNOWN, "not tried: no usable credentials"),
+            return [_unsigned_health(url or settings.url, settings.connect_timeout_s),
                     Check("terminal enrolled", FAIL,
                           f"{exc}; run: kiosk-diag backend enroll --code CODE")]
         with client:
@@ -129,3 +138,15 @@ def check_backend(config: KioskConfig) -> list[Check]:
     finally:
         if embedded is not None:
             embedded.stop()
+
+
+def _unsigned_health(url: str, timeout_s: float) -> Check:
+    """Reachability without credentials (GET /health needs no signature)."""
+    import requests
+
+    try:
+        response = requests.get(url.rstrip("/") + "/health", timeout=timeout_s)
+    except requests.RequestException as exc:
+        return Check("backend reachable", FAIL, f"{url}: {type(exc).__name__}: {exc}")
+    status = PASS if response.status_code == 200 else FAIL
+    return Check("backend reachable", status, f"{url}: /health answered {response.status_code}")
