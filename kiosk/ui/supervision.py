@@ -55,6 +55,7 @@ class SupervisorLink(QObject):
         self._watchdog.stop()
         if self.notifier.enabled:
             self.notifier.stopping()
+        self.notifier.close()
 
     def _current_screen(self) -> str:
         current = getattr(self.window, "current_screen_id", None)

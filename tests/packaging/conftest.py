@@ -29,6 +29,7 @@ class BuiltPackages:
     release_deb: Path     # govkiosk-release-<ver>_<ver>-1_amd64.deb
     tree: Path            # both unpacked (dpkg-deb -x) into one root
     control: Path         # control/<package>/ (dpkg-deb -e)
+    head: str             # the checkout's commit when it was built
 
     @property
     def base(self) -> Path:
@@ -53,6 +54,8 @@ def debs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltPackages]:
     if os.geteuid() != 0 and shutil.which("sudo") is None:
         pytest.skip("make deb installs its build tools with apt: needs root or sudo")
     out = tmp_path_factory.mktemp("deb-out")
+    head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT,
+                          capture_output=True, text=True, check=True).stdout.strip()
     proc = subprocess.run(["make", "-s", "deb"], cwd=ROOT, env=dict(os.environ, DEB_OUT=str(out)),
                           capture_output=True, text=True, timeout=1200, check=False)
     assert proc.returncode == 0, f"make deb failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
@@ -67,7 +70,7 @@ def debs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltPackages]:
         for deb, name in ((system, "govkiosk"), (release, f"govkiosk-release-{VERSION}")):
             subprocess.run(["dpkg-deb", "-x", str(deb), str(tree)], check=True)
             subprocess.run(["dpkg-deb", "-e", str(deb), str(control / name)], check=True)
-        yield BuiltPackages(system, release, tree, control)
+        yield BuiltPackages(system, release, tree, control, head)
     finally:
         shutil.rmtree(tree, ignore_errors=True)
 
