@@ -1,47 +1,21 @@
 """The packages, built once per test session with ``make deb`` and unpacked.
 
 Building takes about a minute here (the wheels come from pip's cache or index); every
-test in this directory shares the one build.
+test in this directory shares the one build. (No __init__.py here: a package named
+``packaging`` would shadow the PyPI one for the whole suite.)
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
 import tempfile
-import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
-    "version"]
-
-
-@dataclass(frozen=True)
-class BuiltPackages:
-    system_deb: Path      # govkiosk_<ver>-1_amd64.deb
-    release_deb: Path     # govkiosk-release-<ver>_<ver>-1_amd64.deb
-    tree: Path            # both unpacked (dpkg-deb -x) into one root
-    control: Path         # control/<package>/ (dpkg-deb -e)
-    head: str             # the checkout's commit when it was built
-
-    @property
-    def base(self) -> Path:
-        return self.tree / "opt" / "govkiosk"
-
-    @property
-    def release(self) -> Path:
-        return self.base / "releases" / VERSION
-
-    @property
-    def python(self) -> Path:
-        return self.release / "bin" / "python"
+from debtools import ROOT, VERSION, BuiltPackages
 
 
 def _require(tool: str) -> None:
@@ -73,8 +47,3 @@ def debs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltPackages]:
         yield BuiltPackages(system, release, tree, control, head)
     finally:
         shutil.rmtree(tree, ignore_errors=True)
-
-
-def build_info(debs: BuiltPackages) -> dict[str, str]:
-    path = debs.release / "lib" / "python3.11" / "site-packages" / "kiosk" / "build_info.json"
-    return dict(json.loads(path.read_text(encoding="utf-8")))

@@ -10,8 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from tests.packaging.conftest import VERSION, BuiltPackages
+from debtools import VERSION, BuiltPackages
 
 pytestmark = pytest.mark.packaging
 

@@ -12,8 +12,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
-from tests.packaging.conftest import BuiltPackages
+from debtools import BuiltPackages
 
 pytestmark = pytest.mark.packaging
 

@@ -8,8 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from tests.packaging.conftest import VERSION, BuiltPackages, build_info
+from debtools import VERSION, BuiltPackages, build_info
 
 pytestmark = pytest.mark.packaging
 
