@@ -20,8 +20,13 @@ lint:
 typecheck:
 	$(VENV)/bin/mypy $(STRICT_PKGS) kiosk backend_sim
 
+# The catalog matrix (tests/e2e/test_catalog_matrix.py) runs on its own, on parallel
+# workers: each worker takes whole (service, route) classes (--dist loadscope).
+MATRIX_WORKERS ?= 2
+
 pytest:
-	$(VENV)/bin/pytest -q -p no:cacheprovider
+	$(VENV)/bin/pytest -q -p no:cacheprovider -m "not matrix"
+	$(VENV)/bin/pytest -q -p no:cacheprovider -m matrix -n $(MATRIX_WORKERS) --dist loadscope tests/e2e
 
 bench: bootstrap
 	@mkdir -p bench-out

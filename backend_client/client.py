@@ -33,6 +33,7 @@ from backend_client.models import (
     BillSettlement,
     Certificate,
     CertificateRequest,
+    Eligibility,
     FaceVerification,
     FaceVerificationRequest,
     Health,
@@ -174,6 +175,13 @@ class BackendClient:
         accounts = self.utility_accounts(person_token).accounts
         return [bill for acc in accounts for bill in acc.bills if bill.status == status]
 
+    def eligibility(self, person_token: str, service_id: str) -> Eligibility:
+        """Whether the person may use ``service_id``, and if not, why (in zh and en)."""
+        return self.transport.call(
+            "GET", "/person/eligibility", Eligibility, headers=self._person(person_token),
+            params={"service_id": service_id},
+        )
+
     def applications(self, person_token: str) -> Applications:
         return self.transport.call(
             "GET", "/person/applications", Applications, headers=self._person(person_token)
@@ -266,6 +274,13 @@ class BackendClient:
         return self.transport.call(
             "POST", f"/cards/topups/{topup_id}/confirm", TopupStatus,
             body=confirm, idempotency_key=idempotency_key,
+        )
+
+    def cancel_topup(self, topup_id: str, idempotency_key: str) -> TopupStatus:
+        """Void a load the card never received; its paid order is free again."""
+        return self.transport.call(
+            "POST", f"/cards/topups/{topup_id}/cancel", TopupStatus,
+            idempotency_key=idempotency_key,
         )
 
     def topup(self, topup_id: str) -> TopupStatus:

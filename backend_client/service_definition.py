@@ -45,9 +45,11 @@ class FormField(_Model):
     max: float | None = None
     max_length: int | None = Field(None, gt=0)
     #: choice: fixed options, or options_from names a person-scoped backend query
-    #: ("bills", "appointment_slots", "applications") whose items become the options.
+    #: ("bills", "paid_bills", "appointment_slots", "applications") whose items become
+    #: the options.
     choices: tuple[Choice, ...] = ()
-    options_from: Literal["bills", "appointment_slots", "applications"] | None = None
+    options_from: Literal["bills", "paid_bills", "appointment_slots", "applications"] | None \
+        = None
     #: Pre-filled from the identified person ("person.name", "person.phone", ...).
     prefill: str | None = None
     hint: LocalText | None = None
@@ -182,6 +184,26 @@ class ServiceDefinition(_Model):
     def _identify_first(self) -> ServiceDefinition:
         if self.steps[0].type != "identify":
             raise ValueError("the first step of a service must be identify")
+        return self
+
+    @model_validator(mode="after")
+    def _amount_from_names_an_amount(self) -> ServiceDefinition:
+        """A pay step's amount_from names an earlier number field, a bill choice or a
+        choice whose values are all whole fen (never free text)."""
+        fields: dict[str, FormField] = {}
+        for step in self.steps:
+            if isinstance(step, FormStep):
+                fields.update((f.name, f) for f in step.fields)
+            if not isinstance(step, PayStep) or step.amount_from is None:
+                continue
+            field = fields.get(step.amount_from)
+            if field is None:
+                raise ValueError(f"amount_from {step.amount_from!r} names no earlier field")
+            fen = field.type == "number" or field.options_from == "bills" or (
+                field.type == "choice" and not field.options_from
+                and all(c.value.isdecimal() and len(c.value) <= 9 for c in field.choices))
+            if not fen:
+                raise ValueError(f"amount_from {step.amount_from!r} is not an amount in fen")
         return self
 
 

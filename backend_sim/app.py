@@ -16,7 +16,7 @@ from backend_sim.http import (
     http_error_handler,
     validation_error_handler,
 )
-from backend_sim.routes import identity, payments, person, services, sim, terminal
+from backend_sim.routes import cards, identity, payments, person, services, sim, terminal
 from backend_sim.state import BackendState
 
 API_PREFIX = "/v1"
@@ -46,7 +46,7 @@ def create_app(state: BackendState) -> FastAPI:
         redoc_url=None,
     )
     app.state.backend = state
-    for module in (terminal, identity, person, services, payments):
+    for module in (terminal, identity, person, services, payments, cards):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(sim.router)
     app.add_exception_handler(ApiError, api_error_handler)

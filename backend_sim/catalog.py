@@ -61,6 +61,9 @@ SERVICES: list[dict[str, Any]] = [
                  "prefill": "person.phone"},
                 {"name": "address", "type": "address", "label": _t("邮寄地址", "Postal address"),
                  "prefill": "person.address", "max_length": 80},
+                {"name": "contact_id_number", "type": "id_number", "required": False,
+                 "label": _t("紧急联系人身份证号（选填）",
+                             "Emergency contact's ID number (optional)")},
             ]},
             {"type": "capture_photo", "title": _t("拍摄证件照", "Take your card photo"),
              "purpose": "elderly_card_photo"},
@@ -79,7 +82,8 @@ SERVICES: list[dict[str, Any]] = [
             {"type": "form", "title": _t("选择账单", "Choose a bill"), "fields": [
                 {"name": "bill", "type": "choice", "label": _t("待缴账单", "Unpaid bills"),
                  "options_from": "bills",
-                 "hint": _t("金额以分为单位随账单带出", "The amount comes with the bill")},
+                 "hint": _t("请选择要缴纳的账单，金额随账单显示。",
+                            "Choose the bill to pay; its amount is shown with it.")},
             ]},
             _REVIEW,
             {"type": "pay", "amount_from": "bill", "description": _t("缴纳账单", "Bill payment")},
@@ -162,6 +166,10 @@ SERVICES: list[dict[str, Any]] = [
         "description": _t("打印已缴账单的缴费凭证。", "Print a voucher for a paid bill."),
         "steps": [
             _IDENTIFY,
+            {"type": "form", "title": _t("选择已缴账单", "Choose a paid bill"), "fields": [
+                {"name": "voucher_order", "type": "choice",
+                 "label": _t("已缴账单", "Paid bills"), "options_from": "paid_bills"},
+            ]},
             {"type": "submit", "action": "certificate", "kind": "payment_voucher"},
             {"type": "print_certificate"},
         ],

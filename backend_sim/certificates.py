@@ -118,9 +118,15 @@ def _content(
         raise ApiError(422, "validation_error", "payment_voucher needs payment_order_id")
     with state.engine.connect() as conn:
         order = conn.execute(sa.select(db.orders).where(
-            db.orders.c.order_id == req.payment_order_id, db.orders.c.terminal_id == terminal
-        )).first()
-    if order is None:
+            db.orders.c.order_id == req.payment_order_id)).first()
+        # An order paid here, or one that paid a bill of this person (at any terminal).
+        own_bill = order is not None and order.bill_id is not None and conn.execute(
+            sa.select(db.bills.c.bill_id).join(
+                db.utility_accounts,
+                db.utility_accounts.c.account_id == db.bills.c.account_id,
+            ).where(db.bills.c.bill_id == order.bill_id,
+                    db.utility_accounts.c.id_number == person.id_number)).first() is not None
+    if order is None or not (order.terminal_id == terminal or own_bill):
         raise not_found("payment order")
     if order.status != "paid":
         raise ApiError(409, "order_not_paid", "the order is not paid")

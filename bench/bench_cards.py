@@ -1,67 +1,123 @@
-"""Card read benchmarks, printed as JSON lines of ratios (measured in the same run).
+"""Card read benchmarks: JSON lines of ratios to baselines measured in the same run,
+interleaved (baseline, ours, baseline, ours...), with the median and the spread.
 
-* ID card: read time through the real serial driver and the pty simulator (which waits
-  each frame's wire time at the configured baud) divided by the wire time of the frames.
-* Citizen card: APDU count and read time in-process and through pcscd + vpcd, with the
-  pcscd time as a ratio to the in-process time.
+* ID card: the real serial driver reading from the pty simulator with wire timing on.
+  Baseline: the frames' wire time at the baud (what the bytes cost on a real line) plus
+  the simulator's own delays (its per-command processing sleep), i.e. the least any
+  driver could take. The ratio shows what the driver and the pty add.
+* Citizen card, through the system pcscd + vpcd (run under ``flock /tmp/pcscd.lock``):
+  the kiosk's identify read (``PcscCardReader.read()``: connect, APDUs, disconnect)
+  against raw pyscard sending the minimal APDU list for holder + balance (SELECT SSSE
+  without FCI, the six records the identify screen shows with their known lengths,
+  SELECT MF, SELECT purse without FCI, GET BALANCE) to the same card through the same
+  pcscd, with the same connect / transaction / disconnect. Also the time per APDU.
+
+Run: .venv/bin/python bench/bench_cards.py [--rounds N]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import statistics
 import time
+from collections.abc import Callable
+from typing import Any
 
 from card import gat467
-from card.citizen_reader import read_citizen_card
-from card.emulation.citizen_card import CitizenCardEmulator
-from card.profiles import load_profile
-from drivers.idcard.sim import SimulatedIdCardReader
-from drivers.pcsc.daemon import PcscDaemon
-from drivers.pcsc.sim import SimulatedCardReader
 
-ROUNDS = 5
+ROUNDS = 7
+
+#: The least a reader must send for holder (name, SSN, sex, birth, card number, expiry)
+#: and balance, each record with its known length, no FCI fetched.
+MINIMAL_APDUS = [bytes.fromhex(h) for h in (
+    "00A4040C0F" + (b"sx1.sh." + "社会保障".encode("gbk")).hex(),
+    "00B2062C06", "00B2072C0B",  # EF05: expiry, card number
+    "00B2083414", "00B2093420", "00B20A3403", "00B20D3406",  # EF06: SSN, name, sex, birth
+    "00A4000C023F00", "00A4000C021001", "805C000204",
+)]
 
 
-def _wire_s(nbytes: int, baud: int) -> float:
-    return nbytes * 10 / baud
+def _ratios(ours: list[float], base: list[float]) -> dict[str, float]:
+    r = [o / b for o, b in zip(ours, base, strict=True)]
+    return {"ratio_median": round(statistics.median(r), 3), "ratio_min": round(min(r), 3),
+            "ratio_max": round(max(r), 3)}
 
 
-def bench_idcard(baud: int) -> dict[str, object]:
+def _interleave(ours: Callable[[], Any], base: Callable[[], Any],
+                rounds: int) -> tuple[list[float], list[float]]:
+    o: list[float] = []
+    b: list[float] = []
+    for _ in range(rounds):
+        for fn, out in ((base, b), (ours, o)):
+            t = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t)
+    return o, b
+
+
+def bench_idcard(baud: int, rounds: int) -> dict[str, object]:
+    from drivers.idcard.sim import SimulatedIdCardReader
+
     dev = SimulatedIdCardReader("bench-idcard", SimulatedIdCardReader.Settings(
         profile="zhang_wei", baud=baud, poll_interval_s=30, timeout_s=5))
-    dev.simulator.baud = baud
-    dev.simulator.wire_timing = True
+    sim = dev.simulator
+    sim.baud = baud
+    sim.wire_timing = True
+    requests: list[int] = []
+    responses: list[int] = []
+    respond, send = sim.respond, sim._send
+
+    def counting_respond(body: bytes) -> bytes | None:
+        requests.append(len(gat467.encode(body)))
+        return respond(body)
+
+    def counting_send(frame: bytes) -> None:
+        responses.append(len(frame))
+        send(frame)
+
+    sim.respond = counting_respond  # type: ignore[method-assign]
+    sim._send = counting_send  # type: ignore[method-assign]
     dev.open()
     try:
-        requests = 3 * len(gat467.encode_request(gat467.Command.FIND_CARD))
-        responses = (len(gat467.encode_response(0x9F, bytes(4)))
-                     + len(gat467.encode_response(0x90, bytes(8))) + 1295)
-        wire = _wire_s(requests + responses, baud)
-        start = time.perf_counter()
-        for _ in range(ROUNDS):
+        dev.read().result(60)  # warm: the port is open, the speed agreed
+        times, floors, sleeps = [], [], []
+        for _ in range(rounds):
+            requests.clear()
+            responses.clear()
+            t = time.perf_counter()
             dev.read().result(60)
-        elapsed = (time.perf_counter() - start) / ROUNDS
+            times.append(time.perf_counter() - t)
+            # The frames both ways at the line's speed: what a real reader's line costs.
+            floors.append((sum(requests) + sum(responses)) * 10 / baud)
+            # The simulator's own delay: it sleeps each response's wire time (requests
+            # cost nothing on a pty), so this much of the read time is the simulator's.
+            sleeps.append(sum(responses) * 10 / baud)
     finally:
         dev.close()
-    return {"bench": "idcard_read", "baud": baud, "wire_s": round(wire, 4),
-            "read_s": round(elapsed, 4), "ratio_to_wire": round(elapsed / wire, 3)}
+    r = [t / f for t, f in zip(times, floors, strict=True)]
+    overhead = [t - s for t, s in zip(times, sleeps, strict=True)]
+    return {"bench": "idcard_read", "baud": baud, "rounds": rounds,
+            "baseline": "wire time of every frame both ways at the baud",
+            "frames": len(requests) + len(responses), "wire_s": round(floors[-1], 4),
+            "simulator_sleep_s": round(sleeps[-1], 4),
+            "read_s_median": round(statistics.median(times), 4),
+            "ratio_median": round(statistics.median(r), 3), "ratio_min": round(min(r), 3),
+            "ratio_max": round(max(r), 3),
+            "driver_overhead_ms_median": round(statistics.median(overhead) * 1000, 2),
+            "note": "overhead = read time minus the simulator's own sleeps"}
 
 
-def bench_citizen() -> list[dict[str, object]]:
-    profile = load_profile("wang_fang").citizen_card
-    assert profile is not None
-    card = CitizenCardEmulator(profile)
-    start = time.perf_counter()
-    for _ in range(ROUNDS):
-        read_citizen_card(card.process)
-    in_process = (time.perf_counter() - start) / ROUNDS
-    apdus = card.apdu_count // ROUNDS
-    out: list[dict[str, object]] = [{"bench": "citizen_read_in_process", "apdus": apdus,
-                                     "read_s": round(in_process, 5), "ratio": 1.0}]
+def bench_citizen(rounds: int) -> list[dict[str, object]]:
+    from smartcard import scard as S
+
+    from drivers.pcsc.daemon import PcscDaemon
+    from drivers.pcsc.sim import SimulatedCardReader
+    from drivers.pcsc.simulator import CARD_READER
+
     daemon = PcscDaemon.shared()
     if not daemon.acquire():
-        out.append({"bench": "citizen_read_pcscd", "skipped": "no pcscd"})
-        return out
+        return [{"bench": "citizen_read_pcscd", "skipped": "no pcscd"}]
     try:
         dev = SimulatedCardReader("bench-card", SimulatedCardReader.Settings(
             profile="wang_fang", transport="pcscd", poll_interval_s=0.2))
@@ -72,24 +128,58 @@ def bench_citizen() -> list[dict[str, object]]:
                    and time.monotonic() < deadline):
                 time.sleep(0.05)
             dev.read().result(60)  # warm up: pcscd powers the card on
-            start = time.perf_counter()
-            for _ in range(ROUNDS):
-                dev.read().result(60)
-            through = (time.perf_counter() - start) / ROUNDS
+            card = dev.simulator.card
+            assert card is not None
+            before = card.apdu_count
+            dev.read().result(60)
+            apdus = card.apdu_count - before
+            hr, ctx = S.SCardEstablishContext(S.SCARD_SCOPE_USER)
+            assert hr == S.SCARD_S_SUCCESS
+
+            def raw() -> None:
+                hr, hcard, proto = S.SCardConnect(ctx, CARD_READER, S.SCARD_SHARE_SHARED,
+                                                  S.SCARD_PROTOCOL_T0 | S.SCARD_PROTOCOL_T1)
+                assert hr == S.SCARD_S_SUCCESS, S.SCardGetErrorMessage(hr)
+                S.SCardBeginTransaction(hcard)
+                for apdu in MINIMAL_APDUS:
+                    hr, resp = S.SCardTransmit(hcard, proto, list(apdu))
+                    assert hr == S.SCARD_S_SUCCESS and resp[-2] in (0x90, 0x61), resp
+                S.SCardEndTransaction(hcard, S.SCARD_LEAVE_CARD)
+                S.SCardDisconnect(hcard, S.SCARD_RESET_CARD)
+
+            ours, base = _interleave(lambda: dev.read().result(60), raw, rounds)
+            S.SCardReleaseContext(ctx)
         finally:
             dev.close()
     finally:
         daemon.release()
-    out.append({"bench": "citizen_read_pcscd", "apdus": apdus, "read_s": round(through, 4),
-                "ratio_to_in_process": round(through / in_process, 1)})
-    return out
+    per_apdu = [b / len(MINIMAL_APDUS) for b in base]
+    return [{
+        "bench": "citizen_read_pcscd", "rounds": rounds, "apdus": apdus,
+        "minimal_apdus": len(MINIMAL_APDUS),
+        "baseline": "raw pyscard, minimal APDU list, same card, same pcscd + vpcd",
+        "read_s_median": round(statistics.median(ours), 4),
+        "baseline_s_median": round(statistics.median(base), 4),
+        **_ratios(ours, base),
+    }, {
+        "bench": "pcscd_vpcd_per_apdu", "rounds": rounds,
+        "ms_per_apdu_median": round(statistics.median(per_apdu) * 1000, 3),
+        "ms_per_apdu_max": round(max(per_apdu) * 1000, 3),
+        "note": "raw pyscard connect + minimal list + disconnect, divided by the APDU count",
+    }]
 
 
 def main() -> None:
-    for baud in (115200, 9600):
-        print(json.dumps(bench_idcard(baud)), flush=True)
-    for line in bench_citizen():
-        print(json.dumps(line), flush=True)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
+    parser.add_argument("--only", choices=("idcard", "citizen"), default=None)
+    args = parser.parse_args()
+    if args.only != "citizen":
+        for baud in (115200, 9600):
+            print(json.dumps(bench_idcard(baud, args.rounds)), flush=True)
+    if args.only != "idcard":
+        for line in bench_citizen(max(args.rounds, 31)):  # ~2 ms a round: cheap
+            print(json.dumps(line), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,13 @@
-"""Certificate render time and size, cold (first render in a fresh process: font loading
-and subsetting included) and warm, reported as ratios to a baseline measured in the same
-run (rendering a one-page reportlab PDF with the same fonts), so shared, noisy machines
-still give comparable numbers.
+"""Certificate render time and size, as ratios to a baseline measured the same way in
+the same run (interleaved): a one-page reportlab PDF with the same font.
+
+* cold: a fresh process imports, registers the fonts and renders once, vs a fresh
+  process that imports reportlab, registers the same font and renders the one page;
+* warm: the kiosk's renderer rendering again (fonts, templates, seal cached), vs the
+  one-page document rendered again in the same process.
+
+Certificates carry the seal and the QR code, as the backend's do. The issue's target is
+a warm 12-row certificate within 100 ms (``warm_s``).
 
     .venv/bin/python bench/bench_printing.py [--repeat N]
 """
@@ -27,6 +33,27 @@ print(time.perf_counter() - t, len(pdf))
 """
 
 
+_COLD_BASE = """
+import time
+t = time.perf_counter()
+from io import BytesIO
+from reportlab.pdfgen.canvas import Canvas
+from printers.fonts import register_font
+font = register_font("serif")
+c = Canvas(BytesIO(), initialFontName=font)
+c.setFont(font, 12)
+c.drawString(72, 720, "社会保险参保缴费证明 baseline")
+c.showPage()
+c.save()
+print(time.perf_counter() - t)
+"""
+
+
+def _cold(script: str, *argv: str) -> list[str]:
+    return subprocess.run([sys.executable, "-c", script, *argv], check=True,
+                          capture_output=True, text=True).stdout.split()
+
+
 def _baseline() -> float:
     from reportlab.pdfgen.canvas import Canvas
 
@@ -44,7 +71,7 @@ def _baseline() -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=9)
     args = parser.parse_args()
     from printers.certificate import CertificateRenderer
     from printers.certificate.sample import sample_certificate
@@ -52,9 +79,13 @@ def main() -> int:
     renderer = CertificateRenderer()
     results = {}
     for months in (12, 120):
-        cold = subprocess.run([sys.executable, "-c", _COLD, str(months)], check=True,
-                              capture_output=True, text=True).stdout.split()  # fmt: skip
-        data = sample_certificate("zh", months=months)
+        cold, cold_base = [], []
+        for _ in range(3):  # interleaved fresh processes
+            cold_base.append(float(_cold(_COLD_BASE)[0]))
+            out = _cold(_COLD, str(months))
+            cold.append(float(out[0]))
+            cold_bytes = int(out[1])
+        data = sample_certificate("zh", months=months, seal=True)
         renderer.render(data)
         warm, base = [], []
         for _ in range(args.repeat):
@@ -62,16 +93,21 @@ def main() -> int:
             t = time.perf_counter()
             pdf = renderer.render(data)
             warm.append(time.perf_counter() - t)
-        b = statistics.median(base)
+        warm_r = [w / b for w, b in zip(warm, base, strict=True)]
+        cold_r = [c / b for c, b in zip(cold, cold_base, strict=True)]
         results[f"certificate_{months}_rows"] = {
             "pages": pdf.count(b"/Type /Page\n") or None,
             "bytes": len(pdf),
-            "cold_bytes": int(cold[1]),
-            "cold_s": round(float(cold[0]), 4),
+            "cold_bytes": cold_bytes,
             "warm_s": round(statistics.median(warm), 4),
-            "baseline_s": round(b, 5),
-            "warm_ratio_to_baseline": round(statistics.median(warm) / b, 1),
-            "cold_ratio_to_baseline": round(float(cold[0]) / b, 1),
+            "warm_target_s": 0.1 if months == 12 else None,
+            "warm_baseline_s": round(statistics.median(base), 5),
+            "warm_ratio_median": round(statistics.median(warm_r), 1),
+            "warm_ratio_min": round(min(warm_r), 1), "warm_ratio_max": round(max(warm_r), 1),
+            "cold_s": round(statistics.median(cold), 4),
+            "cold_baseline_s": round(statistics.median(cold_base), 4),
+            "cold_ratio_median": round(statistics.median(cold_r), 2),
+            "cold_ratio_min": round(min(cold_r), 2), "cold_ratio_max": round(max(cold_r), 2),
         }
     print(json.dumps(results, indent=2))
     return 0

@@ -137,6 +137,19 @@ def initialize_purchase(transmit: Transmit, amount: int, terminal_id: bytes) -> 
         card_random=bytes(out[11:15]))
 
 
+def transaction_proof(transmit: Transmit, tx_type: int, seq: int) -> bytes | None:
+    """GET TRANSACTION PROOF of the card's last load (``TX_EP_LOAD``: TAC, 4 bytes) or
+    purchase (``TX_EP_PURCHASE``: TAC || MAC2, 8 bytes) made with sequence number ``seq``
+    (the one INITIALIZE answered). None when the card made no such transaction (9406):
+    it was never credited or debited. The purse must be selected."""
+    size = 4 if tx_type == pboc.TX_EP_LOAD else 8
+    response = exchange(transmit, CommandApdu(0x80, 0x5A, 0x00, tx_type,
+                                              seq.to_bytes(2, "big"), le=size))
+    if response.sw == 0x9406:
+        return None
+    return _expect(check(response, "GET TRANSACTION PROOF"), size, "transaction proof")
+
+
 # -- PSAM --------------------------------------------------------------------------------
 
 PSAM_TERMINAL_SFI = 0x16

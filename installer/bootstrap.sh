@@ -14,6 +14,8 @@ PACKAGES=(
   libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
   libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0   # Qt xcb platform
   libpulse0                                               # QtTextToSpeech loads it
+  speech-dispatcher speech-dispatcher-espeak-ng libspeechd2   # read-aloud (Qt's speechd plugin)
+  libgooglepinyin0                                        # pinyin input on the touch keyboard
   xvfb xauth                                              # off-screen display for tests
   fonts-wqy-microhei fonts-arphic-uming                   # CJK fonts (UI, certificates)
   cups cups-client cups-bsd printer-driver-cups-pdf libcups2-dev   # A4 printing

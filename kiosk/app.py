@@ -12,17 +12,21 @@ Exit codes: 0 normal exit; 1 a scenario expectation failed; 2 bad arguments or c
 
 from __future__ import annotations
 
-import argparse
-import logging
-import os
-import sys
-import tempfile
-from collections.abc import Sequence
-from pathlib import Path
+import time
 
-from drivers.errors import ConfigError
-from kiosk.config import KioskConfig, load_config
-from kiosk.logs import install_excepthooks, setup_logging
+_STARTED = time.perf_counter()
+
+import argparse  # noqa: E402 - the start-up clock starts before any import
+import logging  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from drivers.errors import ConfigError  # noqa: E402
+from kiosk.config import KioskConfig, load_config  # noqa: E402
+from kiosk.logs import install_excepthooks, setup_logging  # noqa: E402
 
 EXIT_OK = 0
 EXIT_SCENARIO_FAILED = 1
@@ -53,7 +57,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def effective_config(args: argparse.Namespace) -> KioskConfig:
-    config = load_config(Path(args.config) if args.config else None)
+    # Device settings are checked by the runtime after the first frame (each check
+    # imports the driver); a bad one still ends the start with exit code 2.
+    config = load_config(Path(args.config) if args.config else None, devices=False)
     updates: dict[str, object] = {}
     if args.simulate:
         devices = {role: dev.model_copy(update={"impl": "sim"}) if dev.impl != "sim" else dev
@@ -81,8 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(config.logging.level, config.log_dir, max_bytes=config.logging.max_bytes,
                   backups=config.logging.backups)
     install_excepthooks()
-    from kiosk.ui.application import run
+    from kiosk.ui.application import STARTED, run
 
+    STARTED["t"] = _STARTED
     return run(config, args)
 
 

@@ -122,30 +122,40 @@ def _format_validation_error(exc: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
-def parse_config(data: dict[str, Any], source: str = "<config>") -> KioskConfig:
-    """Validate a config mapping, devices included; ConfigError lists every problem."""
+def parse_config(data: dict[str, Any], source: str = "<config>", *,
+                 devices: bool = True) -> KioskConfig:
+    """Validate a config mapping, devices included; ConfigError lists every problem.
+
+    ``devices=False`` leaves the device settings to :func:`check_devices` (which imports
+    each configured driver): the kiosk shows its first frame before it does that."""
     try:
         config = KioskConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_format_validation_error(exc, source), code="CONFIG") from None
+    if devices:
+        check_devices(config, source)
+    return config
+
+
+def check_devices(config: KioskConfig, source: str = "<config>") -> None:
+    """Resolve and validate every enabled device; ConfigError names the key."""
     try:
         config.device_specs()
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc.args[0]}", code="CONFIG") from None
-    return config
 
 
-def load_config(path: Path | None) -> KioskConfig:
+def load_config(path: Path | None, *, devices: bool = True) -> KioskConfig:
     """Load ``path`` (or the defaults when None): simulators everywhere by default."""
     if path is None:
-        return parse_config({}, "<defaults>")
+        return parse_config({}, "<defaults>", devices=devices)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}", code="CONFIG") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}", code="CONFIG") from None
-    return parse_config(raw, str(path))
+    return parse_config(raw, str(path), devices=devices)
 
 
 def describe_config() -> list[tuple[str, str, str]]:

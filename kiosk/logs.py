@@ -1,15 +1,22 @@
 """Logging: readable lines on the console, JSON lines in a rotating file, all masked.
 
-Every handler carries :class:`MaskingFilter`, so whatever a module logs (its message,
-arguments, exception text) reaches no output with an ID number, name, phone number or
-address in the clear. The excepthooks log a crash before the process dies.
+The logging thread (the UI thread, often) only masks and enqueues a record: formatting
+and writing (stderr, the rotating file) happen on a listener thread
+(:class:`QueueLogHandler`), so a slow disk or a full pipe never stalls the event loop.
+:class:`MaskingFilter` runs before a record is queued, so whatever a module logs (its
+message, arguments, exception text) reaches no output with an ID number, name, phone
+number or address in the clear. The excepthooks log a crash before the process dies (the
+listener drains the queue at exit).
 """
 
 from __future__ import annotations
 
+import atexit
+import copy
 import json
 import logging
 import logging.handlers
+import queue
 import sys
 import threading
 import time
@@ -56,6 +63,42 @@ class JsonLineFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class QueueLogHandler(logging.handlers.QueueHandler):
+    """Masks and enqueues; a :class:`logging.handlers.QueueListener` thread writes."""
+
+    def __init__(self, handlers: list[logging.Handler]) -> None:
+        self._queue: queue.Queue[logging.LogRecord] = queue.Queue()
+        super().__init__(self._queue)
+        self.listener = logging.handlers.QueueListener(self._queue, *handlers,
+                                                       respect_handler_level=True)
+        self.listener.start()
+        self._targets = handlers
+        atexit.register(self.close)
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        # MaskingFilter has rendered the message and the exception text already; keep
+        # exc_text apart (the JSON file has it as its own field).
+        record = copy.copy(record)
+        record.message = record.getMessage()
+        record.msg, record.args, record.exc_info = record.message, None, None
+        return record
+
+    def flush(self) -> None:
+        """Wait (bounded) until the listener has written everything queued so far."""
+        deadline = time.monotonic() + 5
+        while self._queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.002)
+        for handler in self._targets:
+            handler.flush()
+
+    def close(self) -> None:
+        if self.listener._thread is not None:
+            self.listener.stop()  # drains the queue, then joins the thread
+        for handler in self._targets:
+            handler.close()
+        super().close()
+
+
 def setup_logging(
     level: str = "INFO",
     log_dir: Path | None = None,
@@ -71,23 +114,24 @@ def setup_logging(
             root.removeHandler(handler)
             handler.close()
     root.setLevel(level)
-    masking = MaskingFilter()
+    targets: list[logging.Handler] = []
     if console:
         stream = logging.StreamHandler(sys.stderr)
         stream.setFormatter(JournaldFormatter() if under_journald()  # a systemd service
                             else logging.Formatter(CONSOLE_FORMAT))
-        stream.addFilter(masking)
-        stream._kiosk = True  # type: ignore[attr-defined]
-        root.addHandler(stream)
+        targets.append(stream)
     if log_dir is not None:
         log_dir.mkdir(parents=True, exist_ok=True)
         file_handler = logging.handlers.RotatingFileHandler(
             log_dir / "kiosk.jsonl", maxBytes=max_bytes, backupCount=backups, encoding="utf-8"
         )
         file_handler.setFormatter(JsonLineFormatter())
-        file_handler.addFilter(masking)
-        file_handler._kiosk = True  # type: ignore[attr-defined]
-        root.addHandler(file_handler)
+        targets.append(file_handler)
+    if targets:
+        handler = QueueLogHandler(targets)
+        handler.addFilter(MaskingFilter())
+        handler._kiosk = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
 
 
 def install_excepthooks() -> None:

@@ -1,8 +1,10 @@
 """Everything the kiosk runs on, without Qt: backend, devices, worker pool.
 
 The UI gets one :class:`KioskRuntime`; the scenario runner and tests get the same one.
-Starting it never blocks on hardware: devices open on their own workers and report
-their state as they come up.
+Starting it never blocks: devices open on their own workers and report their state as
+they come up, and the embedded reference backend starts in its own process while the
+attract screen is already up (:attr:`backend` is set once it answers; see
+:meth:`wait_backend`).
 """
 
 from __future__ import annotations
@@ -28,15 +30,34 @@ log = logging.getLogger(__name__)
 WATCHED_ROLES = ("receipt_printer", "a4_printer")
 
 
+def spawn_backend(config: KioskConfig, auto_pay_after_s: float | None) -> Any:
+    """Spawn the embedded reference backend's process (cheap; None if not embedded).
+    Call it from a thread that lives as long as the kiosk: the child dies with it."""
+    if config.backend.url != "embedded":
+        return None
+    from kiosk.backend_process import PendingBackendProcess
+
+    config.state_dir.mkdir(parents=True, exist_ok=True)
+    return PendingBackendProcess(config.state_dir / "reference-backend.sqlite",
+                                 config.state_dir, terminal_id=config.terminal_id,
+                                 auto_pay_after_s=auto_pay_after_s)
+
+
 class KioskRuntime:
-    def __init__(self, config: KioskConfig, *, auto_pay_after_s: float | None = None) -> None:
+    def __init__(self, config: KioskConfig, *, auto_pay_after_s: float | None = None,
+                 backend_process: Any = None) -> None:
         self.config = config
+        #: The embedded backend's child, if already spawned (see :func:`spawn_backend`).
+        self._pending_backend = backend_process
         self.devices: DeviceRegistry = build_registry(config)
         self.executor = ThreadPoolExecutor(max_workers=6, thread_name_prefix="kiosk-work")
         self.backend: BackendClient | None = None
         self.embedded: Any = None
         self._auto_pay_after_s = auto_pay_after_s
         self._opened = threading.Event()
+        self._backend_ready = threading.Event()
+        #: Why the backend client could not be made (the embedded backend did not start).
+        self.backend_error: BaseException | None = None
         self._stopping = threading.Event()
         self.backend_online = False
         #: The last service catalog the UI loaded (the payment adapter reads fees from it).
@@ -45,26 +66,37 @@ class KioskRuntime:
         self.backend_ports: Any = None
 
     def start(self) -> None:
-        """Start the backend (embedded when configured) and open the devices, async."""
+        """Open the devices and make the backend client, both in the background: the
+        embedded backend is spawned now (cheap) and waited for on a thread."""
         self.config.state_dir.mkdir(parents=True, exist_ok=True)
-        settings = self.config.backend
-        if settings.url == "embedded":
-            from backend_sim.embedded import start_embedded
-
-            self.embedded = start_embedded(
-                self.config.state_dir / "reference-backend.sqlite",
-                self.config.state_dir,
-                auto_pay_after_s=self._auto_pay_after_s,
-                terminal_id=self.config.terminal_id,
-            )
-            settings = settings.model_copy(
-                update={"url": self.embedded.url, "credentials": self.embedded.credentials_path}
-            )
-            log.info("embedded reference backend at %s", self.embedded.url)
-        from backend_client.client import BackendClient
-
-        self.backend = BackendClient(settings, self.config.terminal_id, self.config.state_dir)
         threading.Thread(target=self._open_devices, name="open-devices", daemon=True).start()
+        pending = self._pending_backend
+        if pending is None:
+            pending = spawn_backend(self.config, self._auto_pay_after_s)
+        threading.Thread(target=self._connect_backend, args=(pending,),
+                         name="start-backend", daemon=True).start()
+
+    def _connect_backend(self, pending: Any) -> None:
+        try:
+            settings = self.config.backend
+            if pending is not None:
+                self.embedded = pending.wait_ready()
+                settings = settings.model_copy(update={
+                    "url": self.embedded.url, "credentials": self.embedded.credentials_path})
+                log.info("embedded reference backend at %s", self.embedded.url)
+            from backend_client.client import BackendClient
+
+            self.backend = BackendClient(settings, self.config.terminal_id,
+                                         self.config.state_dir)
+        except Exception as exc:  # noqa: BLE001 - reported to the UI, which goes out of service
+            log.warning("backend client not started: %s", exc)
+            self.backend_error = exc
+        finally:
+            self._backend_ready.set()
+
+    def wait_backend(self, timeout: float) -> bool:
+        """True once the backend client exists or could not be made (see backend_error)."""
+        return self._backend_ready.wait(timeout)
 
     def _open_devices(self) -> None:
         self.devices.open_all()

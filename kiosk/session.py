@@ -105,6 +105,17 @@ class Session:
         if path.parent == self.temp_dir:
             _shred(path)
 
+    def begin_service(self) -> None:
+        """A new service starts: forget what the previous one collected (its files too).
+
+        The person stays identified; a payment or receipt of the last service must not
+        show up in the next one's result.
+        """
+        self._check()
+        old, self.data = self.data, CollectedData()
+        for path in [*old.photos.values(), *(p for ps in old.pages.values() for p in ps)]:
+            self.delete_file(path)
+
     def wipe(self) -> None:
         """End the session: overwrite and delete its files, forget the person and data."""
         with self._lock:

@@ -32,6 +32,8 @@ class Bill(ApiModel):
     amount_fen: Fen
     status: Literal["unpaid", "paid"]
     due_date: date
+    #: The payment order that paid the bill (its voucher is printed from it).
+    paid_order: str | None = Field(default=None, max_length=128)
 
 
 class UtilityAccount(ApiModel):
@@ -84,3 +86,14 @@ class Appointment(ApiModel):
     appointment_id: Token
     slot: AppointmentSlot
     confirmation_code: str
+
+
+class Eligibility(ApiModel):
+    """Whether the identified person may use a service, asked before its first step."""
+
+    service_id: str = Field(max_length=64)
+    eligible: bool
+    #: Why not, as a code ("no_household_registration", "under_60"...); "" when eligible.
+    reason: str = Field(default="", max_length=64)
+    #: The explanation for the resident, by language ("zh", "en").
+    message: dict[str, str] = Field(default_factory=dict, max_length=4)

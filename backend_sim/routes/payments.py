@@ -209,6 +209,10 @@ def request_topup(
         when = state.now().replace(tzinfo=None)
         mac2 = make_mac2(body, when)
         with state.engine.begin() as conn:
+            # An earlier load of this order that the card never got was cancelled: this
+            # one replaces it (one top-up row per order).
+            conn.execute(sa.delete(db.topups).where(db.topups.c.order_id == body.order_id,
+                                                    db.topups.c.status == "failed"))
             conn.execute(sa.insert(db.topups).values(
                 topup_id=topup_id, order_id=body.order_id, card_serial=body.card_serial,
                 amount_fen=body.amount_fen, old_balance_fen=body.old_balance_fen,

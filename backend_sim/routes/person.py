@@ -17,6 +17,7 @@ from backend_client.models import (
     AppointmentSlot,
     AppointmentSlots,
     Bill,
+    Eligibility,
     InsuranceMonth,
     InsuranceRecords,
     UtilityAccount,
@@ -64,9 +65,68 @@ def insurance_records(terminal: Terminal, person: PersonToken, state: State) -> 
     )
 
 
+#: service id -> what it requires of the person: "hukou" (a household registration in
+#: this city), "insured" (social-insurance months on record), "age_60".
+REQUIREMENTS: dict[str, tuple[str, ...]] = {
+    "household_certificate": ("hukou",),
+    "social_insurance_certificate": ("insured",),
+    "elderly_card": ("age_60",),
+    "citizen_card_topup": ("purse",),
+}
+
+_REFUSALS: dict[str, tuple[str, dict[str, str]]] = {
+    "hukou": ("no_household_registration", {
+        "zh": "系统中没有您在本市的户籍登记，不能办理户籍类业务。"
+              "持外国人永久居留身份证或港澳台居民居住证的，请到服务窗口咨询。",
+        "en": "There is no household registration in this city for you, so household "
+              "services are not available. Holders of a foreign permanent residence card or "
+              "a Hong Kong, Macao or Taiwan residence permit please ask at a service counter.",
+    }),
+    "insured": ("no_insurance_records", {
+        "zh": "系统中没有您在本市的社会保险缴费记录，无法开具缴费证明。",
+        "en": "There are no social insurance contributions in this city on record for you.",
+    }),
+    "purse": ("no_purse", {
+        "zh": "您的卡是社会保障卡，没有电子钱包，不能充值。如需充值请办理带电子钱包的市民卡。",
+        "en": "Your card is a social security card without an electronic purse, so it "
+              "cannot be topped up. A citizen card with a purse can be issued at a counter.",
+    }),
+    "age_60": ("under_60", {
+        "zh": "老年人优待卡需年满60周岁方可申领。",
+        "en": "The elderly card is for residents aged 60 or over.",
+    }),
+}
+
+
+@router.get("/person/eligibility")
+def eligibility(terminal: Terminal, person: PersonToken, state: State,
+                service_id: Annotated[str, Query(max_length=64)]) -> Eligibility:
+    """Whether the person may use a service, asked before its first step (no face check
+    or form is wasted on a service the register already refuses)."""
+    id_number = person_for_token(state, person)
+    with state.engine.connect() as conn:
+        row = conn.execute(
+            sa.select(db.residents).where(db.residents.c.id_number == id_number)).one()
+        insured = conn.execute(sa.select(sa.func.count()).select_from(db.insurance_months).where(
+            db.insurance_months.c.id_number == id_number)).scalar_one() > 0
+    today = state.now().date()
+    born = date.fromisoformat(row.birth_date)
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    # Citizen cards (C...) carry a PBOC purse; social-security-only cards (S...) do not.
+    purse = bool(row.card_number) and str(row.card_number).startswith("C")
+    met = {"hukou": bool(row.hukou), "insured": insured, "age_60": age >= 60, "purse": purse}
+    for requirement in REQUIREMENTS.get(service_id, ()):
+        if not met[requirement]:
+            reason, message = _REFUSALS[requirement]
+            return Eligibility(service_id=service_id, eligible=False, reason=reason,
+                               message=message)
+    return Eligibility(service_id=service_id, eligible=True)
+
+
 def bill_model(r: Any, utility: str) -> Bill:
     return Bill(bill_id=r.bill_id, account_id=r.account_id, utility=utility, period=r.period,
-                amount_fen=r.amount_fen, status=r.status, due_date=date.fromisoformat(r.due_date))
+                amount_fen=r.amount_fen, status=r.status, due_date=date.fromisoformat(r.due_date),
+                paid_order=r.paid_order)
 
 
 @router.get("/person/utility-accounts")

@@ -2,15 +2,26 @@
 purse (DF 1001) with real key diversification, MAC checks and TAC generation.
 
 ``process(apdu) -> response`` is thread-safe; state (balance, sequence numbers, the log)
-changes only through the commands, like the card.
+changes only through the commands, like the card. With a ``store`` the purse lives on
+disk like a card's EEPROM: a command that changes it is answered only once the new state
+is written (atomically), so a process killed at any point leaves the card either before
+or after the transaction, and the next insert (or a restart) sees the same balance.
+
+GET TRANSACTION PROOF (``80 5A 00 P2 02 seq``) answers for the card's last load (P2 02:
+TAC) or last purchase (P2 06: TAC || MAC2) of that sequence number, ``9406`` otherwise;
+a terminal that lost the answer to CREDIT FOR LOAD or DEBIT FOR PURCHASE recovers it
+this way. (The byte layout of the answer follows the DEBIT answer's order; UNCONFIRMED
+against the JR/T 0025 text.)
 """
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 from card import pboc
 from card.apdu import CommandApdu
@@ -34,6 +45,7 @@ SW_LENGTH = b"\x67\x00"
 SW_P1P2 = b"\x6a\x86"
 SW_BLOCKED_APP = b"\x6a\x81"
 SW_INVALIDATED = b"\x62\x83"
+SW_NO_PROOF = b"\x94\x06"
 MAX_BALANCE = 100_000_000
 
 
@@ -72,7 +84,7 @@ def _parse_when(day: bytes, time: bytes) -> datetime:
 class CitizenCardEmulator:
     """Answers APDUs as the citizen card of one profile."""
 
-    def __init__(self, profile: CitizenCardProfile) -> None:
+    def __init__(self, profile: CitizenCardProfile, store: Path | None = None) -> None:
         self.profile = profile
         self._lock = threading.Lock()
         self._t0 = T0Responder()
@@ -86,13 +98,48 @@ class CitizenCardEmulator:
                                                   bytes.fromhex(t.terminal_id), t.when)
                                  for t in (purse.log if purse else ())]
         self._pending: _PendingLoad | _PendingPurchase | None = None
+        #: (transaction type, sequence number used) -> the proof GET TRANSACTION PROOF gives.
+        self._proofs: dict[str, str] = {}
         self.apdu_count = 0
+        self.store: Path | None = None
         if purse is not None:
             s8 = purse.serial[2:]
             self._dlk = pboc.diversify(pboc.TEST_MLK, s8)
             self._dpk = pboc.diversify(pboc.TEST_MPK, s8)
             self._dtk = pboc.diversify(pboc.TEST_MTK, s8)
+            if store is not None:
+                self.store = store / f"purse-{purse.serial.hex().upper()}.json"
+                self._load_store()
         self._records = self._build_records()
+
+    # -- the purse's EEPROM ------------------------------------------------------------
+
+    def _load_store(self) -> None:
+        assert self.store is not None
+        try:
+            raw = json.loads(self.store.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            self._save_store()  # a card as issued: its purse is on disk from the start
+            return
+        self.balance = int(raw["balance"])
+        self.online_seq = int(raw["online_seq"])
+        self.offline_seq = int(raw["offline_seq"])
+        self.log = [bytes.fromhex(r) for r in raw["log"]]
+        self._proofs = {str(k): str(v) for k, v in raw.get("proofs", {}).items()}
+
+    def _save_store(self) -> None:
+        if self.store is None:
+            return
+        self.store.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.store.with_suffix(".tmp")
+        body = json.dumps({"balance": self.balance, "online_seq": self.online_seq,
+                           "offline_seq": self.offline_seq,
+                           "log": [r.hex() for r in self.log], "proofs": self._proofs})
+        with tmp.open("w", encoding="utf-8") as out:
+            out.write(body)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, self.store)
 
     @property
     def atr(self) -> bytes:
@@ -150,7 +197,7 @@ class CitizenCardEmulator:
             (0x00, 0xB0): self._read_binary, (0x00, 0xC0): self._t0.get_response,
             (0x80, 0x5C): self._get_balance, (0x80, 0x50): self._initialize,
             (0x80, 0x52): self._credit_for_load, (0x80, 0x54): self._debit_for_purchase,
-            (0x00, 0x84): self._get_challenge,
+            (0x00, 0x84): self._get_challenge, (0x80, 0x5A): self._transaction_proof,
         }
         handler = handlers.get((c.cla, c.ins))
         return handler(c) if handler else SW_INS
@@ -249,6 +296,8 @@ class CitizenCardEmulator:
         self.log.insert(0, self._log_record(self.online_seq, amount, pboc.TX_EP_LOAD,
                                             terminal, when))
         del self.log[10:]
+        self._proofs["load"] = seq.hex() + tac.hex()
+        self._save_store()
         return self._t0.answer(c, tac)
 
     def _debit_for_purchase(self, c: CommandApdu) -> bytes:
@@ -270,4 +319,20 @@ class CitizenCardEmulator:
         self.log.insert(0, self._log_record(self.offline_seq, amount, pboc.TX_EP_PURCHASE,
                                             terminal, when))
         del self.log[10:]
-        return self._t0.answer(c, tac + pboc.purchase_mac2(ses, amount))
+        mac2 = pboc.purchase_mac2(ses, amount)
+        self._proofs["purchase"] = seq.hex() + tac.hex() + mac2.hex()
+        self._save_store()
+        return self._t0.answer(c, tac + mac2)
+
+    def _transaction_proof(self, c: CommandApdu) -> bytes:
+        if self._selected != "purse":
+            return SW_CONDITIONS
+        if c.p1 != 0x00 or len(c.data) != 2:
+            return SW_LENGTH
+        kind = {pboc.TX_EP_LOAD: "load", pboc.TX_EP_PURCHASE: "purchase"}.get(c.p2)
+        if kind is None:
+            return SW_P1P2
+        proof = bytes.fromhex(self._proofs.get(kind, ""))
+        if proof[:2] != c.data:
+            return SW_NO_PROOF
+        return self._t0.answer(c, proof[2:])

@@ -1,11 +1,21 @@
 """ESC/POS receipt printer on a serial line (pyserial).
 
-Before every receipt the printer's real-time status is read (``DLE EOT 1..4``); after
-the cut the driver asks for a process-id reply (``GS ( H``), which the printer sends only
-once it has printed everything before it. A printer that ran out of paper halfway stops
-processing, the reply never comes, and the status read that follows says why: the
-receipt is reported failed, never "printed". Printers that do not implement ``GS ( H``
-can set ``confirm_completion = false`` and rely on the status read after the cut.
+Before every receipt the printer's real-time status is read (``DLE EOT 1..4``). How a
+receipt is confirmed depends on the printer, found out at open (``completion = "auto"``):
+
+* ``process_id``: after the cut the driver asks for a process-id reply (``GS ( H``), which
+  the printer sends only once it has printed everything before it. A printer that ran
+  out of paper halfway stops processing, the reply never comes, and the status read that
+  follows says why: the receipt is reported failed, never "printed".
+* ``status``: many 58/80 mm printers (most non-Epson models) ignore ``GS ( H``. After the
+  cut the driver waits for the bytes to have gone out and been printed, then reads the
+  real-time status (``DLE EOT``) until two reads agree that the printer is online with
+  paper: a roll that ended mid-receipt leaves the printer offline with "paper end".
+
+The probe at open sends one ``GS ( H`` with a probe id while the printer is online; no
+reply within ``probe_timeout_s`` means status mode. An offline printer (paper out, cover
+open) answers no ``GS ( H`` whatever it supports, so the probe waits until it is online.
+The mode in use is published as ``status.detail["completion"]``.
 """
 
 from __future__ import annotations
@@ -52,7 +62,18 @@ class ReceiptPrinterSettings(DeviceSettings):
     qr_module: int = Field(6, ge=1, le=16, description="QR module size in dots.")
     status_timeout_s: float = Field(0.5, gt=0, description="Wait for one status byte.")
     confirm_completion: bool = Field(
-        True, description="Wait for the printer's GS ( H reply after each receipt."
+        True, description="false: never use GS ( H (same as completion = \"status\")."
+    )
+    completion: Literal["auto", "process_id", "status"] = Field(
+        "auto",
+        description="How a receipt is confirmed: auto (probe GS ( H at open), process_id "
+        "(GS ( H reply), status (real-time status after the cut).",
+    )
+    probe_timeout_s: float = Field(
+        1.0, gt=0, description="How long the open-time GS ( H probe waits for a reply."
+    )
+    status_settle_s: float = Field(
+        1.0, ge=0, description="status mode: wait after the last byte before the status read."
     )
     completion_timeout_s: float = Field(
         10.0, gt=0, description="Longest time one receipt may take to print."
@@ -83,6 +104,8 @@ class SerialReceiptPrinter(ReceiptPrinter):
         self._serial: serial.Serial | None = None
         self._layout = ReceiptLayout(self.settings.model())
         self._process_ids = itertools.count(1)
+        #: "process_id" or "status" once known; "" while an auto probe is still due.
+        self._completion = self._configured_completion()
 
     # -- transport ----------------------------------------------------------------
 
@@ -99,11 +122,14 @@ class SerialReceiptPrinter(ReceiptPrinter):
             raise NoDeviceError(f"cannot open {port}: {exc}", device=self.name,
                                 code="NO_PORT") from None  # fmt: skip
         self._write(cmd.INIT)
+        self._completion = self._configured_completion()
         try:
             self._refresh_status()
+            self._detect_completion()
         except DeviceError as exc:
             # open() reports rather than raises; the status says what is wrong.
             self._set_status(self._state_for_error(exc), error_code=exc.code, reason=str(exc))
+        self._publish_completion()
 
     def _close(self) -> None:
         if self._serial is not None:
@@ -138,6 +164,62 @@ class SerialReceiptPrinter(ReceiptPrinter):
                 raise NoDeviceError(f"read failed: {exc}", device=self.name,
                                     code="READ") from None  # fmt: skip
         return bytes(out)
+
+    # -- completion mode ------------------------------------------------------------
+
+    def _configured_completion(self) -> str:
+        if not self.settings.confirm_completion:
+            return "status"
+        mode = self.settings.completion
+        return "" if mode == "auto" else mode
+
+    @property
+    def completion_mode(self) -> str:
+        """"process_id", "status", or "unknown" (an auto probe not yet possible)."""
+        return self._completion or "unknown"
+
+    def _publish_completion(self) -> None:
+        self._set_status(detail={"completion": self.completion_mode})
+
+    def _detect_completion(self) -> None:
+        """Probe ``GS ( H`` once while the printer is online (auto mode only)."""
+        if self._completion:
+            return
+        pid = b"9999"
+        self._link().reset_input_buffer()
+        self._write(cmd.process_id_request(pid))
+        want = cmd.process_id_reply(pid)
+        got = self._read(len(want), self.settings.probe_timeout_s)
+        if got == want:
+            self._completion = "process_id"
+        else:
+            if got:
+                log.info("%s: unexpected answer %s to the GS ( H probe", self.name, got.hex())
+            # A late reply must not be taken for a receipt's confirmation.
+            self._link().reset_input_buffer()
+            self._completion = "status"
+        log.info("%s: receipts confirmed by %s", self.name,
+                 "GS ( H reply" if self._completion == "process_id"
+                 else "real-time status after the cut")  # fmt: skip
+        self._publish_completion()
+
+    def _await_printed(self, data: bytes) -> None:
+        """status mode: the printer took and printed ``data`` (online, paper, cover shut)."""
+        _port, baud = self._port()
+        wire_s = len(data) * 10 / baud
+        try:
+            self._link().flush()
+        except serial.SerialException as exc:
+            raise NoDeviceError(f"write failed: {exc}", device=self.name,
+                                code="WRITE") from None  # fmt: skip
+        time.sleep(wire_s + self.settings.status_settle_s)
+        first = self._refresh_status()
+        time.sleep(min(0.2, self.settings.status_settle_s))
+        second = self._refresh_status()
+        if first.detail() != second.detail():
+            raise PrinterNoAnswerError(
+                "printer status changed after the cut", device=self.name, code="NOT_CONFIRMED"
+            )
 
     # -- status ---------------------------------------------------------------------
 
@@ -200,9 +282,9 @@ class SerialReceiptPrinter(ReceiptPrinter):
         job_id = pid.decode()
         try:
             self._refresh_status()
-            data = self._layout.receipt(
-                receipt, process_id=pid if self.settings.confirm_completion else None
-            )
+            self._detect_completion()
+            by_process_id = self._completion == "process_id"
+            data = self._layout.receipt(receipt, process_id=pid if by_process_id else None)
         except UnicodeEncodeError as exc:
             raise failed(
                 PrinterFaultError(f"text not printable in {self.settings.encoding}: {exc}",
@@ -214,9 +296,11 @@ class SerialReceiptPrinter(ReceiptPrinter):
         try:
             self._link().reset_input_buffer()
             self._write(data)
-            if self.settings.confirm_completion:
+            if by_process_id:
                 self._await_completion(pid)
-            self._refresh_status()
+                self._refresh_status()
+            else:
+                self._await_printed(data)
         except DeviceError as exc:
             self._record_error(exc)
             log.warning("%s: receipt %s failed: %s", self.name, job_id, exc)
@@ -247,6 +331,8 @@ class SerialReceiptPrinter(ReceiptPrinter):
         try:
             st = self._refresh_status()
             report.check("status", True, f"paper {st.paper.value}, cover {st.cover.value}")
+            self._detect_completion()
+            report.check("completion", True, self.completion_mode)
         except DeviceError as exc:
             report.check("status", False, str(exc))
             return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -18,6 +18,13 @@ class SimulatedReceiptSettings(ReceiptPrinterSettings):
     status_timeout_s: float = Field(0.3, gt=0, description="Wait for one status byte.")
     completion_timeout_s: float = Field(3.0, gt=0, description="Longest one receipt may take.")
     output_dir: Path | None = Field(None, description="Save each printed receipt here as PNG.")
+    probe_timeout_s: float = Field(0.5, gt=0, description="How long the GS ( H probe waits.")
+    status_settle_s: float = Field(0.2, ge=0, description="status mode: wait before the read.")
+    printer_model: Literal["answers_gs_h", "ignores_gs_h"] = Field(
+        "answers_gs_h",
+        description="The simulated printer: answers GS ( H (Epson-like) or ignores it "
+        "(most 58/80 mm thermal printers).",
+    )
 
 
 class SimulatedReceiptPrinter(SerialReceiptPrinter):
@@ -30,7 +37,8 @@ class SimulatedReceiptPrinter(SerialReceiptPrinter):
         s = self.settings
         assert isinstance(s, SimulatedReceiptSettings)
         self._sim = EscPosPrinterSimulator(
-            f"{self.name}-sim", encoding=s.encoding, dots=s.dots, output_dir=s.output_dir
+            f"{self.name}-sim", encoding=s.encoding, dots=s.dots, output_dir=s.output_dir,
+            model=s.printer_model,
         )
 
     @property

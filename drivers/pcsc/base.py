@@ -38,6 +38,12 @@ class CardReader(Device):
         """Abandon a begun load (the card's balance is unchanged)."""
         return self.submit(self._cancel_load)
 
+    def transaction_proof(self, tx_type: int, seq: int) -> Future[tuple[bytes, bytes | None]]:
+        """(purse serial, proof) of the inserted card's last load (``pboc.TX_EP_LOAD``) or
+        purchase (``TX_EP_PURCHASE``) made with sequence number ``seq``; the proof is None
+        when the card made no such transaction (GET TRANSACTION PROOF answered 9406)."""
+        return self.submit(self._transaction_proof, tx_type, seq)
+
     def purchase(self, amount_fen: int, when: datetime) -> Future[PurchaseResult]:
         """An offline purchase with the PSAM in the second slot."""
         if amount_fen <= 0:
@@ -58,6 +64,9 @@ class CardReader(Device):
 
     @abstractmethod
     def _cancel_load(self) -> None: ...
+
+    @abstractmethod
+    def _transaction_proof(self, tx_type: int, seq: int) -> tuple[bytes, bytes | None]: ...
 
     @abstractmethod
     def _purchase(self, amount_fen: int, when: datetime) -> PurchaseResult: ...

@@ -245,6 +245,14 @@ class PcscCardReader(CardReader):
         log.info("%s: load complete, online seq %d", self.name, result.online_seq)
         return result
 
+    def _transaction_proof(self, tx_type: int, seq: int) -> tuple[bytes, bytes | None]:
+        def proof(transmit: Callable[[bytes], bytes]) -> tuple[bytes, bytes | None]:
+            purse.select_purse(transmit)
+            serial, _issuer, _info = purse.read_public_info(transmit)
+            return serial, purse.transaction_proof(transmit, tx_type, seq)
+
+        return self._guard("reading transaction proof", lambda: self._with_card(proof))
+
     def _cancel_load(self) -> None:
         pending, self._load = self._load, None
         if pending is not None:

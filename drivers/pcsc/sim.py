@@ -6,6 +6,7 @@ in its status reason and a warning."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from pydantic import Field
 
@@ -22,6 +23,9 @@ class SimulatedCardReaderSettings(PcscCardReaderSettings):
     reader: str = Field(CARD_READER, description="The vpcd reader of the card.")
     psam_reader: str | None = Field(PSAM_READER, description="The vpcd reader of the PSAM.")
     profile: str | None = Field(None, description="Card in the reader at start.")
+    purse_dir: Path | None = Field(
+        None, description="Keep the simulated cards' purses here (the kiosk: <state_dir>/card-sim)."
+    )
     transport: str = Field("auto", pattern="^(auto|pcscd|in-process)$",
                            description="auto: pcscd + vpcd if possible, else in-process.")
 
@@ -36,7 +40,8 @@ class SimulatedCardReader(PcscCardReader):
         cfg = self.settings
         assert isinstance(cfg, SimulatedCardReaderSettings)
         self._simulator = CardReaderSimulator(in_process=cfg.transport == "in-process",
-                                              name=f"{self.name}-sim", daemon=self._daemon)
+                                              name=f"{self.name}-sim", daemon=self._daemon,
+                                              purse_dir=cfg.purse_dir)
         if cfg.profile:
             self._simulator.insert_card(cfg.profile)
 

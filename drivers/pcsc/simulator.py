@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Mapping
+from pathlib import Path
 
 from card.emulation.citizen_card import CitizenCardEmulator
 from card.emulation.psam import PsamEmulator
@@ -27,7 +29,22 @@ FAULTS: Mapping[str, str] = {
     "corrupt_response": "the next response is a single garbage byte",
     "reader_gone": "the readers disappear (pcscd stopped; in-process: readers unlisted)",
     "pcscd_restart": "restart pcscd once (only a pcscd this process started)",
+    "hold_command": "the next APDU with INS ins (hex, default 52: CREDIT FOR LOAD) waits "
+                    "seconds (default 120) before the card sees it",
+    "hold_answer": "the card executes the next APDU with INS ins (default 52), then holds "
+                   "its answer for seconds (default 120)",
 }
+
+
+def _hold(faults: FaultSet, apdu: bytes, which: str) -> float:
+    """Seconds to hold ``apdu`` for the ``which`` fault (consumed), else 0."""
+    params = faults.active_faults().get(which)
+    if params is None or len(apdu) < 2:
+        return 0.0
+    if apdu[1] != int(str(params.get("ins", "52")), 16):
+        return 0.0
+    faults.clear(which)
+    return float(str(params.get("seconds", 120)))
 
 
 class _FaultyCard:
@@ -47,15 +64,21 @@ class _FaultyCard:
     def process(self, raw: bytes) -> bytes:
         if self._faults.take("corrupt_response"):
             return b"\x42"
-        return self._card.process(raw)
+        time.sleep(_hold(self._faults, raw, "hold_command"))
+        hold = _hold(self._faults, raw, "hold_answer")
+        response = self._card.process(raw)
+        time.sleep(hold)
+        return response
 
 
 class CardReaderSimulator:
     """Implements FaultInjectable; ``insert_card(profile)`` / ``remove_card()``."""
 
     def __init__(self, *, in_process: bool, name: str = "card-sim",
-                 daemon: PcscDaemon | None = None) -> None:
+                 daemon: PcscDaemon | None = None, purse_dir: Path | None = None) -> None:
         self.name = name
+        #: Where the cards keep their purses (balance, sequence numbers, log), if on disk.
+        self.purse_dir = purse_dir
         self.in_process = in_process
         self._daemon = daemon
         self._faults = FaultSet(FAULTS, owner=name)
@@ -117,7 +140,7 @@ class CardReaderSimulator:
             raise UnknownProfileError(f"profile {profile_name!r} has no citizen card",
                                       code="PROFILE")
         self.remove_card()
-        card = CitizenCardEmulator(profile.citizen_card)
+        card = CitizenCardEmulator(profile.citizen_card, store=self.purse_dir)
         with self._lock:
             self.card = card
         if not self.in_process:
@@ -190,7 +213,11 @@ class CardReaderSimulator:
             self._in_process_removed_after -= 1
         if self._faults.take("corrupt_response"):
             return b"\x42"
-        return card.process(apdu)
+        time.sleep(_hold(self._faults, apdu, "hold_command"))
+        hold = _hold(self._faults, apdu, "hold_answer")
+        response = card.process(apdu)
+        time.sleep(hold)
+        return response
 
     @property
     def card_connected(self) -> bool:

@@ -26,6 +26,7 @@ from kiosk.adapters.devices import (
     ReceiptPrinterAdapter,
     ScannerAdapter,
 )
+from kiosk.adapters.purse import JournalPurseLedger
 from kiosk.flow.ports import FlowPorts
 from kiosk.runtime import KioskRuntime
 from printers.journal import PrintJournal
@@ -83,5 +84,6 @@ def build_ports(runtime: KioskRuntime) -> FlowPorts:
         kwargs["a4_printer"] = DocumentPrinterAdapter(dev, print_journal, runtime.executor)
     runtime.backend_ports = backend
     return FlowPorts(identity=backend, options=backend, payments=backend,
-                     submissions=backend, outbox=outbox,
-                     journal=EventJournal(state / "flow-events.jsonl"), **kwargs)
+                     submissions=backend, outbox=outbox, eligibility=backend,
+                     journal=EventJournal(state / "flow-events.jsonl"),
+                     purse_ledger=JournalPurseLedger(payments), **kwargs)

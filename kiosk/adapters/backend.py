@@ -48,6 +48,8 @@ _UTILITY = {"water": ("水费", "Water"), "electricity": ("电费", "Electricity
 _STATUS = {"draft": ("草稿", "draft"), "submitted": ("已提交", "submitted"),
            "in_review": ("审核中", "in review"), "approved": ("已批准", "approved"),
            "rejected": ("未通过", "rejected"), "completed": ("已办结", "completed")}
+_KINDS = {"subsidy": ("低保补贴申请", "Subsidy application"),
+          "elderly_card": ("老年人优待卡申领", "Elderly card application")}
 _LINES = {"reference": ("受理编号", "Reference"), "voucher": ("缴费凭证号", "Voucher no."),
           "booking": ("预约时间", "Appointment"), "office": ("地点", "Place"),
           "none": ("暂无办件", "No applications")}
@@ -146,6 +148,12 @@ class BackendPorts:
         return self._submit(lambda: p.FaceVerdict(
             self.client.verify_face(self._token(person), image.data).result))
 
+    def eligibility(self, service_id: str, person: p.Person) -> Future[p.Eligibility]:
+        def call() -> p.Eligibility:
+            answer = self.client.eligibility(self._token(person), service_id)
+            return p.Eligibility(answer.eligible, answer.reason, dict(answer.message))
+        return self._submit(call)
+
     # -- options ------------------------------------------------------------------------
 
     def options(self, source: str, person: p.Person, language: str
@@ -157,13 +165,20 @@ class BackendPorts:
                     p.Option(b.bill_id, f"{_tr(_UTILITY[b.utility], language)} {b.period} "
                              f"{_yuan(b.amount_fen)}", b.amount_fen)
                     for b in self.client.bills(token))
+            if source == "paid_bills":
+                return tuple(
+                    p.Option(b.paid_order, f"{_tr(_UTILITY[b.utility], language)} {b.period} "
+                             f"{_yuan(b.amount_fen)}")
+                    for b in self.client.bills(token, "paid") if b.paid_order)
             if source == "appointment_slots":
                 return tuple(
                     p.Option(s.slot_id, f"{s.starts_at:%Y-%m-%d %H:%M} {s.office}")
                     for s in self.client.appointment_slots("appointment_booking").slots)
             if source == "applications":
                 return tuple(
-                    p.Option(a.application_id, f"{a.kind} · {_tr(_STATUS[a.status], language)}")
+                    p.Option(a.application_id,
+                             f"{self._service_title(a.service_id, a.kind, language)}"
+                             f" · {_tr(_STATUS[a.status], language)}")
                     for a in self.client.applications(token).applications)
             raise UserFacingError("error.service.unknown")
         return self._submit(call)
@@ -173,6 +188,15 @@ class BackendPorts:
     def _order_id(self, key: str) -> str:
         digest = hashlib.sha256(key.encode()).hexdigest()[:20]
         return f"{self.client.terminal_id}-{digest}"
+
+    def _service_title(self, service_id: str, kind: str, lang: str) -> str:
+        """A service's title in ``lang`` from the catalog (never a raw id on screen)."""
+        catalog = self._catalog()
+        service = next((s for s in catalog.services if s.id == service_id), None) \
+            if catalog else None
+        if service is not None:
+            return service.title.get(lang)
+        return _tr(_KINDS.get(kind, ("其他业务", "Other application")), lang)
 
     def _purpose(self, service_id: str) -> str:
         catalog = self._catalog()
@@ -230,7 +254,9 @@ class BackendPorts:
             cert = self.client.issue_certificate(CertificateRequest(
                 person_token=self._token(request.person), template=request.kind,
                 language=request.language,
-                payment_order_id=request.payment_order_id), request.idempotency_key)
+                # A voucher's order: the one paid in this service, or the paid bill chosen.
+                payment_order_id=request.payment_order_id
+                or request.fields.get("voucher_order") or None), request.idempotency_key)
             return cert.model_dump(mode="json")
         return self._submit(call)
 
@@ -284,7 +310,8 @@ class BackendPorts:
         def call() -> p.SubmissionReceipt:
             apps = self.client.applications(self._token(request.person)).applications
             lang = request.language
-            lines = tuple((f"{a.kind} ({a.created_at:%Y-%m-%d})", _tr(_STATUS[a.status], lang))
+            lines = tuple((f"{self._service_title(a.service_id, a.kind, lang)} "
+                           f"({a.created_at:%Y-%m-%d})", _tr(_STATUS[a.status], lang))
                           for a in apps)
             return p.SubmissionReceipt("", lines or ((_tr(_LINES["none"], lang), ""),))
         return self._submit(call)
@@ -299,19 +326,35 @@ class BackendPorts:
                 key_version=load.key_version, alg_id=load.algorithm_id,
                 card_random=load.card_random.hex().upper(), mac1=load.mac1.hex().upper(),
                 order_id=request.payment_order_id)
-            topup = self.client.request_topup(body, f"topup-{request.payment_order_id}")
+            # One key per card load session: a lost answer is asked again with the same
+            # key and body; a new load of the same order (after a void) gets a new key.
+            topup = self.client.request_topup(
+                body, f"topup-{request.payment_order_id}-{load.card_random.hex()}")
             with self._lock:
                 self._new_balances[topup.topup_id] = load.old_balance_fen + request.amount_fen
             when = datetime.strptime(topup.host_datetime, "%Y%m%d%H%M%S")
             return p.TopupAuthorisation(topup.topup_id, bytes.fromhex(topup.mac2), when)
         return self._submit(call)
 
-    def confirm_topup(self, topup_id: str, tac: bytes) -> Future[None]:
+    def confirm_topup(self, topup_id: str, tac: bytes,
+                      new_balance_fen: int | None = None) -> Future[None]:
         def call() -> None:
             with self._lock:
-                new_balance = self._new_balances.pop(topup_id)
-            self.client.confirm_topup(topup_id, TopupConfirm(
-                tac=tac.hex().upper(), new_balance_fen=new_balance), f"confirm-{topup_id}")
+                known = self._new_balances.get(topup_id)
+            new_balance = new_balance_fen if new_balance_fen is not None else known
+            if new_balance is None:
+                raise UserFacingError("error.topup.state")
+            status = self.client.topup(topup_id)
+            if status.status != "confirmed":  # confirmed before the answer was lost
+                self.client.confirm_topup(topup_id, TopupConfirm(
+                    tac=tac.hex().upper(), new_balance_fen=new_balance), f"confirm-{topup_id}")
+            with self._lock:
+                self._new_balances.pop(topup_id, None)
+        return self._submit(call)
+
+    def cancel_topup(self, topup_id: str) -> Future[None]:
+        def call() -> None:
+            self.client.cancel_topup(topup_id, f"cancel-{topup_id}")
         return self._submit(call)
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from card import pboc
 from card.citizen import CitizenCardData
 from card.idcard import IdCardData
 from drivers.base import Device
@@ -25,8 +26,6 @@ from drivers.pcsc.base import CardReader
 from drivers.scanner.base import Scanner
 from drivers.status import StatusChange
 from kiosk.flow import ports as p
-from printers.certificate import CertificateRenderer
-from printers.certificate.data import CertificateData
 from printers.journal import PrintJournal
 from printers.receipt import Receipt, ReceiptAmount, ReceiptLine
 from printers.reprint import print_journaled, reprint_last_receipt
@@ -120,6 +119,10 @@ class CitizenCardAdapter(_Presence):
     def credit_for_load(self, mac2: bytes, when: datetime) -> Future[bytes]:
         return then(self.reader.complete_load(mac2, when), lambda r: bytes(r.tac))
 
+    def load_proof(self, online_seq: int) -> Future[tuple[str, bytes | None]]:
+        return then(self.reader.transaction_proof(pboc.TX_EP_LOAD, online_seq),
+                    lambda r: (r[0].hex().upper(), r[1]))
+
 
 class CameraAdapter:
     def __init__(self, device: Camera) -> None:
@@ -198,7 +201,6 @@ class DocumentPrinterAdapter:
         self.device = device
         self.journal = journal
         self.executor = executor
-        self.renderer = CertificateRenderer()
 
     def ready(self) -> bool:
         return _printer_ready(self.device) and self.device.status.detail.get("toner") != "out"
@@ -207,8 +209,12 @@ class DocumentPrinterAdapter:
                           on_progress: p.ProgressListener) -> Future[None]:
         def run() -> None:
             on_progress(0.05)
+            # reportlab is imported here, on the worker, not when the kiosk starts.
+            from printers.certificate.cache import render_once
+            from printers.certificate.data import CertificateData
+
             data = CertificateData.from_json(dict(certificate))
-            pdf = self.renderer.render(data)
+            pdf = render_once(certificate)  # the bytes the preview shows
             on_progress(0.3)
             entry = self.journal.start_certificate(self.device.name, data.title, data.number)
             try:

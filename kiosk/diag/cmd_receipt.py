@@ -27,6 +27,13 @@ TEST_RECEIPT = Receipt(
 )
 
 
+_MODES = {
+    "process_id": "process_id (the printer answers GS ( H after the cut)",
+    "status": "status (no GS ( H: confirmed by the real-time status DLE EOT after the cut)",
+    "unknown": "unknown (printer offline at open; probed once it is online)",
+}
+
+
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("receipt-test", help="print a test receipt (text and QR code)")
     target = p.add_mutually_exclusive_group(required=True)
@@ -37,20 +44,27 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--encoding", default="gb18030", help="the model's Chinese encoding")
     p.add_argument("--raster-qr", action="store_true", help="QR as an image (no GS ( k)")
     p.add_argument("--png", type=Path, help="with --sim: save the printed receipt here")
+    p.add_argument("--completion", choices=("auto", "process_id", "status"), default="auto",
+                   help="how a receipt is confirmed: auto probes GS ( H at open")
+    p.add_argument("--sim-model", choices=("answers_gs_h", "ignores_gs_h"),
+                   default="answers_gs_h", help="with --sim: the simulated printer model")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     printer: ReceiptPrinter
-    common = {"encoding": args.encoding, "native_qr": not args.raster_qr}
+    common = {"encoding": args.encoding, "native_qr": not args.raster_qr,
+              "completion": args.completion}
     if args.sim:
-        printer = SimulatedReceiptPrinter("receipt_printer", SimulatedReceiptSettings(**common))
+        printer = SimulatedReceiptPrinter("receipt_printer", SimulatedReceiptSettings(
+            printer_model=args.sim_model, **common))
     else:
         printer = SerialReceiptPrinter(
             "receipt_printer", SerialReceiptSettings(port=args.port, baud=args.baud, **common)
         )
     status = printer.open()
     try:
+        print(f"completion mode: {_MODES.get(status.detail.get('completion', ''), 'unknown')}")
         if not status.state.usable:
             print(f"receipt-test: printer {status.state}: {status.reason}", file=sys.stderr)
             return exitcodes.DEVICE_ERROR

@@ -11,6 +11,15 @@ import threading
 import time
 from datetime import datetime
 from typing import Protocol
+from zoneinfo import ZoneInfo
+
+#: The terminal's wall-clock zone: the backend's (the city's) dates, whatever the OS says.
+KIOSK_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def local_now() -> datetime:
+    """Now in the terminal's zone (the status bar, receipts and the backend agree)."""
+    return datetime.now(KIOSK_ZONE)
 
 
 class Clock(Protocol):
@@ -34,7 +43,7 @@ class SystemClock:
         return time.monotonic()
 
     def now(self) -> datetime:
-        return datetime.now().astimezone()
+        return local_now()
 
     def wait(self, seconds: float, cancelled: threading.Event) -> bool:
         return cancelled.wait(seconds)

@@ -51,7 +51,8 @@ ENDED = frozenset(
     {FlowState.CANCELLED, FlowState.CARD_REMOVED, FlowState.COMPLETED, FlowState.WIPED}
 )
 
-_TOPUP_UNSURE = frozenset({SubmitState.TOPUP_CREDITING, SubmitState.TOPUP_CONFIRMING})
+_TOPUP_UNSURE = frozenset({SubmitState.TOPUP_CREDITING, SubmitState.TOPUP_CONFIRMING,
+                           SubmitState.TOPUP_UNRESOLVED})
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,15 @@ class FlowEngine:
             return not any(
                 c.committed for i, c in self._controllers.items() if i >= self._index - 1
             )
+
+    @property
+    def busy(self) -> bool:
+        """The resident waits on the flow (a step's work, or closing an order on cancel)."""
+        if self._state is FlowState.CANCELLING:
+            return True
+        if self._state is not FlowState.RUNNING:
+            return False
+        return self.controller.busy
 
     @property
     def documents_not_printed(self) -> bool:
@@ -287,6 +297,7 @@ class FlowEngine:
             if current is not None and current.needs_card and current.state not in (
                 SubmitState.READY,
                 SubmitState.FAILED,
+                SubmitState.TOPUP_UNRESOLVED,
             ):
                 # A load is running on the card: the step sees the removal itself.
                 self._card_removed_pending = True

@@ -239,6 +239,54 @@ class TopupAuthorisation:
     when: datetime
 
 
+class LoadPhase(StrEnum):
+    """Where a top-up stands; each is committed before the action it names."""
+
+    #: The MAC2 request is about to go out (the backend may or may not have it).
+    REQUESTED = "requested"
+    #: MAC2 received; CREDIT FOR LOAD not sent yet.
+    AUTHORISED = "authorised"
+    #: CREDIT FOR LOAD is about to be sent: only the card knows whether it was credited.
+    CREDITING = "crediting"
+    #: The backend has the card's TAC: done.
+    CONFIRMED = "confirmed"
+    #: The card was never credited and the backend voided the MAC2; the order is free.
+    CANCELLED = "cancelled"
+    #: Cancelled and the order refunded (start-up/next-insert resolution).
+    REFUNDED = "refunded"
+
+
+LOAD_FINAL = frozenset({LoadPhase.CONFIRMED, LoadPhase.CANCELLED, LoadPhase.REFUNDED})
+
+
+@dataclass(frozen=True)
+class LoadEntry:
+    """One top-up as the purse ledger keeps it (ids and amounts only, no personal data)."""
+
+    order_id: str
+    phase: LoadPhase
+    card_serial: str
+    amount_fen: int
+    old_balance_fen: int
+    online_seq: int
+    topup_id: str = ""
+    #: The MAC2 request exactly as sent (JSON), so a lost answer is asked for again
+    #: with the same idempotency key and body.
+    request_json: str = ""
+
+
+class PurseLedgerPort(Protocol):
+    """The purse operations' durable record (the payment journal in the kiosk)."""
+
+    def record_load(self, entry: LoadEntry) -> None:
+        """Commit the entry's phase before the action it describes."""
+        ...
+
+    def open_loads(self) -> list[LoadEntry]:
+        """Top-ups not yet confirmed, cancelled or refunded, oldest first."""
+        ...
+
+
 @dataclass(frozen=True)
 class ReceiptContent:
     """What a receipt says; the receipt printer adapter lays it out."""
@@ -281,6 +329,11 @@ class CitizenCardPort(CardPresencePort, Protocol):
         """CREDIT FOR LOAD; the future holds the TAC."""
         ...
 
+    def load_proof(self, online_seq: int) -> Future[tuple[str, bytes | None]]:
+        """(purse serial hex, TAC) of the inserted card's load made with ``online_seq``;
+        TAC None when the card was never credited with it."""
+        ...
+
 
 class CameraPort(Protocol):
     def capture(self) -> Future[CapturedImage]: ...
@@ -315,6 +368,26 @@ class IdentityBackend(Protocol):
     def poll_login_code(self, code_id: str) -> Future[LoginPoll]: ...
 
     def verify_face(self, person: Person, image: CapturedImage) -> Future[FaceVerdict]: ...
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """Whether the person may use a service, and if not, the backend's reason."""
+
+    eligible: bool
+    #: The backend's reason code ("no_household_registration"...), "" when eligible.
+    reason: str = ""
+    #: The backend's explanation for the resident, by language ("zh", "en").
+    message: Mapping[str, str] = field(default_factory=dict)
+
+    def text(self, lang: str) -> str:
+        return self.message.get(lang) or self.message.get("zh", "")
+
+
+class EligibilityBackend(Protocol):
+    def eligibility(self, service_id: str, person: Person) -> Future[Eligibility]:
+        """Whether ``person`` may use the service now (asked before its first step)."""
+        ...
 
 
 class OptionsBackend(Protocol):
@@ -354,7 +427,12 @@ class SubmissionBackend(Protocol):
         """Turn the card's MAC1 into MAC2 (POST /cards/topups)."""
         ...
 
-    def confirm_topup(self, topup_id: str, tac: bytes) -> Future[None]: ...
+    def confirm_topup(self, topup_id: str, tac: bytes,
+                      new_balance_fen: int | None = None) -> Future[None]: ...
+
+    def cancel_topup(self, topup_id: str) -> Future[None]:
+        """Void a load the card never received (its order is free to refund or reload)."""
+        ...
 
 
 class OutboxPort(Protocol):
@@ -386,3 +464,6 @@ class FlowPorts:
     scanner: CameraPort | None = None
     receipt_printer: ReceiptPrinterPort | None = None
     a4_printer: DocumentPrinterPort | None = None
+    eligibility: EligibilityBackend | None = None
+    #: The purse operations' durable record; None: kept in memory (tests without one).
+    purse_ledger: PurseLedgerPort | None = None

@@ -1,88 +1,267 @@
-"""Starts the Qt application: runtime, window, controller, optional scenario."""
+"""Starts the Qt application: the window and attract screen first, then the runtime.
+
+Nothing a resident cannot see runs before the first frame: the window and the attract
+screen (its start button disabled, "starting up") are shown, and only on the first
+turns of the event loop are the devices resolved and opened (in the background), the
+embedded backend spawned (its own process) and the controller built. The attract screen
+is enabled once devices have opened and the service catalog is loaded ("ready"). Both
+moments are logged (``start-up: first frame after N ms``, ``start-up: ready after N ms``).
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+import time
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from PyQt6.QtCore import QTimer
-from PyQt6.QtWidgets import QApplication
+from PyQt6.QtCore import QEvent, QObject, QTimer
+from PyQt6.QtWidgets import QApplication, QWidget
 
 from backend_client.errors import CredentialsError
 from kiosk.config import KioskConfig
-from kiosk.runtime import KioskRuntime
-from kiosk.ui.supervision import (
-    SupervisorLink,
-    record_crash,
-    report_startup_crash,
-    show_out_of_service,
-)
+from kiosk.ui.supervision import SupervisorLink, record_crash
 
 log = logging.getLogger(__name__)
 
-EXIT_CONFIG = 2
+EXIT_USAGE = 2
 EXIT_CRASH = 70
+#: Started when the interpreter ran kiosk.app (set there), for the start-up figures.
+STARTED = {"t": time.perf_counter()}
+
+
+def _elapsed_ms() -> float:
+    return (time.perf_counter() - STARTED["t"]) * 1000
+
+
+class FirstFrame(QObject):
+    """Calls ``then`` once, on the turn after the window's first paint."""
+
+    def __init__(self, app: QApplication, window: Any, then: Any) -> None:
+        super().__init__()
+        self._window = window
+        self._then = then
+        self._done = False
+        self._app = app
+        app.installEventFilter(self)
+        QTimer.singleShot(500, self._fire)  # a platform that never paints (fallback)
+
+    def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
+        if (not self._done and event is not None and event.type() == QEvent.Type.Paint
+                and isinstance(obj, QWidget) and obj.window() is self._window):
+            QTimer.singleShot(0, self._fire)
+        return False
+
+    def _fire(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        self._app.removeEventFilter(self)
+        log.info("start-up: first frame after %.0f ms", _elapsed_ms())
+        self._then()
 
 
 def run(config: KioskConfig, args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("govkiosk")
-    from kiosk.adapters import build_ports
-    from kiosk.ui.controller import KioskController
-    from kiosk.ui.dispatch import UiDispatcher
+    from kiosk.ui.screens.basic import AttractScreen
     from kiosk.ui.window import KioskWindow
 
-    out_dir = Path(args.out) if args.out else None
-    runtime = KioskRuntime(config, auto_pay_after_s=args.auto_pay_after)
-    try:
-        runtime.start()
-        dispatcher = UiDispatcher()
-        window = KioskWindow(config.terminal_id, config.language,
-                             large_text=config.ui.large_text,
-                             high_contrast=config.ui.high_contrast,
-                             read_aloud=config.ui.read_aloud, speech_engine=args.speech_engine)
-        ports = build_ports(runtime)
-        controller = KioskController(runtime, ports, window, dispatcher)
-    except CredentialsError as exc:
-        _stop_quietly(runtime)
-        print(f"kiosk: bad configuration: backend.credentials: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    except Exception as exc:  # noqa: BLE001 - any start-up crash: out of service, exit 70
-        report_startup_crash(exc, out_dir)
-        _stop_quietly(runtime)
-        show_out_of_service(app, out_dir, config.ui.fullscreen and not args.headless,
-                            config.language, hold_ms=1000 if args.headless else 3000)
-        return EXIT_CRASH
-    supervisor = SupervisorLink(window)
-    exit_code = {"code": 0}
-
-    def crashed(exc_type: type[BaseException], exc: BaseException,
-                tb: TracebackType | None) -> None:
-        logging.getLogger("kiosk.crash").critical("crash", exc_info=(exc_type, exc, tb))
-        print(f"kiosk: crashed (exit 70): {exc_type.__name__}: {exc}", file=sys.stderr)
-        if out_dir is not None:
-            record_crash(out_dir, f"{exc_type.__name__}: {exc}", "running")
-        try:
-            controller.oos.set_reasons(["oos.reason.crash"])
-            window.show_screen("out_of_service")
-        finally:
-            exit_code["code"] = EXIT_CRASH
-            QTimer.singleShot(3000, app.quit)
-
-    sys.excepthook = crashed
+    window = KioskWindow(config.terminal_id, config.language, large_text=config.ui.large_text,
+                         high_contrast=config.ui.high_contrast, read_aloud=config.ui.read_aloud,
+                         speech_engine=args.speech_engine)
+    attract = AttractScreen()
+    window.add_screen(attract)
+    window.show_screen("attract")
+    _starting(attract, True)
     if config.ui.fullscreen and not args.headless:
         window.showFullScreen()
     else:
         window.resize(1280, 900)
         window.show()
-    controller.start()
+    exit_code = {"code": 0}
+    parts: dict[str, Any] = {}
+
+    out_dir = Path(args.out) if args.out else None
+    supervisor = SupervisorLink(window, ready_when=lambda: bool(parts.get("ready")))
+    parts["supervisor"] = supervisor
     supervisor.start()
-    panel = None
+
+    def crashed(exc_type: type[BaseException], exc: BaseException,
+                tb: TracebackType | None) -> None:
+        logging.getLogger("kiosk.crash").critical("crash", exc_info=(exc_type, exc, tb))
+        phase = "running" if parts.get("ready") else "start-up"
+        print(f"kiosk: crashed at {phase} (exit 70): {exc_type.__name__}: {exc}",
+              file=sys.stderr, flush=True)
+        if out_dir is not None:
+            record_crash(out_dir, f"{exc_type.__name__}: {exc}", phase)
+        try:
+            controller = parts.get("controller")
+            if controller is not None:
+                controller.oos.set_reasons(["oos.reason.crash"])
+                window.show_screen("out_of_service")
+            else:  # the kiosk never came up: an out-of-service screen of its own
+                _show_oos_alone(window, out_dir)
+        finally:
+            exit_code["code"] = EXIT_CRASH
+            QTimer.singleShot(3000, app.quit)
+
+    sys.excepthook = crashed
+    from kiosk.ui.watchdog import StallWatchdog
+
+    watchdog = StallWatchdog()
+    watchdog.start()
+    parts["watchdog"] = watchdog
+    parts["first_frame"] = FirstFrame(
+        app, window, lambda: _bring_up(app, config, args, window, attract, parts, exit_code))
+    try:
+        app.exec()
+    finally:
+        supervisor.stop()
+        watchdog.stop()
+        if parts.get("purse_recovery") is not None:
+            parts["purse_recovery"].stop()
+        if parts.get("controller") is not None:
+            parts["controller"].stop()
+        if parts.get("runtime") is not None:
+            parts["runtime"].stop()
+        if args.out:
+            watchdog.write(Path(args.out) / "event_loop_stalls.json")
+    runner = parts.get("runner")
+    if runner is not None and not runner.ok and exit_code["code"] == 0:
+        return 1
+    return exit_code["code"]
+
+
+def _show_oos_alone(window: Any, out_dir: Path | None) -> None:
+    from kiosk.ui.screens.basic import OutOfServiceScreen
+
+    if "out_of_service" not in window.screens:
+        oos = OutOfServiceScreen()
+        oos.staff.setVisible(False)  # no staff screen behind it: the kiosk never came up
+        window.add_screen(oos)
+    window.screens["out_of_service"].set_reasons(["oos.reason.crash"])
+    window.show_screen("out_of_service")
+    if out_dir is not None:
+        QApplication.processEvents()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        window.grab().save(str(out_dir / "out_of_service.png"))
+
+
+def _starting(attract: Any, starting: bool) -> None:
+    """The attract screen while the kiosk comes up: no start button, a "starting" hint."""
+    from kiosk.i18n import translate
+
+    attract.start.setEnabled(not starting)
+    if starting:
+        attract.hint.setText(translate("startup.starting", attract.lang))
+    else:
+        attract.retranslate(attract.lang)
+
+
+def _bring_up(app: QApplication, config: KioskConfig, args: argparse.Namespace, window: Any,
+              attract: Any, parts: dict[str, Any], exit_code: dict[str, int]) -> None:
+    """First turn after the first frame. The backend's process is spawned here (on the UI
+    thread, which outlives it); resolving the devices (each driver's imports), opening
+    them and importing the rest of the UI run on a thread, so the attract screen stays
+    live; the controller is built on the UI thread once that is done."""
+    import threading
+
+    from drivers.errors import ConfigError
+    from kiosk.runtime import KioskRuntime, spawn_backend
+
+    pending = spawn_backend(config, args.auto_pay_after)
+    made: dict[str, Any] = {}
+
+    def make() -> None:
+        try:
+            runtime = KioskRuntime(config, auto_pay_after_s=args.auto_pay_after,
+                                   backend_process=pending)
+            runtime.start()
+            made["runtime"] = runtime
+            import kiosk.ui.controller  # noqa: F401 - imported here, off the UI thread
+            from kiosk.adapters import build_ports
+
+            # The ports open journals and the outbox (SQLite): also off the UI thread.
+            if runtime.wait_backend(120) and runtime.backend_error is None:
+                made["ports"] = build_ports(runtime)
+        except BaseException as exc:  # noqa: BLE001 - handed to the UI thread
+            made["error"] = exc
+        finally:
+            made["done"] = True
+
+    threading.Thread(target=make, name="bring-up", daemon=True).start()
+
+    def made_up() -> None:
+        if not made.get("done"):
+            QTimer.singleShot(20, made_up)
+            return
+        error = made.get("error")
+        if isinstance(error, ConfigError):
+            if pending is not None:
+                pending.kill()
+            print(f"kiosk: bad configuration:\n{args.config or '<defaults>'}: "
+                  f"{error.args[0]}", file=sys.stderr)
+            exit_code["code"] = EXIT_USAGE
+            app.quit()
+            return
+        if error is not None:
+            raise error
+        runtime = made["runtime"]
+        parts["runtime"] = runtime
+        backend_up(runtime)
+
+    def backend_up(runtime: Any) -> None:
+        if not runtime.wait_backend(0):
+            QTimer.singleShot(20, lambda: backend_up(runtime))
+            return
+        if isinstance(runtime.backend_error, CredentialsError):
+            print(f"kiosk: bad configuration: backend.credentials: {runtime.backend_error}",
+                  file=sys.stderr, flush=True)
+            exit_code["code"] = EXIT_USAGE
+            app.quit()
+            return
+        if runtime.backend_error is not None:
+            raise runtime.backend_error
+        _build(app, config, args, window, attract, runtime, made["ports"], parts, exit_code)
+
+    QTimer.singleShot(0, made_up)
+
+
+def _build(app: QApplication, config: KioskConfig, args: argparse.Namespace, window: Any,
+           attract: Any, runtime: Any, ports: Any, parts: dict[str, Any],
+           exit_code: dict[str, int]) -> None:
+    from kiosk.ui.controller import KioskController
+    from kiosk.ui.dispatch import UiDispatcher
+
+    dispatcher = UiDispatcher()
+    controller = KioskController(runtime, ports, window, dispatcher, attract=attract)
+    parts["controller"] = controller
+    _starting(attract, True)
+    controller.start()
+    from kiosk.flow.purse_recovery import PurseRecovery
+
+    # Top-ups a pulled card or a killed kiosk left open: at start, on each card insert.
+    purse_recovery = PurseRecovery(ports, runtime.executor)
+    purse_recovery.start()
+    parts["purse_recovery"] = purse_recovery
+
+    def ready() -> None:
+        if not (runtime.wait_devices_opened(0) and controller.terminal.catalog is not None):
+            QTimer.singleShot(20, ready)
+            return
+        _starting(attract, False)
+        parts["ready"] = True
+        log.info("start-up: ready after %.0f ms", _elapsed_ms())
+        watchdog = parts.get("watchdog")
+        if watchdog is not None:
+            watchdog.mark_ready()
+
+    QTimer.singleShot(0, ready)
     if args.simulate and not args.headless and not args.scenario:
         from kiosk.ui.scenario_actions import scenario_actions
         from kiosk.ui.sim_panel import SimulatorPanel
@@ -90,31 +269,15 @@ def run(config: KioskConfig, args: argparse.Namespace) -> int:
         panel = SimulatorPanel(runtime, scenario_actions(runtime, controller))
         panel.move(window.x() + window.width() + 10, window.y())
         panel.show()
-    runner = None
+        parts["panel"] = panel
     if args.scenario:
-        runner = _start_scenario(Path(args.scenario), Path(args.out), window, controller,
-                                 runtime, exit_code, app, {"freeze_ui": supervisor.freeze_ui})
-    try:
-        app.exec()
-    finally:
-        supervisor.stop()
-        controller.stop()
-        runtime.stop()
-    if runner is not None and not runner.ok and exit_code["code"] == 0:
-        return 1
-    return exit_code["code"]
+        parts["runner"] = _start_scenario(Path(args.scenario), Path(args.out), window,
+                                          controller, runtime, exit_code, app, parts)
 
 
-def _stop_quietly(runtime: KioskRuntime) -> None:
-    try:
-        runtime.stop(grace_s=2.0)
-    except Exception:  # already failing: the first error is the one reported
-        log.warning("stopping after a failed start also failed", exc_info=True)
-
-
-def _start_scenario(path: Path, out: Path, window: Any, controller: Any, runtime: KioskRuntime,
+def _start_scenario(path: Path, out: Path, window: Any, controller: Any, runtime: Any,
                     exit_code: dict[str, int], app: QApplication,
-                    extra_actions: dict[str, Any]) -> Any:
+                    parts: dict[str, Any]) -> Any:
     from kiosk.ui.scenario import ScenarioRunner, load_scenario
     from kiosk.ui.scenario_actions import scenario_actions
 
@@ -126,12 +289,14 @@ def _start_scenario(path: Path, out: Path, window: Any, controller: Any, runtime
             exit_code["code"] = 1
         QTimer.singleShot(0, app.quit)
 
-    actions = {**scenario_actions(runtime, controller), **extra_actions}
+    actions = {**scenario_actions(runtime, controller),
+               "freeze_ui": parts["supervisor"].freeze_ui}
     runner = ScenarioRunner(steps, window, out, actions,
                             window.current_screen_id, lambda: window.spoken, finished)
-    # Devices open in the background; scenarios start once they have (bounded wait).
+    # Devices open and the catalog loads in the background; scenarios start once the
+    # kiosk is ready (bounded wait).
     def begin() -> None:
-        if runtime.wait_devices_opened(0) or begin.waited > 300:  # type: ignore[attr-defined]
+        if parts.get("ready") or begin.waited > 300:  # type: ignore[attr-defined]
             runner.start()
         else:
             begin.waited += 1  # type: ignore[attr-defined]

@@ -1,8 +1,9 @@
-"""The session lifecycle over the screens: attract -> identify -> menu -> steps -> result ->
-goodbye -> attract, with the idle timer, out-of-service and staff screens.
+"""The terminal lifecycle on screens: a thin map from :class:`~kiosk.flow.terminal.Terminal`'s
+state to the screen that shows it, and the taps back to it.
 
-All decisions run on the UI thread; anything slow (catalog, health checks) runs on the
-runtime's executor and comes back through the dispatcher.
+Every decision (session start and end, idle, cards left in a reader, eligibility, out of
+service, polling) is the terminal's; this module only renders. Everything runs on the UI
+thread; the terminal's slow work comes back through the dispatcher.
 """
 
 from __future__ import annotations
@@ -13,20 +14,19 @@ from typing import Any, Literal
 
 from PyQt6.QtCore import QObject, QTimer
 
-from backend_client.service_definition import Catalog, IdentifyStep, LocalText, ServiceDefinition
 from drivers.health import HealthLevel
-from drivers.status import StatusChange
-from kiosk.flow.availability import unavailability
+from drivers.status import DeviceStatus, StatusChange
 from kiosk.flow.clock import SystemClock
-from kiosk.flow.engine import ENDED, FlowEngine, FlowState
+from kiosk.flow.engine import FlowEngine, FlowState
 from kiosk.flow.ports import FlowPorts
 from kiosk.flow.steps import FlowSettings
+from kiosk.flow.terminal import LOGIN, Terminal, TerminalSettings, TerminalState
 from kiosk.i18n import translate
 from kiosk.runtime import KioskRuntime
-from kiosk.session import IdleState, IdleTimer, Session
+from kiosk.session import IdleState
 from kiosk.ui.dispatch import UiDispatcher
 from kiosk.ui.screens.basic import AttractScreen, GoodbyeScreen, OutOfServiceScreen
-from kiosk.ui.screens.menu import MenuScreen, ResultScreen
+from kiosk.ui.screens.menu import MenuScreen, ResultScreen, outcome_lines
 from kiosk.ui.screens.staff import DiagnosticsScreen, StaffScreen
 from kiosk.ui.screens.step_base import StepScreen
 from kiosk.ui.screens.steps_data import FormScreen, ReviewScreen, ScanDocumentsScreen
@@ -41,63 +41,77 @@ from kiosk.ui.window import KioskWindow
 
 log = logging.getLogger(__name__)
 
-LOGIN = ServiceDefinition(
-    id="login", topic="login", title=LocalText(zh="身份认证", en="Identification"),
-    description=LocalText(zh="身份认证", en="Identification"),
-    steps=(IdentifyStep(type="identify"),),
-)
-
-#: Step states in which the resident is waiting on the kiosk, the backend or their phone.
-BUSY_STATES = frozenset({"reading", "checking", "qr_creating", "capturing", "verifying",
-                         "creating", "submitting", "printing", "closing", "refunding",
-                         "topup_initialising", "topup_authorising", "topup_crediting",
-                         "topup_confirming", "loading", "awaiting", "qr_shown"})
-HEALTH_INTERVAL_MS = 5000
+TICK_MS = 250
+#: The screen of each terminal state that has one fixed screen.
+SCREENS = {
+    TerminalState.STARTING: "attract",
+    TerminalState.ATTRACT: "attract",
+    TerminalState.MENU: "menu",
+    TerminalState.CHECKING: "menu",
+    TerminalState.RESULT: "result",
+    TerminalState.GOODBYE: "goodbye",
+    TerminalState.OUT_OF_SERVICE: "out_of_service",
+}
 
 
 class KioskController(QObject):
     def __init__(self, runtime: KioskRuntime, ports: FlowPorts, window: KioskWindow,
-                 dispatcher: UiDispatcher) -> None:
+                 dispatcher: UiDispatcher, *, attract: AttractScreen | None = None) -> None:
         super().__init__()
+        #: The attract screen shown before the controller existed (start-up), if any.
+        self._prebuilt_attract = attract
         self.runtime = runtime
         self.ports = ports
         self.window = window
         self.dispatcher = dispatcher
         config = runtime.config
-        self.flow_settings = FlowSettings(qr_login_s=config.timeouts.qr_login_s,
-                                          payment_s=config.timeouts.payment_s)
-        self.session: Session | None = None
-        self.engine: FlowEngine | None = None
-        self.catalog: Catalog | None = None
-        self.backend_online = True
-        self.out_of_service_reasons: list[str] = []
-        self._staff_return = "attract"
+        timeouts = config.timeouts
+        lang: Literal["zh", "en"] = "en" if config.language == "en" else "zh"
+        settings = TerminalSettings(
+            language=lang, idle_s=timeouts.idle_s, countdown_s=timeouts.countdown_s,
+            goodbye_s=timeouts.goodbye_s,
+            flow=FlowSettings(qr_login_s=timeouts.qr_login_s, payment_s=timeouts.payment_s))
+        backend_ports = runtime.backend_ports
+        self.terminal = Terminal(
+            ports, runtime.executor, SystemClock(), dispatcher.post, settings=settings,
+            backend=runtime.backend, statuses=self._statuses,
+            devices_opened=lambda: runtime.wait_devices_opened(0),
+            temp_root=runtime.state_dir / "sessions",
+            forget_person=backend_ports.forget if backend_ports is not None else lambda: None)
+        self._staff_page = "staff"
         self._stopped = False
         self._unsubscribe: list[Any] = []
-        self.idle = IdleTimer(SystemClock().monotonic, timeout_s=config.timeouts.idle_s,
-                              countdown_s=config.timeouts.countdown_s)
         self._build_screens()
-        self._idle_timer = QTimer(self)
-        self._idle_timer.timeout.connect(self._idle_tick)
-        self._idle_timer.start(250)
-        self._health_timer = QTimer(self)
-        self._health_timer.timeout.connect(self._check_backend)
-        self._health_timer.start(HEALTH_INTERVAL_MS)
-        window.user_activity.connect(self._touched)
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start(TICK_MS)
+        window.user_activity.connect(lambda: self.terminal.touch())
         window.language_changed.connect(self._language_changed)
         window.status_bar.help_clicked.connect(self.open_staff)
+        self._unsubscribe.append(self.terminal.subscribe(lambda _t: self._render()))
         for device in runtime.devices:
             self._unsubscribe.append(device.subscribe(self._post_device_change))
 
+    @property
+    def engine(self) -> FlowEngine | None:
+        return self.terminal.engine
+
+    @property
+    def session(self) -> Any:
+        return self.terminal.session
+
+    def _statuses(self) -> dict[str, DeviceStatus]:
+        return {d.name: d.status for d in self.runtime.devices}
+
     def _post_device_change(self, change: StatusChange) -> None:
         """Device listener (device thread): handle the change on the UI thread."""
-        self.dispatcher.post(lambda: self._device_changed(change))
+        self.dispatcher.post(lambda: None if self._stopped else self.terminal.device_changed())
 
     # -- screens ----------------------------------------------------------------------
 
     def _build_screens(self) -> None:
         w, d = self.window, self.dispatcher
-        self.attract = AttractScreen()
+        self.attract = self._prebuilt_attract or AttractScreen()
         self.goodbye = GoodbyeScreen()
         self.oos = OutOfServiceScreen()
         self.menu = MenuScreen()
@@ -114,313 +128,132 @@ class KioskController(QObject):
         self.step_screens["identify"] = self.identify  # one identify screen for both uses
         for screen in (self.attract, self.menu, self.result, self.goodbye,
                        self.oos, self.staff, self.diagnostics, *self.step_screens.values()):
-            w.add_screen(screen)
-        self.attract.start_clicked.connect(self.start_session)
-        self.menu.service_chosen.connect(self.start_service)
-        self.menu.finish_clicked.connect(self.end_session)
-        self.result.more_clicked.connect(self._back_to_menu)
-        self.result.finish_clicked.connect(self.end_session)
-        self.window.idle_banner.more_time.connect(self.idle.extend)
-        self.window.idle_banner.end_now.connect(self.end_session)
+            if w.screens.get(screen.screen_id) is not screen:  # the start-up attract is in
+                w.add_screen(screen)
+        self.attract.start_clicked.connect(lambda: self.terminal.start_session())
+        self.menu.service_chosen.connect(lambda sid: self.terminal.choose_service(sid))
+        self.menu.finish_clicked.connect(lambda: self.terminal.end_session())
+        self.result.more_clicked.connect(lambda: self.terminal.back_to_menu())
+        self.result.finish_clicked.connect(lambda: self.terminal.end_session())
+        self.window.idle_banner.more_time.connect(lambda: self.terminal.extend())
+        self.window.idle_banner.end_now.connect(lambda: self.terminal.end_session())
         self.oos.staff_clicked.connect(self.open_staff)
         self.staff.pin_entered.connect(self._check_pin)
         self.staff.exit_clicked.connect(self._leave_staff)
         self.staff.diagnostics_clicked.connect(self._open_diagnostics)
         self.staff.reprint_clicked.connect(self._reprint)
-        self.diagnostics.back_clicked.connect(lambda: self.window.show_screen("staff"))
+        self.diagnostics.back_clicked.connect(lambda: self._show_staff_page("staff"))
         self.diagnostics.selftest_clicked.connect(self._selftest)
         for screen in self.step_screens.values():
-            screen.back_clicked.connect(self._step_back)
-            screen.cancel_clicked.connect(self._step_cancel)
+            screen.back_clicked.connect(lambda: self.terminal.step_back())
+            screen.cancel_clicked.connect(lambda: self.terminal.step_cancel())
 
     def stop(self) -> None:
         """The app is quitting: end the session, stop timers, ignore devices from now on."""
         self._stopped = True
         for unsubscribe in self._unsubscribe:
             unsubscribe()
-        self._idle_timer.stop()
-        self._health_timer.stop()
-        if self.session is not None:
-            self.end_session()
+        self._timer.stop()
+        self.terminal.stop()
 
     def start(self) -> None:
-        self.window.show_screen("attract")
-        self._load_catalog()
-        self._evaluate_service()
+        self.terminal.start()
+        self._render()
 
-    # -- session ------------------------------------------------------------------------
+    def end_session(self) -> None:
+        self.terminal.end_session()
 
-    def start_session(self) -> None:
-        if self.session is not None or self.out_of_service_reasons:
-            return
-        lang: Literal["zh", "en"] = "en" if self.window.lang == "en" else "zh"
-        self.session = Session(lang, temp_root=self.runtime.state_dir / "sessions")
-        self.idle.restart()
-        self._run_flow(LOGIN)
-        if self.catalog is None:
-            self._load_catalog()
+    def _tick(self) -> None:
+        terminal = self.terminal
+        terminal.tick()
+        seconds = terminal.idle.countdown()
+        if terminal.session is not None and terminal.idle.state is IdleState.COUNTDOWN \
+                and seconds is not None:
+            self.window.idle_banner.show_countdown(seconds, self.window.lang)
+        elif self.window.idle_banner.isVisible():
+            self.window.idle_banner.setVisible(False)
 
-    def start_service(self, service_id: str) -> None:
-        if self.session is None or self.catalog is None:
-            return
-        service = next((s for s in self.catalog.services if s.id == service_id), None)
-        if service is None:
-            return
-        reason = self._unavailable().get(service_id)
-        if reason:
-            log.warning("service %s chosen while unavailable: %s", service_id, reason)
-            return
-        self._run_flow(service)
+    def _language_changed(self, lang: str) -> None:
+        self.terminal.set_language("en" if lang == "en" else "zh")
 
-    def _run_flow(self, service: ServiceDefinition) -> None:
-        assert self.session is not None
-        self._drop_engine()
-        engine = FlowEngine(service, self.session, self.ports, self.runtime.executor,
-                            settings=self.flow_settings)
-        self.engine = engine
-        engine.subscribe(lambda _change: self.dispatcher.post(lambda: self._flow_changed(engine)))
-        log.info("service %s started", service.id)
-        engine.start()
-        self._flow_changed(engine)
+    # -- the map from terminal state to screens -------------------------------------
 
-    def _flow_changed(self, engine: FlowEngine) -> None:
-        if engine is not self.engine or self.session is None:
+    def _render(self) -> None:
+        if self._stopped:
             return
-        state = engine.state
-        if state is FlowState.RUNNING:
-            self._show_step(engine)
-        elif state is FlowState.COMPLETED:
-            self._completed(engine)
-        elif state is FlowState.CARD_REMOVED:
-            self.end_session()
-        elif state is FlowState.CANCELLED:
-            if engine.service.id == LOGIN.id:
-                self.end_session()
-            else:
-                self._back_to_menu()
-        elif state is FlowState.CANCELLING:
-            self._show_step(engine)
+        t = self.terminal
+        state = t.state
+        if t.language != self.window.lang and t.session is None:
+            self.window.set_language(t.language)  # a new session starts in the default
+        self.menu.greeting_name = t.session.person.name if t.session and t.session.person else ""
+        if self.menu.catalog is not t.catalog or self.menu.loading_error != t.catalog_error:
+            self.runtime.catalog = t.catalog  # the adapters read payment purposes from it
+            self.menu.set_catalog(t.catalog, t.catalog_error)
+        unavailable = t.unavailable()
+        self.menu.set_unavailable(unavailable)
+        if t.catalog is not None:
+            self.window.set_unavailable([s.title.get(self.window.lang)
+                                         for s in t.catalog.services if s.id in unavailable])
+        if self.oos.reason_keys != list(t.oos_reasons):
+            self.oos.set_reasons(list(t.oos_reasons))
+        self.goodbye.set_cards_left(sorted(t.cards_left))
+        if t.session is None:
+            self._unbind_steps()
+            self.result.clear_personal()
+            self.window.idle_banner.setVisible(False)
+        if state is TerminalState.STAFF:
+            if self.window.current_screen_id() not in ("staff", "diagnostics"):
+                self.staff.lock()
+                self.window.show_screen(self._staff_page)
+            return
+        if state in (TerminalState.IDENTIFYING, TerminalState.IN_SERVICE):
+            if t.engine is not None and t.engine.state in (FlowState.RUNNING,
+                                                          FlowState.CANCELLING):
+                self._show_step(t.engine)
+            return
+        if state is TerminalState.RESULT and t.outcome is not None:
+            key, lines, warning = outcome_lines(t.outcome, self.window.lang)
+            self.result.show_outcome(key, lines, warning)
+        if state is TerminalState.MENU:
+            self._unbind_steps()
+        screen = SCREENS[state]
+        if self.window.current_screen_id() != screen:
+            self.window.show_screen(screen)
 
     def _show_step(self, engine: FlowEngine) -> None:
         # One snapshot: the engine may move on (on a worker) while this runs.
         controller = engine.controller
-        step_type = controller.step_type
+        if controller.done:
+            return  # the engine moves on by itself (an identify step of a known person)
+        screen = self.step_screens[controller.step_type]
         login = engine.service.id == LOGIN.id
-        if step_type == "identify" and self.session and self.session.person is not None:
-            return  # a service's identify step completes by itself for a known person
-        screen = self.step_screens[step_type]
         title = "" if login else engine.service.title.get(self.window.lang)
         if screen.controller is not controller:
             screen.bind(controller, title, engine.can_go_back)
         else:
+            screen.service_title = title
             screen.can_go_back = engine.can_go_back
             screen.refresh()
         if self.window.current_screen() is not screen:
             self.window.show_screen(screen.screen_id)
 
-    def _completed(self, engine: FlowEngine) -> None:
-        session = self.session
-        assert session is not None
-        if engine.service.id == LOGIN.id:
-            person = session.person
-            self.menu.greeting_name = person.name if person else ""
-            self._drop_engine()
-            self._back_to_menu()
-            return
-        data = session.data
-        lang = self.window.lang
-        lines: list[tuple[str, str]] = [(translate("result.service", lang),
-                                         engine.service.title.get(lang))]
-        certificate = data.certificate
-        if certificate:
-            lines.append((translate("result.certificate", lang), str(certificate.get("title", ""))))
-            lines.append((translate("result.certificate_number", lang),
-                          str(certificate.get("number", ""))))
-        if data.payment is not None:
-            fen = data.payment.amount_fen
-            lines.append((translate("result.paid", lang), f"¥{fen // 100}.{fen % 100:02d}"))
-        if data.receipt:
-            lines.extend(data.receipt.lines)
-        warning = "result.not_printed" if engine.documents_not_printed else ""
-        self._drop_engine()
-        self.result.show_outcome("result.done", tuple(lines), warning)
-        self.window.show_screen("result")
-
-    def _back_to_menu(self) -> None:
-        if self.session is None:
-            self.window.show_screen("attract")
-            return
-        self._drop_engine()
-        self.menu.set_unavailable(self._unavailable())
-        self.window.show_screen("menu")
-
-    def _step_back(self) -> None:
-        if self.engine is not None:
-            self.engine.back()
-
-    def _step_cancel(self) -> None:
-        if self.engine is not None:
-            self.engine.cancel()
-
-    def _drop_engine(self) -> None:
+    def _unbind_steps(self) -> None:
         for screen in self.step_screens.values():
-            screen.unbind()
-        engine, self.engine = self.engine, None
-        if engine is not None:
-            if engine.state not in ENDED:
-                engine.cancel()
-            engine.wipe()
-
-    def end_session(self) -> None:
-        """Wipe everything of the session and say goodbye (then back to attract)."""
-        if self.session is None:
-            if self.window.current_screen_id() not in ("staff", "diagnostics", "out_of_service"):
-                self.window.show_screen("attract")
-            return
-        self._drop_engine()
-        session, self.session = self.session, None
-        session.wipe()
-        if self.runtime.backend_ports is not None:
-            self.runtime.backend_ports.forget()
-        self.menu.greeting_name = ""
-        self.result.clear_personal()
-        self.window.idle_banner.setVisible(False)
-        self.window.set_language(self.runtime.config.language)
-        self.window.show_screen("goodbye")
-        QTimer.singleShot(int(self.runtime.config.timeouts.goodbye_s * 1000), self._after_goodbye)
-
-    def _after_goodbye(self) -> None:
-        if self.session is None and self.window.current_screen_id() == "goodbye":
-            self._evaluate_service()
-            if not self.out_of_service_reasons:
-                self.window.show_screen("attract")
-
-    # -- idle ---------------------------------------------------------------------------
-
-    def _touched(self) -> None:
-        if self.session is not None:
-            self.idle.touch()
-
-    def _idle_tick(self) -> None:
-        if self.session is None:
-            return
-        engine = self.engine
-        busy = engine is not None and (engine.state is FlowState.CANCELLING or
-                                       getattr(engine.controller.state, "value", "") in BUSY_STATES)
-        if busy:
-            self.idle.hold("busy")
-        else:
-            self.idle.release("busy")
-        state = self.idle.tick()
-        if state is IdleState.EXPIRED:
-            log.info("session idle: ending it")
-            self.end_session()
-            return
-        seconds = self.idle.countdown()
-        if state is IdleState.COUNTDOWN and seconds is not None:
-            self.window.idle_banner.show_countdown(seconds, self.window.lang)
-        else:
-            self.window.idle_banner.setVisible(False)
-
-    def _language_changed(self, lang: str) -> None:
-        if self.session is not None:
-            self.session.language = lang  # type: ignore[assignment]
-        self.menu.set_unavailable(self._unavailable())
-        self._refresh_unavailable_bar()
-
-    # -- availability and out of service ---------------------------------------------
-
-    def _unavailable(self) -> dict[str, str]:
-        if self.catalog is None:
-            return {}
-        statuses = {d.name: d.status for d in self.runtime.devices}
-        reasons: dict[str, str] = {}
-        for service in self.catalog.services:
-            reason = unavailability(service, statuses, self.backend_online)
-            if reason is not None:
-                reasons[service.id] = reason.message_key
-        return reasons
-
-    def _refresh_unavailable_bar(self) -> None:
-        if self.catalog is None:
-            return
-        reasons = self._unavailable()
-        titles = [s.title.get(self.window.lang) for s in self.catalog.services if s.id in reasons]
-        self.window.set_unavailable(titles)
-
-    def _device_changed(self, change: StatusChange) -> None:
-        if self._stopped:
-            return
-        self._evaluate_service()
-        arrived = (change.new.detail.get("media") == "present"
-                   and change.old.detail.get("media") == "not_present")
-        if change.device in ("id_card_reader", "card_reader") and arrived \
-                and self.window.current_screen_id() == "attract" and self.session is None:
-            self.start_session()
-
-    def _evaluate_service(self) -> None:
-        reasons: list[str] = []
-        if not self.backend_online:
-            reasons.append("oos.reason.backend")
-        readers = [self.runtime.devices.get(r) for r in ("id_card_reader", "card_reader")]
-        if not any(d is not None and d.status.state.usable for d in readers) and \
-                self.runtime.wait_devices_opened(0):
-            reasons.append("oos.reason.no_reader")
-        self.out_of_service_reasons = reasons
-        self.oos.set_reasons(reasons)
-        current = self.window.current_screen_id()
-        if reasons and self.session is None and current in ("attract", "goodbye"):
-            self.window.show_screen("out_of_service")
-        elif not reasons and current == "out_of_service":
-            self.window.show_screen("attract")
-        self.menu.set_unavailable(self._unavailable())
-        self._refresh_unavailable_bar()
-
-    def _check_backend(self) -> None:
-        backend = self.runtime.backend
-        if backend is None:
-            return
-        future = self.runtime.executor.submit(backend.health)
-        self.dispatcher.on_done(future, self._backend_checked)
-
-    def _backend_checked(self, future: Future[Any]) -> None:
-        online = future.exception() is None
-        if online != self.backend_online:
-            log.warning("backend %s", "reachable again" if online else "unreachable")
-        self.backend_online = online
-        if online and self.catalog is None:
-            self._load_catalog()
-        self._evaluate_service()
-
-    def _load_catalog(self) -> None:
-        backend = self.runtime.backend
-        if backend is None:
-            return
-        self.dispatcher.on_done(self.runtime.executor.submit(backend.catalog), self._catalog_loaded)
-
-    def _catalog_loaded(self, future: Future[Catalog]) -> None:
-        exc = future.exception()
-        if exc is not None:
-            log.warning("catalog not loaded: %s", exc)
-            self.menu.set_catalog(None, getattr(exc, "message_key", "error.backend.unreachable"))
-            return
-        self.catalog = future.result()
-        self.runtime.catalog = self.catalog
-        self.menu.set_catalog(self.catalog)
-        self.menu.set_unavailable(self._unavailable())
-        self._refresh_unavailable_bar()
+            if screen.controller is not None:
+                screen.unbind()
 
     # -- staff --------------------------------------------------------------------------
 
     def open_staff(self) -> None:
-        current = self.window.current_screen_id()
-        if current in ("staff", "diagnostics"):
+        if self.terminal.state is TerminalState.STAFF:
             return
-        if self.session is not None:
-            self.end_session()
-        self._staff_return = "attract"
+        self._staff_page = "staff"
         self.staff.lock()
-        self.window.show_screen("staff")
+        self.terminal.enter_staff()
+
+    def _show_staff_page(self, page: str) -> None:
+        self._staff_page = page
+        self.window.show_screen(page)
 
     def _check_pin(self, pin: str) -> None:
         if pin == self.runtime.config.ui.staff_pin:
@@ -432,13 +265,12 @@ class KioskController(QObject):
 
     def _leave_staff(self) -> None:
         self.staff.lock()
-        self._evaluate_service()
-        self.window.show_screen("out_of_service" if self.out_of_service_reasons else "attract")
+        self.terminal.leave_staff()
 
     def _open_diagnostics(self) -> None:
         for device in self.runtime.devices:
             self.diagnostics.set_device(device.name, type(device).__name__, device.status)
-        self.window.show_screen("diagnostics")
+        self._show_staff_page("diagnostics")
 
     def _selftest(self) -> None:
         for device in self.runtime.devices:

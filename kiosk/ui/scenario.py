@@ -8,12 +8,14 @@ A scenario is a JSON or YAML list; each item is ``{op: argument}`` or a bare ``o
     - expect_text: 张伟
     - screenshot: identified
 
-Ops: expect_screen NAME, tap ACCESSIBLE_NAME, tap_first_option FIELD, expect_disabled
-ACCESSIBLE_NAME, type TEXT, fill "FIELD=TEXT", insert_id_card PROFILE,
-remove_id_card, insert_card PROFILE, remove_card, inject "DEVICE FAULT", clear DEVICE,
+Ops: expect_screen NAME, expect_no_screen NAME, tap ACCESSIBLE_NAME, tap_first_option
+FIELD, expect_disabled ACCESSIBLE_NAME, type TEXT, fill "FIELD=TEXT", insert_id_card PROFILE,
+remove_id_card, insert_card PROFILE, remove_card, inject "DEVICE FAULT [NAME=VALUE ...]"
+(DEVICE may be ``backend``; e.g. "backend http_5xx path=/v1/bills count=1"), clear DEVICE,
+note TEXT (written to the kiosk log, to tell apart the parts of a long scenario),
 wait SECONDS, screenshot NAME, expect_text TEXT, expect_no_text TEXT, present_person
 ID_NUMBER|none, phone_pay (the resident pays the shown QR order on their phone),
-phone_confirm_login PROFILE, backend_fault "KIND" / backend_clear, expect_spoken TEXT.
+phone_confirm_login PROFILE, expect_spoken TEXT.
 Expectations and taps retry until ``timeout`` (default 15 s; ``{tap: x, timeout: 30}``).
 
 Every step runs on the UI thread from timers, so the app keeps running between steps;
@@ -167,6 +169,10 @@ class ScenarioRunner:
             return time.monotonic() >= self._waiting_until
         if op == "expect_screen":
             return self.screen_id() == str(arg)
+        if op == "expect_no_screen":
+            if self.screen_id() == str(arg):
+                raise ScenarioError(f"screen {arg!r} is shown")
+            return True
         if op == "expect_text":
             return any(str(arg) in t for t in visible_texts(self.window))
         if op == "expect_no_text":
@@ -200,6 +206,9 @@ class ScenarioRunner:
         for w in visible_widgets(self.window):
             if isinstance(w, QAbstractButton) and w.accessibleName() == name and w.isEnabled():
                 w.click()
+                return True
+            if isinstance(w, QLineEdit) and w.accessibleName() == name and w.isEnabled():
+                w.setFocus()  # a finger on a text field puts the cursor there
                 return True
         return False
 

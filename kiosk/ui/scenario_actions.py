@@ -40,10 +40,25 @@ def _profile_id_number(key: str) -> str:
     raise RuntimeError(f"profile {key} has no ID number")
 
 
+def parse_injection(text: str) -> tuple[str, str, dict[str, object]]:
+    """"DEVICE FAULT k=v ..." -> (device, fault, params); integer values become ints."""
+    words = text.split()
+    if len(words) < 2:
+        raise ValueError(f"inject needs DEVICE FAULT, got {text!r}")
+    params: dict[str, object] = {}
+    for word in words[2:]:
+        name, sep, value = word.partition("=")
+        if not sep or not name:
+            raise ValueError(f"inject parameter {word!r} is not NAME=VALUE")
+        params[name] = int(value) if value.isdigit() else value
+    return words[0], words[1], params
+
+
 def scenario_actions(runtime: KioskRuntime, controller: Any) -> dict[str, Callable[[Any], Any]]:
     def inject(arg: Any) -> None:
-        device, _, fault = str(arg).partition(" ")
-        _fault_target(runtime, device).inject(fault.strip())
+        """inject: "DEVICE FAULT [NAME=VALUE ...]" (e.g. "backend http_5xx path=/v1/bills")."""
+        device, fault, params = parse_injection(str(arg))
+        _fault_target(runtime, device).inject(fault, **params)
 
     def clear(arg: Any) -> None:
         _fault_target(runtime, str(arg).strip()).clear()
@@ -89,6 +104,7 @@ def scenario_actions(runtime: KioskRuntime, controller: Any) -> dict[str, Callab
         "insert_card": lambda p: _simulator(runtime, "card_reader").insert_card(str(p)),
         "remove_card": lambda _a: _simulator(runtime, "card_reader").remove_card(),
         "inject": inject,
+        "note": lambda text: log.info("scenario note: %s", text),
         "clear": clear,
         "phone_pay": phone_pay,
         "phone_confirm_login": phone_confirm_login,

@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from PyQt6.QtCore import QObject, QTimer
@@ -29,8 +30,10 @@ class SupervisorLink(QObject):
     """Tells systemd when the kiosk is ready and, while its UI thread runs, alive."""
 
     def __init__(self, window: QMainWindow, notifier: SystemdNotifier | None = None,
-                 ready_screen: str = "attract") -> None:
+                 ready_screen: str = "attract",
+                 ready_when: Callable[[], bool] = lambda: True) -> None:
         super().__init__()
+        self.ready_when = ready_when
         self.window = window
         self.notifier = notifier or SystemdNotifier()
         self.ready_screen = ready_screen
@@ -62,7 +65,8 @@ class SupervisorLink(QObject):
         return str(current()) if callable(current) else ""
 
     def _check_ready(self) -> None:
-        if self.window.isVisible() and self._current_screen() == self.ready_screen:
+        if (self.window.isVisible() and self._current_screen() == self.ready_screen
+                and self.ready_when()):
             self._ready_timer.stop()
             self.is_ready = True
             self.notifier.ready(f"attract screen shown (pid {os.getpid()})")

@@ -7,13 +7,13 @@ session logic that decides which screen to show lives in kiosk/ui/controller.py.
 from __future__ import annotations
 
 import logging
-import time
-from typing import Any
 
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtWidgets import QFrame, QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
+from kiosk.flow.clock import local_now
 from kiosk.i18n import translate
+from kiosk.ui.speech import ReadAloud
 from kiosk.ui.theme import style_sheet
 from kiosk.ui.widgets import Screen, StatusBar, label, touch_button
 
@@ -86,7 +86,11 @@ class KioskWindow(QMainWindow):
         self._clock = QTimer(self)
         self._clock.timeout.connect(self._tick)
         self._clock.start(1000)
-        self._speech = _make_speech(speech_engine)
+        # The engine is connected on first use: a kiosk with read-aloud off never talks to
+        # speech-dispatcher, and start-up does not wait for it.
+        self._speech_engine = speech_engine
+        self._speech: ReadAloud | None = None
+        self._speech_tried = False
         self.spoken: list[str] = []
         self.apply_theme()
 
@@ -155,8 +159,11 @@ class KioskWindow(QMainWindow):
         if not (self.read_aloud and text):
             return
         self.spoken.append(text)
+        if not self._speech_tried:
+            self._speech_tried = True
+            self._speech = ReadAloud.create(self._speech_engine)
         if self._speech is not None:
-            self._speech.say(text)
+            self._speech.say(text, self.lang)
 
     def _retranslate_bar(self) -> None:
         bar, lang = self.status_bar, self.lang
@@ -180,7 +187,7 @@ class KioskWindow(QMainWindow):
         self._retranslate_bar()
 
     def _tick(self) -> None:
-        self.status_bar.clock.setText(time.strftime("%Y-%m-%d %H:%M"))
+        self.status_bar.clock.setText(f"{local_now():%Y-%m-%d %H:%M}")
 
     # -- input ----------------------------------------------------------------------
 
@@ -191,20 +198,6 @@ class KioskWindow(QMainWindow):
     def keyPressEvent(self, event: object) -> None:
         self.user_activity.emit()
         super().keyPressEvent(event)  # type: ignore[arg-type]
-
-
-def _make_speech(engine: str | None) -> Any:
-    """QTextToSpeech with the given engine ("mock" in tests), or None when unavailable."""
-    try:
-        from PyQt6.QtTextToSpeech import QTextToSpeech
-    except ImportError:
-        log.warning("QtTextToSpeech not available: read-aloud is text only")
-        return None
-    speech = QTextToSpeech(engine) if engine else QTextToSpeech()
-    if speech.state() == QTextToSpeech.State.Error:
-        log.warning("text-to-speech engine failed to start: read-aloud is text only")
-        return None
-    return speech
 
 
 __all__ = ["KioskWindow", "Qt"]

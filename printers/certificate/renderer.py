@@ -13,6 +13,7 @@ import logging
 from io import BytesIO
 from typing import Any
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -38,6 +39,11 @@ from printers.certificate.templates import CertificateTemplate, template_for
 from printers.fonts import register_font
 
 log = logging.getLogger(__name__)
+
+# Images (the seal, the QR code) go into the PDF as binary streams, not ASCII85 text:
+# reportlab's pure-Python ASCII85 encoder was a third of a warm render, and nothing
+# that reads our PDFs (CUPS, QtPdf, pdftotext) needs a 7-bit file.
+rl_config.useA85 = 0
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 #: Margins of Chinese official documents (GB/T 9704: 37 mm top, 28 mm left; we keep a

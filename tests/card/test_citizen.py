@@ -32,7 +32,7 @@ def test_t0_61xx_and_6cxx_are_followed() -> None:
 
 
 def test_wang_fang_reads_with_purse() -> None:
-    card = read_citizen_card(emulator("wang_fang").process)
+    card = read_citizen_card(emulator("wang_fang").process, full=True)
     d = card.to_dict(unmask=True)
     assert card.card_type is CitizenCardType.CITIZEN_CARD
     assert d["name"] == "王芳" and d["card_number"] == "C44030500"

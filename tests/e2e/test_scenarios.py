@@ -1,60 +1,31 @@
 """End to end: the real kiosk as a subprocess, driven by the scenario files.
 
-Each run gets its own state dir and config: every device on its simulator, the embedded
-reference backend, the citizen card in-process (so runs never share vpcd with the
-pcscd tests). Assertions are about what a person sees and what is left behind, never
-about time.
+Each run gets its own state dir and config (kiosk_process.run_kiosk). Assertions are
+about what a person sees and what is left behind, never about time.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from kiosk_process import run_kiosk
 
 SCENARIOS = Path(__file__).with_name("scenarios")
-ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.e2e
-
-BASE_CONFIG = """
-terminal_id = "KIOSK-SIM-0001"
-state_dir = "{state}"
-[timeouts]
-idle_s = {idle}
-countdown_s = {countdown}
-goodbye_s = 3
-status_poll_s = 1
-[devices.card_reader]
-impl = "sim"
-transport = "in-process"
-"""
 
 
 def run_scenario(name: str, tmp_path: Path, *, idle: float = 120, countdown: float = 15,
                  timeout: float = 300) -> tuple[int, list[dict[str, object]], Path]:
-    state = tmp_path / "state"
-    out = tmp_path / "out"
-    config = tmp_path / "kiosk.toml"
-    config.write_text(BASE_CONFIG.format(state=state, idle=idle, countdown=countdown),
-                      encoding="utf-8")
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    proc = subprocess.run(
-        [sys.executable, "-m", "kiosk.app", "--simulate", "--headless", "--config", str(config),
-         "--speech-engine", "mock", "--scenario", str(SCENARIOS / f"{name}.yaml"),
-         "--out", str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False)
-    transcript = [json.loads(line) for line in
-                  (out / "transcript.jsonl").read_text(encoding="utf-8").splitlines()]
-    if proc.returncode != 0:
-        failed = [t for t in transcript if t.get("ok") is False]
-        print(proc.stderr[-6000:])
-        pytest.fail(f"{name}: exit {proc.returncode}; failed step: {failed}", pytrace=False)
-    return proc.returncode, transcript, state
+    run = run_kiosk(SCENARIOS / f"{name}.yaml", tmp_path, idle=idle, countdown=countdown,
+                    timeout=timeout)
+    if run.returncode != 0:
+        failed = [t for t in run.transcript if t.get("ok") is False]
+        print(run.stderr[-6000:])
+        pytest.fail(f"{name}: exit {run.returncode}; failed step: {failed}", pytrace=False)
+    return run.returncode, run.transcript, run.state
 
 
 def crash_free(state: Path) -> None:
@@ -65,7 +36,8 @@ def crash_free(state: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["full_certificate", "bill_payment", "cancel_each_step",
-                                  "language_switch", "device_fault"])
+                                  "language_switch", "device_fault",
+                                  "pinyin_search", "id_number_keypad"])
 def test_scenario(name: str, tmp_path: Path) -> None:
     _, transcript, state = run_scenario(name, tmp_path)
     summary = transcript[-1]

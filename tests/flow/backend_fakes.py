@@ -73,6 +73,7 @@ class FakeBackend:
     submissions: list[SubmissionRequest] = field(default_factory=list)
     topups: dict[str, TopupRequest] = field(default_factory=dict)
     confirmed_topups: dict[str, bytes] = field(default_factory=dict)
+    cancelled_topups: list[str] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
@@ -225,11 +226,19 @@ class FakeBackend:
 
         return self._call("authorise_topup", authorise)
 
-    def confirm_topup(self, topup_id: str, tac: bytes) -> Future[None]:
+    def confirm_topup(self, topup_id: str, tac: bytes,
+                      new_balance_fen: int | None = None) -> Future[None]:
         def confirm() -> None:
             self.confirmed_topups[topup_id] = tac
 
         return self._call("confirm_topup", confirm)
+
+    def cancel_topup(self, topup_id: str) -> Future[None]:
+        def cancel() -> None:
+            self.topups.pop(topup_id, None)
+            self.cancelled_topups.append(topup_id)
+
+        return self._call("cancel_topup", cancel)
 
 
 class FakeOutbox:

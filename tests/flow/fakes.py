@@ -176,6 +176,9 @@ class FakeCitizenCard(_Presence):
         self.balance_fen = balance_fen
         self.online_seq = 7
         self.pull_out_at_credit = False
+        #: Credit the card, then lose the answer (the card pulled just after).
+        self.lose_credit_answer = False
+        self.credited_seqs: set[int] = set()
         self.blocked = False
         self._pending: tuple[int, bytes] | None = None
 
@@ -213,6 +216,8 @@ class FakeCitizenCard(_Presence):
 
     def credit_for_load(self, mac2: bytes, when: datetime) -> Future[bytes]:
         if self.pull_out_at_credit:
+            self.pull_out_at_credit = False
+            self._pending = None
             self.card_present = False
             return failed(MediaError("card removed", code="NO_CARD"))
         assert self._pending is not None
@@ -220,9 +225,20 @@ class FakeCitizenCard(_Presence):
         if mac2 != _mac(b"MAC2", amount, 0, random):
             return failed(HardwareError("MAC2 wrong", code="SW_9302"))
         self.balance_fen += amount
+        self.credited_seqs.add(self.online_seq)
         self.online_seq += 1
         self._pending = None
+        if self.lose_credit_answer:
+            self.lose_credit_answer = False
+            self.card_present = False
+            return failed(MediaError("card removed", code="NO_CARD"))
         return done(b"TAC!")
+
+    def load_proof(self, online_seq: int) -> Future[tuple[str, bytes | None]]:
+        if not self.card_present:
+            return failed(MediaError("no card", code="NO_CARD"))
+        return done(("0001440305000001", b"TAC!" if online_seq in self.credited_seqs
+                     else None))
 
 
 def _mac(label: bytes, a: int, b: int, random: bytes) -> bytes:

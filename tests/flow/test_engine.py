@@ -227,7 +227,7 @@ def test_topup_full_flow_loads_the_purse(make_engine, kiosk, executor, session) 
     assert not engine.needs_card
     kiosk.citizen_card.remove()  # after the load the card may go
     assert engine.state is FlowState.COMPLETED
-    assert kiosk.receipt_printer.printed[0].lines[-1] == ("topup.balance", "70.00")
+    assert kiosk.receipt_printer.printed[0].lines[-1] == ("卡内余额", "¥70.00")
 
 
 def test_topup_card_pulled_at_credit_refunds(make_engine, kiosk, executor) -> None:
@@ -241,12 +241,14 @@ def test_topup_card_pulled_at_credit_refunds(make_engine, kiosk, executor) -> No
     form.submit()
     executor.run_all()
     submit: Any = engine.controller
-    assert submit.error is not None and submit.error.message_key == "topup.card_removed"
+    # CREDIT FOR LOAD went out: only the card can say whether it holds the money
+    assert submit.error is not None and submit.error.message_key == "topup.card_unsure"
     assert kiosk.citizen_card.balance_fen == 5000
     kiosk.citizen_card.remove()
     executor.run_all()
     assert engine.state is FlowState.CARD_REMOVED
-    # the failed credit is journaled as started: the journal, not a blind refund, resolves it
+    # the failed credit is journaled as started: the card's record (on its next insert),
+    # not a blind refund, resolves it
     assert "topup_crediting" in kiosk.journal.events()
 
 

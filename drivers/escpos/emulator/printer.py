@@ -9,6 +9,10 @@ Faults (through :class:`drivers.faults.FaultSet`): ``paper_out``, ``paper_near_e
 the roll ends after N more printed lines, the printer stops and the receipt is torn off
 half-printed). Like a real printer, one that is offline (paper out, cover open) still
 answers ``DLE EOT`` but prints nothing and does not answer ``GS ( H``.
+
+``model`` picks the printer: ``answers_gs_h`` (an Epson-like printer that answers
+``GS ( H``) or ``ignores_gs_h`` (most 58/80 mm thermal printers: the command is parsed
+and ignored, only the real-time status answers).
 """
 
 from __future__ import annotations
@@ -38,14 +42,21 @@ FAULTS = {
 }
 
 
+#: Printer models the simulator can be.
+MODELS = ("answers_gs_h", "ignores_gs_h")
+
+
 class EscPosPrinterSimulator:
     """An ESC/POS printer behind a pty; ``start()`` opens it, ``stop()`` ends it."""
 
     def __init__(
         self, name: str = "receipt-sim", encoding: str = "gb18030", dots: int = 576,
-        output_dir: Path | None = None,
+        output_dir: Path | None = None, model: str = "answers_gs_h",
     ) -> None:  # fmt: skip
+        if model not in MODELS:
+            raise ValueError(f"unknown printer model {model!r}; one of {', '.join(MODELS)}")
         self.name = name
+        self.model = model
         self.fault_set = FaultSet(FAULTS, owner=name)
         self._parser = EscPosParser(encoding)
         self._roll = PaperRoll(dots)
@@ -149,7 +160,7 @@ class EscPosPrinterSimulator:
         if not self._online():
             return b""  # offline: print data is not processed (and GS ( H not answered)
         if op.name == "process_id":
-            return cmd.process_id_reply(op.data)
+            return cmd.process_id_reply(op.data) if self.model == "answers_gs_h" else b""
         before = self._roll.lines_printed
         self._roll.apply(op)
         if op.name == "cut" and self._output_dir is not None:

@@ -62,6 +62,8 @@ class StepController(ABC, Generic[S]):
 
     #: The step type this controller runs ("identify", "pay"...).
     step_type: ClassVar[str]
+    #: States in which the resident waits on the kiosk, the backend or their phone.
+    busy_states: ClassVar[frozenset[Enum]] = frozenset()
 
     def __init__(self, context: StepContext, initial: S) -> None:
         self.context = context
@@ -83,6 +85,11 @@ class StepController(ABC, Generic[S]):
     @abstractmethod
     def done(self) -> bool:
         """The step finished; the engine moves on."""
+
+    @property
+    def busy(self) -> bool:
+        """The resident is waiting on this step's work: the idle timer must not run."""
+        return self._state in self.busy_states
 
     @property
     def committed(self) -> bool:

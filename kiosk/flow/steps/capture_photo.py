@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
+from typing import ClassVar
 
 from backend_client.service_definition import CapturePhotoStep
 from drivers.errors import UserFacingError
@@ -24,6 +25,7 @@ class CapturePhotoState(Enum):
 
 class CapturePhotoController(StepController[CapturePhotoState]):
     step_type = "capture_photo"
+    busy_states: ClassVar[frozenset[Enum]] = frozenset({CapturePhotoState.CAPTURING})
 
     def __init__(self, context: StepContext, step: CapturePhotoStep) -> None:
         super().__init__(context, CapturePhotoState.READY)

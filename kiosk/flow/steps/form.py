@@ -9,6 +9,7 @@ are loaded from the backend when the step starts.
 from __future__ import annotations
 
 from enum import Enum
+from typing import ClassVar
 
 from backend_client.service_definition import FormField, FormStep
 from drivers.errors import UserFacingError
@@ -27,6 +28,7 @@ class FormState(Enum):
 
 class FormController(StepController[FormState]):
     step_type = "form"
+    busy_states: ClassVar[frozenset[Enum]] = frozenset({FormState.LOADING})
 
     def __init__(self, context: StepContext, step: FormStep) -> None:
         super().__init__(context, FormState.EDITING)

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from enum import Enum
+from typing import ClassVar
 
 from backend_client.service_definition import IdentifyStep
 from drivers.errors import MediaError, UserFacingError
@@ -49,6 +50,12 @@ _VERDICT_KEYS = {
 
 class IdentifyController(StepController[IdentifyState]):
     step_type = "identify"
+    busy_states: ClassVar[frozenset[Enum]] = frozenset({
+        IdentifyState.READING,
+        IdentifyState.CHECKING,
+        IdentifyState.QR_CREATING,
+        IdentifyState.QR_SHOWN,
+    })
 
     def __init__(self, context: StepContext, step: IdentifyStep) -> None:
         super().__init__(context, IdentifyState.WAITING)
@@ -71,6 +78,13 @@ class IdentifyController(StepController[IdentifyState]):
             "qr_login": True,
         }
         return tuple(m for m in self.step.methods if present[m])
+
+    @property
+    def asks_for_card(self) -> bool:
+        """The person is known, but by a way this service does not accept (a QR login
+        before a service that must read the ID card): the screen says so."""
+        known = self.context.session.person
+        return known is not None and known.source not in self.step.methods and not self.done
 
     @property
     def reading_card(self) -> bool:

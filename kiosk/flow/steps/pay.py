@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import uuid
 from enum import Enum
+from typing import ClassVar
 
 from backend_client.service_definition import PayStep, ServiceDefinition
 from drivers.errors import UserFacingError
@@ -60,6 +61,11 @@ def payment_amount(step: PayStep, data: CollectedData) -> int:
     value = data.fields.get(step.amount_from)
     if isinstance(value, int):
         return value
+    # A choice field's values are strings: the catalog's top-up amounts are "5000"... fen
+    # (the catalog validator allows amount_from only on number fields and choices whose
+    # values are all whole fen, so this is never a resident's free text).
+    if isinstance(value, str) and value.isdecimal() and len(value) <= 9:
+        return int(value)
     raise UserFacingError("pay.amount_missing")
 
 
@@ -76,6 +82,12 @@ def service_amount(service: ServiceDefinition, data: CollectedData) -> int | Non
 
 class PayController(StepController[PayState]):
     step_type = "pay"
+    busy_states: ClassVar[frozenset[Enum]] = frozenset({
+        PayState.CREATING,
+        PayState.AWAITING,
+        PayState.CLOSING,
+        PayState.REFUNDING,
+    })
 
     def __init__(self, context: StepContext, step: PayStep) -> None:
         super().__init__(context, PayState.READY)

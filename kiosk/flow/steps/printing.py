@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from concurrent.futures import Future
 from enum import Enum
+from typing import ClassVar
 
 from drivers.errors import UserFacingError
 from kiosk.flow.steps.base import StepContext, StepController
@@ -25,6 +26,8 @@ class PrintState(Enum):
 
 
 class PrintController(StepController[PrintState]):
+    busy_states: ClassVar[frozenset[Enum]] = frozenset({PrintState.PRINTING})
+
     def __init__(self, context: StepContext) -> None:
         super().__init__(context, PrintState.READY)
 

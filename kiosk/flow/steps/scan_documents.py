@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
+from typing import ClassVar
 
 from backend_client.service_definition import DocumentSpec, ScanDocumentsStep
 from drivers.errors import UserFacingError
@@ -25,6 +26,7 @@ class ScanState(Enum):
 
 class ScanDocumentsController(StepController[ScanState]):
     step_type = "scan_documents"
+    busy_states: ClassVar[frozenset[Enum]] = frozenset({ScanState.CAPTURING})
 
     def __init__(self, context: StepContext, step: ScanDocumentsStep) -> None:
         super().__init__(context, ScanState.READY)

@@ -14,7 +14,7 @@ import logging
 import uuid
 from datetime import date
 from enum import Enum
-from typing import Any
+from typing import Any, ClassVar
 
 from backend_client.service_definition import SubmitStep
 from drivers.errors import MediaError, UserFacingError
@@ -26,7 +26,7 @@ from kiosk.flow.ports import (
     SubmissionRequest,
 )
 from kiosk.flow.steps.base import StepContext, StepController
-from kiosk.flow.steps.topup import CardTopup
+from kiosk.flow.steps.topup import CardTopup, LoadUnresolved
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,9 @@ class SubmitState(Enum):
     TOPUP_AUTHORISING = "topup_authorising"
     TOPUP_CREDITING = "topup_crediting"
     TOPUP_CONFIRMING = "topup_confirming"
+    #: CREDIT FOR LOAD got no answer: the card may hold the money. retry() (the card back
+    #: in) asks the card; leaving never refunds it (the purse recovery settles it).
+    TOPUP_UNRESOLVED = "topup_unresolved"
     #: retry() submits again with the same key.
     FAILED = "failed"
     QUEUED = "queued"
@@ -49,12 +52,20 @@ class SubmitState(Enum):
 
 class SubmitController(StepController[SubmitState]):
     step_type = "submit"
+    busy_states: ClassVar[frozenset[Enum]] = frozenset({
+        SubmitState.SUBMITTING,
+        SubmitState.TOPUP_INITIALISING,
+        SubmitState.TOPUP_AUTHORISING,
+        SubmitState.TOPUP_CREDITING,
+        SubmitState.TOPUP_CONFIRMING,
+    })
 
     def __init__(self, context: StepContext, step: SubmitStep) -> None:
         super().__init__(context, SubmitState.READY)
         self.step = step
         self.idempotency_key = uuid.uuid4().hex
         self.receipt: SubmissionReceipt | None = None
+        self._topup: CardTopup | None = None
 
     @property
     def done(self) -> bool:
@@ -75,11 +86,13 @@ class SubmitController(StepController[SubmitState]):
         self._submit()
 
     def retry(self) -> None:
-        if self.state is SubmitState.FAILED:
+        if self.state in (SubmitState.FAILED, SubmitState.TOPUP_UNRESOLVED):
             self._submit()
 
     def wipe(self) -> None:
         self.receipt = None
+        if self._topup is not None:
+            self._topup.release()
         super().wipe()
 
     def _submit(self) -> None:
@@ -88,13 +101,19 @@ class SubmitController(StepController[SubmitState]):
 
     def _job(self) -> None:
         if self.step.action == "card_topup":
-            topup = CardTopup(self.context, self.idempotency_key, self._topup_phase, self._await)
+            if self._topup is None:
+                self._topup = CardTopup(self.context, self.idempotency_key, self._topup_phase,
+                                        self._await)
             try:
-                self._finish(topup.run())
+                self._finish(self._topup.run())
+            except LoadUnresolved as exc:
+                self._set_state(SubmitState.TOPUP_UNRESOLVED, error=exc)
             except MediaError as exc:
+                unsure = self._topup.unresolved is not None
                 self._set_state(
-                    SubmitState.FAILED, error=UserFacingError("topup.card_removed", cause=exc)
-                )
+                    SubmitState.TOPUP_UNRESOLVED if unsure else SubmitState.FAILED,
+                    error=UserFacingError("topup.card_unsure" if unsure
+                                          else "topup.card_removed", cause=exc))
             return
         request = self._request()
         try:

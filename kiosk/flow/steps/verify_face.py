@@ -7,6 +7,7 @@ resident is told to ask staff. The photo lives only in memory for the call.
 from __future__ import annotations
 
 from enum import Enum
+from typing import ClassVar
 
 from backend_client.service_definition import VerifyFaceStep
 from drivers.errors import UserFacingError
@@ -28,6 +29,10 @@ class VerifyFaceState(Enum):
 
 class VerifyFaceController(StepController[VerifyFaceState]):
     step_type = "verify_face"
+    busy_states: ClassVar[frozenset[Enum]] = frozenset({
+        VerifyFaceState.CAPTURING,
+        VerifyFaceState.VERIFYING,
+    })
 
     def __init__(self, context: StepContext, step: VerifyFaceStep) -> None:
         super().__init__(context, VerifyFaceState.READY)

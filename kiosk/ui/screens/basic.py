@@ -52,11 +52,17 @@ class AttractScreen(Screen):
         return translate("attract.subtitle", self.lang)
 
 
+_TAKE_CARD = {"id_card": "goodbye.take_id_card", "citizen_card": "goodbye.take_citizen_card"}
+
+
 class GoodbyeScreen(Screen):
+    """Thanks the resident; while a card is still in a reader, asks them to take it."""
+
     screen_id = "goodbye"
 
     def __init__(self) -> None:
         super().__init__()
+        self.cards_left: list[str] = []
         outer = QVBoxLayout(self)
         outer.setContentsMargins(80, 60, 80, 60)
         self.title = label(role="title")
@@ -68,13 +74,25 @@ class GoodbyeScreen(Screen):
         outer.addWidget(self.body)
         outer.addStretch(1)
 
+    def set_cards_left(self, methods: list[str]) -> None:
+        """The cards (``id_card``, ``citizen_card``) still in a reader."""
+        if methods != self.cards_left:
+            self.cards_left = methods
+            self.retranslate(self.lang)
+
+    def _body(self) -> str:
+        if self.cards_left:
+            return "\n".join(translate(_TAKE_CARD[m], self.lang) for m in self.cards_left
+                             if m in _TAKE_CARD)
+        return translate("goodbye.body", self.lang)
+
     def retranslate(self, lang: str) -> None:
         super().retranslate(lang)
         self.title.setText(translate("goodbye.title", lang))
-        self.body.setText(translate("goodbye.body", lang))
+        self.body.setText(self._body())
 
     def prompt_text(self) -> str:
-        return translate("goodbye.title", self.lang) + " " + translate("goodbye.body", self.lang)
+        return translate("goodbye.title", self.lang) + " " + self._body()
 
 
 class OutOfServiceScreen(Screen):

@@ -8,6 +8,7 @@ from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
 from backend_client.service_definition import Catalog, ServiceDefinition
+from kiosk.flow.terminal import Outcome
 from kiosk.i18n import translate
 from kiosk.privacy import mask_name
 from kiosk.ui.keyboard import OnScreenKeyboard
@@ -142,6 +143,27 @@ class MenuScreen(Screen):
 
     def prompt_text(self) -> str:
         return translate("menu.title", self.lang)
+
+
+def outcome_lines(outcome: Outcome, lang: str) -> tuple[str, tuple[tuple[str, str], ...], str]:
+    """The result screen's title key, its lines and its warning key for ``outcome``."""
+    lines: list[tuple[str, str]] = [(translate("result.service", lang),
+                                     outcome.service.title.get(lang))]
+    if outcome.refusal is not None:
+        reason = outcome.refusal.text(lang) or translate("error.service.not_eligible", lang)
+        lines.append((translate("result.reason", lang), reason))
+        return "result.not_eligible", tuple(lines), ""
+    data = outcome.data
+    certificate = data.certificate
+    if certificate:
+        lines.append((translate("result.certificate", lang), str(certificate.get("title", ""))))
+        lines.append((translate("result.certificate_number", lang),
+                      str(certificate.get("number", ""))))
+    if data.payment is not None:
+        lines.append((translate("result.paid", lang), "¥" + yuan(data.payment.amount_fen)))
+    if data.receipt:
+        lines.extend(data.receipt.lines)
+    return "result.done", tuple(lines), "result.not_printed" if outcome.not_printed else ""
 
 
 class ResultScreen(Screen):

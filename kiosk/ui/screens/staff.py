@@ -96,6 +96,11 @@ class StaffScreen(Screen):
         return translate("staff.pin", self.lang)
 
 
+#: (detail key, value) pairs a technician must see on the device's line.
+_ATTENTION = frozenset({("toner", "low"), ("toner", "out"), ("paper", "low"),
+                        ("paper", "out"), ("paper", "jammed")})
+
+
 class DiagnosticsScreen(Screen):
     """Every device with its state and detail, and a self-test button."""
 
@@ -144,6 +149,12 @@ class DiagnosticsScreen(Screen):
             frame, inner = card_frame()
             icon = STATE_ICON.get(status.state.value, "✖")
             state = translate(f"state.{status.state.value}", self.lang)
+            # A supply running low or out is not "normal": say which, with a warning sign.
+            supplies = [translate(f"diagnostics.{k}.{v}", self.lang)
+                        for k, v in sorted(status.detail.items()) if (k, v) in _ATTENTION]
+            if supplies:
+                icon = "⚠" if icon == "✔" else icon
+                state = f"{state} ({', '.join(supplies)})"
             detail = ", ".join(f"{k}: {v}" for k, v in status.detail.items())
             text = f"{icon} {translate(f'role.{role}', self.lang)} — {state}"
             inner.addWidget(label(text, "prompt"))

@@ -43,6 +43,8 @@ class FormScreen(StepScreen):
         self._errors: dict[str, Any] = {}
         self._labels: dict[str, Any] = {}
         self._choice_buttons: dict[str, list[Any]] = {}
+        #: choice fields whose backend list came back empty: field -> its "none" label.
+        self._empty: dict[str, Any] = {}
 
     def step_title(self) -> str:
         return str(self.controller.step.title.get(self.lang))
@@ -60,6 +62,7 @@ class FormScreen(StepScreen):
         self._errors.clear()
         self._labels.clear()
         self._choice_buttons.clear()
+        self._empty.clear()
         c = self.controller
         for field in c.fields:
             caption = label(role="prompt")
@@ -76,9 +79,14 @@ class FormScreen(StepScreen):
                     buttons.append((b, option))
                 self._choice_buttons[field.name] = buttons
                 self.form_layout.addLayout(grid)
+                if not buttons and field.options_from and c.state.value == "editing":
+                    empty = label(role="prompt")
+                    self._empty[field.name] = empty
+                    self.form_layout.addWidget(empty)
             else:
                 edit = QLineEdit(c.raw.get(field.name, ""))
                 edit.setAccessibleName(f"field {field.name}")
+                edit.setProperty("keypad", field.type)  # the keyboard picks its layout by it
                 edit.textEdited.connect(lambda text, n=field.name: self._edited(n, text))
                 edit.editingFinished.connect(lambda n=field.name: self._check(n))
                 self._edits[field.name] = edit
@@ -92,8 +100,9 @@ class FormScreen(StepScreen):
 
     def _option_signature(self) -> tuple[Any, ...]:
         c = self.controller
-        return tuple((f.name, tuple(o.value for o in c.options(f.name)))
-                     for f in c.fields if f.type == "choice")
+        options = tuple((f.name, tuple(o.value for o in c.options(f.name)))
+                        for f in c.fields if f.type == "choice")
+        return (c.state.value == "loading", *options)
 
     def _edited(self, name: str, text: str) -> None:
         if self.controller is not None:
@@ -123,6 +132,9 @@ class FormScreen(StepScreen):
             hint = f"  ({field.hint.get(lang)})" if field.hint else ""
             star = " *" if field.required else ""
             self._labels[field.name].setText(field.label.get(lang) + star + hint)
+            if field.name in self._empty and field.options_from:
+                self._empty[field.name].setText(
+                    translate(f"form.no_options.{field.options_from}", lang))
             exc = c.field_errors.get(field.name)
             text = ""
             if exc is not None:

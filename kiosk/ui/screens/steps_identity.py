@@ -32,6 +32,8 @@ class IdentifyScreen(StepScreen):
         state = c.state.value
         methods = c.methods
         lines = []
+        if c.asks_for_card:
+            lines.append(translate("identify.needs_card", lang))
         if "id_card" in methods:
             lines.append("① " + translate("identify.way.id_card", lang))
         if "citizen_card" in methods:

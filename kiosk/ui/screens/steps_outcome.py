@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from concurrent.futures import Executor, Future
 from typing import Any
@@ -135,13 +136,16 @@ class PrintCertificateScreen(PrintScreen):
             self._buffer.setData(QByteArray())
         self._buffer = None
         self._shown_for = None
+        cache = sys.modules.get("printers.certificate.cache")  # not imported: nothing kept
+        if cache is not None:
+            cache.forget()
 
 
 def _render_pdf(certificate: Mapping[str, object]) -> bytes:
-    from printers.certificate import CertificateRenderer
-    from printers.certificate.data import CertificateData
+    # The same render (and bytes) as the print job's: see printers.certificate.cache.
+    from printers.certificate.cache import render_once
 
-    return CertificateRenderer().render(CertificateData.from_json(dict(certificate)))
+    return render_once(certificate)
 
 
 class PrintReceiptScreen(PrintScreen):

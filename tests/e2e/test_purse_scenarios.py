@@ -1,0 +1,104 @@
+"""End to end, the purse and receipt parts of issue 10: the real kiosk process, the
+shipped catalog, the embedded reference backend, the citizen card over the in-process
+card transport (the pcscd + vpcd run is tests/drivers/pcsc/test_purse_over_pcscd.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCENARIOS = Path(__file__).with_name("scenarios")
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.e2e
+
+CONFIG = """
+terminal_id = "KIOSK-SIM-0001"
+state_dir = "{state}"
+[timeouts]
+goodbye_s = 3
+status_poll_s = 1
+[devices.card_reader]
+impl = "sim"
+transport = "{transport}"
+[devices.receipt_printer]
+impl = "sim"
+printer_model = "{printer_model}"
+"""
+
+
+def kiosk_cmd(config: Path, scenario: Path, out: Path) -> list[str]:
+    return [sys.executable, "-m", "kiosk.app", "--simulate", "--headless", "--config",
+            str(config), "--speech-engine", "mock", "--scenario", str(scenario),
+            "--out", str(out)]
+
+
+def write_config(tmp_path: Path, state: Path, printer_model: str = "answers_gs_h",
+                 transport: str = "in-process") -> Path:
+    config = tmp_path / "kiosk.toml"
+    config.write_text(CONFIG.format(state=state, printer_model=printer_model,
+                                    transport=transport), encoding="utf-8")
+    return config
+
+
+def run(tmp_path: Path, name: str, *, printer_model: str = "answers_gs_h",
+        state: Path | None = None, out: str = "out", transport: str = "in-process") -> Path:
+    state = state or tmp_path / "state"
+    config = write_config(tmp_path, state, printer_model, transport)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.run(kiosk_cmd(config, SCENARIOS / f"{name}.yaml", tmp_path / out),
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+                          check=False)
+    transcript = [json.loads(line) for line in
+                  (tmp_path / out / "transcript.jsonl").read_text(encoding="utf-8").splitlines()]
+    if proc.returncode != 0:
+        print(proc.stderr[-6000:])
+        pytest.fail(f"{name}: exit {proc.returncode}; "
+                    f"failed: {[t for t in transcript if t.get('ok') is False]}", pytrace=False)
+    assert transcript[-1]["ok"] is True
+    return state
+
+
+def no_errors(state: Path) -> None:
+    entries = [json.loads(line) for line in
+               (state / "log" / "kiosk.jsonl").read_text(encoding="utf-8").splitlines()]
+    bad = [e for e in entries if e["level"] in ("ERROR", "CRITICAL")]
+    assert not bad, bad
+
+
+def backend_rows(state: Path, sql: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(state / "reference-backend.sqlite") as conn:
+        return list(conn.execute(sql).fetchall())
+
+
+def purse_balance(state: Path, serial: str = "44030500000000000001") -> int:
+    raw = json.loads((state / "card-sim" / f"purse-{serial}.json").read_text("utf-8"))
+    return int(raw["balance"])
+
+
+def test_citizen_card_topup_loads_the_card_and_shows_the_balance(tmp_path: Path) -> None:
+    state = run(tmp_path, "citizen_card_topup")
+    no_errors(state)
+    assert purse_balance(state) == 5000 + 5000  # on the card (kept on disk by the sim)
+    assert backend_rows(state, "SELECT status, amount_fen, new_balance_fen FROM card_topups"
+                        ) == [("confirmed", 5000, 10000)]
+    assert backend_rows(state, "SELECT status, used_by IS NOT NULL FROM payment_orders"
+                        ) == [("paid", 1)]
+
+
+def test_receipt_without_gs_h_and_paper_out_before_money(tmp_path: Path) -> None:
+    state = run(tmp_path, "receipt_without_gs_h", printer_model="ignores_gs_h")
+    no_errors(state)
+    # one order only: the one paid before the paper ran out
+    assert backend_rows(state, "SELECT status FROM payment_orders") == [("paid",)]
+    with sqlite3.connect(state / "print-journal.sqlite") as conn:
+        states = [r[0] for r in conn.execute("SELECT * FROM sqlite_master").fetchall()]
+    assert states  # the print journal exists
+    log = (state / "log" / "kiosk.jsonl").read_text(encoding="utf-8")
+    assert "real-time status after the cut" in log

@@ -1,0 +1,96 @@
+"""Start-up through the real app process: attract screen first, the reference backend in
+its own process (which dies with the kiosk), the stall watchdog's report, one render per
+certificate. No timings are asserted (speed is measured in bench/)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = """
+state_dir = "{state}"
+[devices.card_reader]
+impl = "sim"
+transport = "in-process"
+"""
+
+pytestmark = pytest.mark.e2e
+
+
+def _kiosk(tmp: Path, *extra: str) -> list[str]:
+    config = tmp / "kiosk.toml"
+    config.write_text(CONFIG.format(state=tmp / "state"), encoding="utf-8")
+    return [sys.executable, "-m", "kiosk.app", "--simulate", "--headless", "--config",
+            str(config), "--speech-engine", "mock", *extra]
+
+
+def _children(pid: int) -> list[str]:
+    out = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(pid)], capture_output=True,
+                         text=True, check=False).stdout
+    return [line.strip() for line in out.splitlines() if line.strip()]
+
+
+def test_first_frame_before_ready_and_the_watchdog_reports(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("- expect_screen: attract\n- expect_text: 开始\n", encoding="utf-8")
+    out = tmp_path / "out"
+    proc = subprocess.run(_kiosk(tmp_path, "--scenario", str(scenario), "--out", str(out)),
+                          cwd=ROOT, env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    log = proc.stderr
+    assert "start-up: first frame" in log and "start-up: ready" in log
+    assert log.index("start-up: first frame") < log.index("start-up: ready")
+    # The devices are opened, and the backend started, only after the first frame.
+    assert log.index("start-up: first frame") < log.index("closed -> starting")
+    assert log.index("start-up: first frame") < log.index("reference backend (pid")
+    stalls = json.loads((out / "event_loop_stalls.json").read_text(encoding="utf-8"))
+    assert stalls["beats"] > 0 and stalls["threshold_ms"] == 50.0
+    assert {"max_stall_ms", "p99_stall_ms", "worst"} <= set(stalls)
+
+
+def test_the_backend_process_dies_with_a_killed_kiosk_and_a_restart_works(
+        tmp_path: Path) -> None:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    kiosk = subprocess.Popen(_kiosk(tmp_path), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        assert kiosk.stderr is not None
+        deadline = time.monotonic() + 120
+        for line in kiosk.stderr:
+            if "start-up: ready" in line or time.monotonic() > deadline:
+                break
+        backend = [c for c in _children(kiosk.pid) if "backend_sim.server" in c]
+        assert len(backend) == 1, _children(kiosk.pid)
+        backend_pid = int(backend[0].split()[0])
+    finally:
+        kiosk.send_signal(signal.SIGKILL)
+        kiosk.wait(30)
+        if kiosk.stderr is not None:
+            kiosk.stderr.close()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and Path(f"/proc/{backend_pid}").exists():
+        status = Path(f"/proc/{backend_pid}/status").read_text(errors="replace") \
+            if Path(f"/proc/{backend_pid}/status").exists() else ""
+        if "State:\tZ" in status:
+            break
+        time.sleep(0.1)
+    status_path = Path(f"/proc/{backend_pid}/status")
+    assert not status_path.exists() or "State:\tZ" in status_path.read_text(errors="replace")
+    # Restart on the same state dir: the same database, enrolled again, ready again.
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("- expect_screen: attract\n", encoding="utf-8")
+    proc = subprocess.run(_kiosk(tmp_path, "--scenario", str(scenario), "--out",
+                                 str(tmp_path / "out2")),
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "start-up: ready" in proc.stderr
