@@ -5,7 +5,7 @@ PY    := $(VENV)/bin/python
 # Packages type-checked with mypy --strict (pyproject's [[tool.mypy.overrides]] says the same).
 STRICT_PKGS := kiosk_base card printers drivers backend_client kiosk kiosk_sim
 
-.PHONY: bootstrap demo test lint typecheck imports pytest bench soak fuzz clean
+.PHONY: bootstrap demo test lint typecheck imports pytest bench soak fuzz deb clean
 
 bootstrap:
 	@bash installer/bootstrap.sh
@@ -46,5 +46,9 @@ soak: bootstrap
 fuzz: bootstrap
 	@$(PY) -m fuzz.run --list | xargs -P2 -I{} $(PY) -m fuzz.run --cases 100000 --time-limit 240 {}
 
+# The Debian 12 packages (dist/*.deb): see packaging/build-deb.sh and README "Installing a terminal".
+deb:
+	@bash packaging/build-deb.sh
+
 clean:
-	rm -rf $(VENV) demo-out bench-out .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo-out bench-out dist .mypy_cache .ruff_cache

@@ -21,6 +21,7 @@ PACKAGES=(
   cups cups-client cups-bsd printer-driver-cups-pdf libcups2-dev   # A4 printing
   sane-utils libsane1                                     # scanners (SANE test backend)
   poppler-utils                                           # pdffonts/pdftotext/pdftoppm
+  cage grim xwayland libwayland-cursor0 libwayland-egl1   # kiosk session (cage) tests
 )
 
 missing=()

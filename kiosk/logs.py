@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from kiosk.journald import JournaldFormatter, under_journald
 from kiosk.privacy import mask_text
 
 CONSOLE_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
@@ -116,7 +117,8 @@ def setup_logging(
     targets: list[logging.Handler] = []
     if console:
         stream = logging.StreamHandler(sys.stderr)
-        stream.setFormatter(logging.Formatter(CONSOLE_FORMAT))
+        stream.setFormatter(JournaldFormatter() if under_journald()  # a systemd service
+                            else logging.Formatter(CONSOLE_FORMAT))
         targets.append(stream)
     if log_dir is not None:
         log_dir.mkdir(parents=True, exist_ok=True)

@@ -57,7 +57,11 @@ def _start_scenario(path: Path, out: Path, window: Any, controller: Any, runtime
         else:
             QTimer.singleShot(0, app.quit)
 
-    runner = ScenarioRunner(steps, window, out, scenario_actions(runtime, controller),
+    actions = scenario_actions(runtime, controller)
+    supervisor = getattr(window, "supervisor", None)
+    if supervisor is not None:  # freeze_ui SECONDS: block the UI thread (watchdog tests)
+        actions["freeze_ui"] = supervisor.freeze_ui
+    runner = ScenarioRunner(steps, window, out, actions,
                             window.current_screen_id, lambda: window.spoken, finished)
     # Devices open and the catalog loads in the background; scenarios start once the
     # kiosk is ready (bounded wait).

@@ -22,7 +22,9 @@ from typing import Any
 from PyQt6.QtCore import QEvent, QObject, QTimer
 from PyQt6.QtWidgets import QApplication, QWidget
 
+from backend_client.errors import CredentialsError
 from kiosk.config import KioskConfig
+from kiosk.ui.supervision import SupervisorLink, record_crash
 
 log = logging.getLogger(__name__)
 
@@ -98,14 +100,27 @@ def run(config: KioskConfig, args: argparse.Namespace, tools: ToolsHook | None =
     exit_code = {"code": 0}
     parts: dict[str, Any] = {"tools": tools}
 
+    out_dir = Path(args.out) if args.out else None
+    supervisor = SupervisorLink(window, ready_when=lambda: bool(parts.get("ready")))
+    parts["supervisor"] = supervisor
+    window.supervisor = supervisor  # type: ignore[attr-defined]  # freeze_ui (kiosk_sim)
+    supervisor.start()
+
     def crashed(exc_type: type[BaseException], exc: BaseException,
                 tb: TracebackType | None) -> None:
         logging.getLogger("kiosk.crash").critical("crash", exc_info=(exc_type, exc, tb))
+        phase = "running" if parts.get("ready") else "start-up"
+        print(f"kiosk: crashed at {phase} (exit 70): {exc_type.__name__}: {exc}",
+              file=sys.stderr, flush=True)
+        if out_dir is not None:
+            record_crash(out_dir, f"{exc_type.__name__}: {exc}", phase)
         try:
             controller = parts.get("controller")
             if controller is not None:
                 controller.oos.set_reasons(["oos.reason.crash"])
                 window.show_screen("out_of_service")
+            else:  # the kiosk never came up: an out-of-service screen of its own
+                _show_oos_alone(window, out_dir)
         finally:
             exit_code["code"] = EXIT_CRASH
             lockdown.quit(EXIT_CRASH, delay_ms=3000)
@@ -123,6 +138,7 @@ def run(config: KioskConfig, args: argparse.Namespace, tools: ToolsHook | None =
         app.exec()
     finally:
         app.removeEventFilter(lockdown)  # no Python filter while Qt tears down
+        supervisor.stop()
         watchdog.stop()
         if parts.get("purse_recovery") is not None:
             parts["purse_recovery"].stop()
@@ -137,6 +153,21 @@ def run(config: KioskConfig, args: argparse.Namespace, tools: ToolsHook | None =
     if passed is not None and not passed() and code == 0:
         return 1
     return code
+
+
+def _show_oos_alone(window: Any, out_dir: Path | None) -> None:
+    from kiosk.ui.screens.basic import OutOfServiceScreen
+
+    if "out_of_service" not in window.screens:
+        oos = OutOfServiceScreen()
+        oos.staff.setVisible(False)  # no staff screen behind it: the kiosk never came up
+        window.add_screen(oos)
+    window.screens["out_of_service"].set_reasons(["oos.reason.crash"])
+    window.show_screen("out_of_service")
+    if out_dir is not None:
+        QApplication.processEvents()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        window.grab().save(str(out_dir / "out_of_service.png"))
 
 
 def _starting(attract: Any, starting: bool) -> None:
@@ -206,6 +237,12 @@ def _bring_up(app: QApplication, config: KioskConfig, args: argparse.Namespace, 
     def backend_up(runtime: Any) -> None:
         if not runtime.wait_backend(0):
             QTimer.singleShot(20, lambda: backend_up(runtime))
+            return
+        if isinstance(runtime.backend_error, CredentialsError):
+            print(f"kiosk: bad configuration: backend.credentials: {runtime.backend_error}",
+                  file=sys.stderr, flush=True)
+            exit_code["code"] = EXIT_USAGE
+            lockdown.quit(EXIT_USAGE)
             return
         if runtime.backend_error is not None:
             raise runtime.backend_error
