@@ -37,7 +37,19 @@ def _amount_from_choice(service: ServiceDefinition) -> int | None:
     return None
 
 
+#: Fixed on main (lifecycle: eligibility before effort, a card asked for after a QR login,
+#: the voucher from a paid bill, status titles; purse: a top-up amount from a choice).
+#: The predicates are kept below for the record; a new known bug goes in ``OPEN``.
+OPEN: tuple[str, ...] = ()
+
+
 def known_bug(cell: Cell) -> str:
+    """The known bug that makes ``cell`` fail, or "" when it must pass."""
+    reason = _fixed_bug(cell)
+    return reason if reason in OPEN else ""
+
+
+def _fixed_bug(cell: Cell) -> str:
     """The known bug that makes ``cell`` fail, or "" when it must pass."""
     service = _service(cell)
     person = next(r for r in residents() if r.profile == cell.person)
