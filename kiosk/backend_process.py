@@ -16,7 +16,6 @@ from __future__ import annotations
 import ctypes
 import logging
 import queue
-import secrets
 import signal
 import subprocess
 import sys
@@ -103,10 +102,11 @@ class PendingBackendProcess:
                  auto_pay_after_s: float | None = None) -> None:
         self.state_dir = state_dir
         self.terminal_id = terminal_id
-        self._code = secrets.token_hex(12)
+        self.db_path = db_path
         db_path.parent.mkdir(parents=True, exist_ok=True)
+        # Simulation mode: the kiosk --simulate's phone, panel and faults use /sim.
         cmd = [sys.executable, "-m", "backend_sim.server", "--host", "127.0.0.1",
-               "--port", "0", f"--db={db_path}", f"--enrollment-code={self._code}"]
+               "--port", "0", f"--db={db_path}", "--simulation"]
         if auto_pay_after_s is not None:
             cmd += ["--auto-pay-after", str(auto_pay_after_s)]
         self._proc = subprocess.Popen(
@@ -122,7 +122,7 @@ class PendingBackendProcess:
     def _read_stdout(self, stream: IO[str]) -> None:
         for line in stream:
             if line.startswith(_LISTENING):
-                self._urls.put(line[len(_LISTENING):].strip())
+                self._urls.put(line[len(_LISTENING):].split()[0])  # URL, then a mode note
         self._urls.put("")  # end of output: the child has exited
 
     def _relog(self, stream: IO[str]) -> None:
@@ -146,18 +146,35 @@ class PendingBackendProcess:
             self._proc.kill()
             raise RuntimeError(f"reference backend did not start in {timeout:.0f} s "
                                f"(exit code {self._proc.poll()}; its log is above)")
+        credentials = self.state_dir / CREDENTIALS_FILE
+        if not credentials.exists():  # first start on this state dir (or the key was lost)
+            try:
+                self._enrol(url, credentials)
+            except Exception:
+                self._proc.kill()
+                raise
+        log.info("reference backend (pid %d) at %s", self._proc.pid, url)
+        return BackendProcess(self._proc, url, credentials)
+
+    def _operator(self, *words: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "backend_sim.server", *words, "--terminal", self.terminal_id,
+             f"--db={self.db_path}"], capture_output=True, text=True, timeout=60, check=False)
+
+    def _enrol(self, url: str, credentials: Path) -> None:
+        """As a technician would: an operator revokes any old key, issues a one-time
+        code for this terminal, and the kiosk enrols with it."""
         from backend_client.enrollment import enroll_terminal
         from backend_client.settings import BackendSettings
 
-        credentials = self.state_dir / CREDENTIALS_FILE
-        try:
-            enroll_terminal(BackendSettings(url=url), url, self.terminal_id, self._code,
-                            credentials, location="embedded")
-        except Exception:
-            self._proc.kill()
-            raise
-        log.info("reference backend (pid %d) at %s", self._proc.pid, url)
-        return BackendProcess(self._proc, url, credentials)
+        self._operator("revoke")  # "not enrolled" on a new database: fine
+        issued = self._operator("enrol-code", "--ttl", "300")
+        if issued.returncode != 0:
+            raise RuntimeError(f"reference backend: no enrolment code: {issued.stderr[-500:]}")
+        # "enrolment code for T: CODE (valid until ...)"
+        code = issued.stdout.strip().splitlines()[-1].split(": ", 1)[1].split()[0]
+        enroll_terminal(BackendSettings(url=url), url, self.terminal_id, code, credentials,
+                        location="embedded")
 
     def kill(self) -> None:
         if self._proc.poll() is None:
