@@ -19,8 +19,13 @@ from typing import Any
 
 import requests
 
+from kiosk.staff_access import hash_pin
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+
+#: The staff PIN of the test kiosks (stored hashed in their config).
+STAFF_PIN = "246810"
 
 CONFIG = """
 terminal_id = "{terminal}"
@@ -35,6 +40,8 @@ goodbye_s = 2
 status_poll_s = 1
 payment_s = {payment_s}
 reconcile_s = {reconcile_s}
+[ui]
+staff_pin_hash = "{staff_pin_hash}"
 [devices.card_reader]
 impl = "sim"
 transport = "in-process"
@@ -108,7 +115,8 @@ class Kiosk:
         self.config = self.base / "kiosk.toml"
         self.config.write_text(CONFIG.format(
             terminal=self.terminal, state=self.state, url=self.backend.url,
-            payment_s=self.payment_s, reconcile_s=self.reconcile_s), encoding="utf-8")
+            payment_s=self.payment_s, reconcile_s=self.reconcile_s,
+            staff_pin_hash=hash_pin(STAFF_PIN)), encoding="utf-8")
         issued = subprocess.run(  # the operator issues a one-time code for this terminal
             [str(BIN / "kiosk-backend-sim"), "enrol-code", "--terminal", self.terminal,
              "--db", str(self.backend.db)], cwd=ROOT, capture_output=True, text=True,
