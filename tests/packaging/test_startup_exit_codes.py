@@ -56,6 +56,7 @@ def test_credentials_of_another_terminal_exit_2(tmp_path: Path) -> None:
     creds = tmp_path / "terminal-credentials.json"
     creds.write_text(json.dumps({"terminal_id": "SZ-NS-0001",
                                  "private_key_base64": "A" * 43 + "="}), encoding="utf-8")
+    creds.chmod(0o600)  # a key file anyone can read is refused before its contents
     proc = kiosk(tmp_path, f'terminal_id = "SZ-NS-0007"\nstate_dir = "{tmp_path / "s"}"\n'
                  f'[backend]\nurl = "http://127.0.0.1:9/v1"\ncredentials = "{creds}"\n')
     assert proc.returncode == 2, proc.stderr[-3000:]
