@@ -162,9 +162,10 @@ def refused(service: ServiceDefinition, route: str) -> Cell | None:
     if person is None or not _refused_by_submit(service, person):
         return None
     walk = Walk(service, route, person)
+    # The refusal is the result screen with the backend's reason, before any step.
     ops = [*walk.login(), *walk.tap_service(),
-           {"expect_text": translate("error.service.not_eligible", "zh"),
-            "timeout": AT_ONCE_S}]
+           {"expect_screen": "result", "timeout": AT_ONCE_S},
+           {"expect_text": translate("result.not_eligible", "zh"), "timeout": AT_ONCE_S}]
     ops += [{"expect_no_screen": f"step:{t}"} for t in ("verify_face", "capture_photo")]
     return _cell(walk, "refused", ops + _back_to_attract(walk))
 
