@@ -317,5 +317,8 @@ def _build(app: QApplication, config: KioskConfig, args: argparse.Namespace, win
     # package; kiosk.app passes their hook in.
     tools = parts.get("tools")
     if tools is not None:
+        # A scenario starts once the readers know whether a card is in (a card put in
+        # before that is taken for one left in the reader: see kiosk/flow/card_watch.py).
         parts["passed"] = tools(args, window, controller, runtime, exit_code, app,
-                                lambda: bool(parts.get("ready")))
+                                lambda: bool(parts.get("ready"))
+                                and controller.terminal.presence_known())
