@@ -27,7 +27,8 @@ import pytest
 from backend_client.journal import JournalState
 from tests.e2e.payment_harness import Kiosk, ReferenceBackend, killed, money_agrees
 
-pytestmark = pytest.mark.e2e
+# Long (a few minutes): make test runs it in its parallel pass (see the Makefile).
+pytestmark = [pytest.mark.e2e, pytest.mark.parallel]
 S = JournalState
 Ops = list[dict[str, object]]
 

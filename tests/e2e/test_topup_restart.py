@@ -31,7 +31,8 @@ from backend_client.journal import JournalState
 from kiosk.flow.ports import LoadPhase
 from tests.e2e.payment_harness import Kiosk, ReferenceBackend, killed, money_agrees
 
-pytestmark = pytest.mark.e2e
+# Long (a few minutes): make test runs it in its parallel pass (see the Makefile).
+pytestmark = [pytest.mark.e2e, pytest.mark.parallel]
 S = JournalState
 L = LoadPhase
 SERIAL = "44030500000000000001"  # wang_fang's citizen card, ¥50.00 in its purse
