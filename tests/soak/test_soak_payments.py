@@ -14,7 +14,7 @@ as they do at an insert and while the kiosk is idle, and the backend's ledger, t
 balance and the journal must agree: every order one charge and one delivery, or no
 charge, or a full refund; the card holds its balance before plus every confirmed load.
 
-Bounded: ``SOAK_PAYMENTS`` payments (default 300) or ``SOAK_SECONDS`` (default 420),
+Bounded: ``SOAK_PAYMENTS`` payments (default 300) or ``SOAK_SECONDS`` (default 900),
 whichever comes first. Figures are printed as one JSON line and kept in
 ``bench-out/soak.jsonl``.
 """
@@ -97,7 +97,7 @@ def _wait(engine: FlowEngine, until: float) -> None:
 def test_soak_random_payments_with_faults(tmp_path: Path) -> None:
     rng = random.Random(int(os.environ.get("SOAK_SEED", "20261201")))
     limit = int(os.environ.get("SOAK_PAYMENTS", "300"))
-    budget = float(os.environ.get("SOAK_SECONDS", "420"))
+    budget = float(os.environ.get("SOAK_SECONDS", "900"))
     backend = ReferenceBackend(tmp_path / "backend.sqlite")
     runtime: KioskRuntime | None = None
     recovery: PurseRecovery | None = None
