@@ -72,4 +72,4 @@ def build_ports(runtime: KioskRuntime) -> FlowPorts:
                      submissions=backend, outbox=outbox, eligibility=backend,
                      journal=JournalPort(payments, EventJournal(state / "flow-events.jsonl"),
                                          backend.order_id),
-                     purse_ledger=JournalPurseLedger(payments), **kwargs)
+                     purse_ledger=JournalPurseLedger(payments), ratings=backend, **kwargs)

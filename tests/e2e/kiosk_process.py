@@ -49,8 +49,10 @@ class KioskRun:
 
 
 def run_kiosk(scenario: Path | list[dict[str, Any]], workdir: Path, *, idle: float = 120,
-              countdown: float = 15, goodbye: float = 3, timeout: float = 300) -> KioskRun:
-    """Run one scenario (a file, or a list of ops written to one) to its end."""
+              countdown: float = 15, goodbye: float = 3, timeout: float = 300,
+              extra_config: str = "") -> KioskRun:
+    """Run one scenario (a file, or a list of ops written to one) to its end;
+    ``extra_config`` is appended to the config (whole tables, e.g. ``[ui]``)."""
     workdir.mkdir(parents=True, exist_ok=True)
     state, out = workdir / "state", workdir / "out"
     if not isinstance(scenario, Path):
@@ -60,7 +62,7 @@ def run_kiosk(scenario: Path | list[dict[str, Any]], workdir: Path, *, idle: flo
         scenario = path
     config = workdir / "kiosk.toml"
     config.write_text(CONFIG.format(state=state, idle=idle, countdown=countdown,
-                                    goodbye=goodbye), encoding="utf-8")
+                                    goodbye=goodbye) + extra_config, encoding="utf-8")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     command = [sys.executable, "-m", "kiosk.app", "--simulate", "--headless", "--config",
                str(config), "--speech-engine", "mock", "--scenario", str(scenario),
