@@ -94,8 +94,7 @@ class KioskWindow(QMainWindow):
         # A tap on help explains the screen; a long press opens the staff PIN screen.
         self._staff_press = LongPress(self.status_bar.help)
         self._staff_press.long_pressed.connect(self.staff_requested)
-        self.help_panel.read_clicked.connect(
-            lambda: self.speak(self.help_panel.help_text(), always=True))
+        self.help_panel.read_clicked.connect(self._read_help)  # a method: no ref cycle
         self._clock = QTimer(self)
         self._clock.timeout.connect(self._tick)
         self._clock.start(1000)
@@ -178,6 +177,9 @@ class KioskWindow(QMainWindow):
         self.help_panel.show_for(self.current_screen_id(), self.lang)
         self.speak(self.help_panel.help_text())
         self.user_activity.emit()
+
+    def _read_help(self) -> None:
+        self.speak(self.help_panel.help_text(), always=True)
 
     def speak(self, text: str, *, always: bool = False) -> None:
         """Say ``text`` when read-aloud is on (``always``: the resident asked for it)."""
