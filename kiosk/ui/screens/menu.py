@@ -202,7 +202,8 @@ class MenuScreen(Screen):
             reason = self.unavailable.get(service.id)
             warning = ("✖ " + translate("menu.unavailable", lang) + "："
                        + translate(reason, lang)) if reason else ""
-            tile.set_texts(service.title.get(lang), fee, warning)
+            tile.set_texts(service.title.get(lang),
+                           f"{service.description.get(lang)}\n{fee}", warning)
         name_widgets(self, lang)
 
     def _matches(self, service: ServiceDefinition, query: str) -> bool:
