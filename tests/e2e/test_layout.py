@@ -13,6 +13,7 @@ from kiosk_sim.screenshots import Combo, run_combo
 pytestmark = pytest.mark.e2e
 
 
+@pytest.mark.timeout(600)
 @pytest.mark.parametrize("combo", [Combo("en", "elder", "1280x800"),
                                    Combo("zh", "elder", "1280x800"),
                                    Combo("en", "elder", "1920x1080")], ids=lambda c: c.name)

@@ -7,9 +7,16 @@ import pytest
 from PyQt6.QtWidgets import QApplication
 
 from backend_sim.catalog import build_catalog
+from kiosk.ui.icons import service_icon_name
 from kiosk.ui.screens.menu import MenuScreen
 from kiosk.ui.widgets import stable_id
 from kiosk.ui.window import KioskWindow
+
+
+#: The services of the reference catalog the kiosk has drawn an icon for.
+DRAWN = {"social_insurance_certificate", "household_certificate", "elderly_card",
+         "utility_bill_payment", "citizen_card_topup", "subsidy_documents",
+         "appointment_booking", "application_status", "payment_voucher", "real_estate_record"}
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +42,13 @@ def test_every_service_is_a_tile_with_its_icon(app: QApplication) -> None:
     for service in catalog.services:
         tile = menu.tiles[service.id]
         assert stable_id(tile) == service.id
-        assert tile.picture.name == f"service-{service.id}"  # its own icon, not the default
+        # Its own icon (kiosk/ui/assets/icons/service-<id>.svg), else the default one.
+        assert tile.picture.name == service_icon_name(service.id)
         assert tile.picture.pixmap() is not None and not tile.picture.pixmap().isNull()
+    drawn = {s.id for s in catalog.services} & DRAWN
+    assert drawn == DRAWN and all(menu.tiles[sid].picture.name == f"service-{sid}"
+                                  for sid in drawn)
+    assert service_icon_name("a_service_added_later") == "service-default"
     assert {t.topic_id for t in menu.tabs.values()} >= {t.id for t in catalog.topics}
 
 

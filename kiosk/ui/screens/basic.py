@@ -51,6 +51,7 @@ class AttractScreen(Screen):
         self.subtitle = label(role="prompt")
         self.subtitle.setAlignment(Qt.AlignmentFlag.AlignCenter)
         frame, inner = card_frame()
+        self.ways_frame = frame
         self.ways = label(role="prompt")
         inner.addWidget(self.ways)
         self.way_captions: list[Any] = []
@@ -72,6 +73,8 @@ class AttractScreen(Screen):
     def set_large_text(self, large: bool) -> None:
         for picture in self.findChildren(Picture):
             picture.set_box(*((160, 120) if large else (200, 150)))
+        # Large text: the pictures and their captions say what the card of text says.
+        self.ways_frame.setVisible(not large)
 
     def retranslate(self, lang: str) -> None:
         super().retranslate(lang)
