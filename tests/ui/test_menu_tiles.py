@@ -12,7 +12,6 @@ from kiosk.ui.screens.menu import MenuScreen
 from kiosk.ui.widgets import stable_id
 from kiosk.ui.window import KioskWindow
 
-
 #: The services of the reference catalog the kiosk has drawn an icon for.
 DRAWN = {"social_insurance_certificate", "household_certificate", "elderly_card",
          "utility_bill_payment", "citizen_card_topup", "subsidy_documents",
