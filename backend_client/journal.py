@@ -381,6 +381,28 @@ class PaymentJournal:
         return out
 
 
+    def loads(self, *, row_key: str | None = None, order_id: str | None = None
+              ) -> list[tuple[str, str | None, str, dict[str, Any]]]:
+        """(row key, top-up id, phase, body) of card loads: the one ``row_key`` names, or
+        every load paid by ``order_id`` (the body: order id, card serial, amounts, online
+        sequence, as the purse ledger wrote it)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT order_id, topup_id, state, request_json FROM topups ORDER BY rowid"
+            ).fetchall()
+        out = []
+        for key, topup_id, state, raw in rows:
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = {}
+            body = body if isinstance(body, dict) else {}
+            if (row_key is not None and key == row_key) or (
+                    order_id is not None and body.get("order_id") == order_id):
+                out.append((str(key), topup_id, str(state), body))
+        return out
+
+
 def _entry(r: tuple[Any, ...]) -> JournalEntry:
     return JournalEntry(
         order_id=r[0], kind=r[1], idempotency_key=r[2], request_json=r[3],

@@ -8,15 +8,19 @@ A scenario is a JSON or YAML list; each item is ``{op: argument}`` or a bare ``o
     - expect_text: 张伟
     - screenshot: identified
 
-Ops: expect_screen NAME, expect_no_screen NAME, tap ACCESSIBLE_NAME, long_press ACCESSIBLE_NAME
-(held 1.8 s), draw ACCESSIBLE_NAME (a finger signs across it), tap_first_option
-FIELD, expect_disabled ACCESSIBLE_NAME, type TEXT, fill "FIELD=TEXT", insert_id_card PROFILE,
+Ops: expect_screen NAME, expect_no_screen NAME, tap ID, long_press ID (held 1.8 s),
+draw ID (a finger signs across it), tap_first_option
+FIELD, expect_disabled ID, type TEXT, fill "FIELD=TEXT", insert_id_card PROFILE,
 remove_id_card, insert_card PROFILE, remove_card, inject "DEVICE FAULT [NAME=VALUE ...]"
 (DEVICE may be ``backend``; e.g. "backend http_5xx path=/v1/bills count=1"), clear DEVICE,
 note TEXT (written to the kiosk log, to tell apart the parts of a long scenario),
 wait SECONDS, screenshot NAME, expect_text TEXT, expect_no_text TEXT, present_person
 ID_NUMBER|none, phone_pay (the resident pays the shown QR order on their phone),
-phone_confirm_login PROFILE, expect_spoken TEXT.
+phone_confirm_login PROFILE, expect_spoken TEXT, window_size WIDTHxHEIGHT (the window as
+on a screen of that size), check_layout (nothing clipped or off the screen:
+kiosk_sim.layout_check).
+ID is a widget's stable id (its ``kiosk_id`` property, kiosk.ui.widgets): the same in
+every language, unlike its accessible name, which is translated.
 Expectations and taps retry until ``timeout`` (default 15 s; ``{tap: x, timeout: 30}``).
 
 Every step runs on the UI thread from timers, so the app keeps running between steps;
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,9 +40,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from PyQt6.QtCore import QEvent, QPointF, Qt, QTimer
+from PyQt6.QtCore import QEvent, QPointF, QSize, Qt, QTimer
 from PyQt6.QtGui import QMouseEvent
 from PyQt6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QWidget
+
+from kiosk.ui.widgets import stable_id
+from kiosk_sim.layout_check import layout_problems, parse_size
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +155,8 @@ class ScenarioRunner:
         self.spoken = spoken
         self.on_finished = on_finished
         self.index = 0
+        self._savers: list[threading.Thread] = []
+        self._screenshot_errors: list[str] = []
         self.ok = True
         self.stalls = StallMeter()
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -155,6 +165,8 @@ class ScenarioRunner:
         self._step_started = 0.0
         self._waiting_until = 0.0
         self._pressing: tuple[QAbstractButton, float] | None = None
+        self.screen_size: QSize | None = None
+        self._layout_problems: list[str] = []
 
     def start(self) -> None:
         self._started = time.monotonic()
@@ -210,7 +222,7 @@ class ScenarioRunner:
         if op == "tap_first_option":
             return self._tap_first_option()
         if op == "expect_disabled":
-            return any(isinstance(w, QAbstractButton) and w.accessibleName() == str(arg)
+            return any(isinstance(w, QAbstractButton) and stable_id(w) == str(arg)
                        and not w.isEnabled() for w in visible_widgets(self.window))
         if op == "type":
             return self._type(str(arg))
@@ -220,11 +232,18 @@ class ScenarioRunner:
             return self._draw(str(arg))
         if op == "long_press":
             return self._long_press(str(arg))
+        if op == "window_size":
+            self.screen_size = parse_size(str(arg))
+            self.window.resize(self.screen_size)
+            return True
+        if op == "check_layout":
+            QApplication.processEvents()
+            screen = self.screen_size or self.window.screen().size()  # type: ignore[union-attr]
+            self._layout_problems = layout_problems(self.window, screen)
+            return not self._layout_problems
         if op == "screenshot":
             QApplication.processEvents()
-            path = self.out_dir / f"{arg}.png"
-            if not self.window.grab().save(str(path)):
-                raise ScenarioError(f"could not save {path}")
+            self._save_screenshot(self.window.grab().toImage(), self.out_dir / f"{arg}.png")
             return True
         action = self.actions.get(op)
         if action is None:
@@ -234,17 +253,17 @@ class ScenarioRunner:
 
     def _tap(self, name: str) -> bool:
         for w in visible_widgets(self.window):
-            if isinstance(w, QAbstractButton) and w.accessibleName() == name and w.isEnabled():
+            if isinstance(w, QAbstractButton) and stable_id(w) == name and w.isEnabled():
                 w.click()
                 return True
-            if isinstance(w, QLineEdit) and w.accessibleName() == name and w.isEnabled():
+            if isinstance(w, QLineEdit) and stable_id(w) == name and w.isEnabled():
                 w.setFocus()  # a finger on a text field puts the cursor there
                 return True
         return False
 
     def _tap_first_option(self) -> bool:
         for w in visible_widgets(self.window):
-            if isinstance(w, QAbstractButton) and w.accessibleName().startswith("option ") \
+            if isinstance(w, QAbstractButton) and stable_id(w).startswith("option ") \
                     and w.isEnabled():
                 w.click()
                 return True
@@ -254,7 +273,7 @@ class ScenarioRunner:
         """fill: "FIELD=TEXT" replaces the text of the form field FIELD."""
         name, _, text = assignment.partition("=")
         for w in visible_widgets(self.window):
-            if isinstance(w, QLineEdit) and w.accessibleName() == f"field {name.strip()}":
+            if isinstance(w, QLineEdit) and stable_id(w) == f"field {name.strip()}":
                 w.setFocus()
                 w.selectAll()
                 w.insert(text)
@@ -266,7 +285,7 @@ class ScenarioRunner:
         """long_press: a finger held on the button NAME for LONG_PRESS_S, then lifted."""
         if self._pressing is None:
             button = next((w for w in visible_widgets(self.window)
-                           if isinstance(w, QAbstractButton) and w.accessibleName() == name
+                           if isinstance(w, QAbstractButton) and stable_id(w) == name
                            and w.isEnabled()), None)
             if button is None:
                 return False
@@ -288,7 +307,7 @@ class ScenarioRunner:
         """draw: a finger's strokes (a short signature) across the widget NAME, as the
         mouse events Qt makes of a touch."""
         target = next((w for w in visible_widgets(self.window)
-                       if w.accessibleName() == name and w.isEnabled()), None)
+                       if stable_id(w) == name and w.isEnabled()), None)
         if target is None:
             return False
         w, h = target.width(), target.height()
@@ -326,9 +345,12 @@ class ScenarioRunner:
         if step.op == "expect_screen":
             return f"screen is {self.screen_id()!r}, expected {step.arg!r}"
         if step.op == "tap":
-            names = sorted({w.accessibleName() for w in visible_widgets(self.window)
+            names = sorted({stable_id(w) for w in visible_widgets(self.window)
                             if isinstance(w, QAbstractButton) and w.isEnabled()})
             return f"no enabled button {step.arg!r} on {self.screen_id()!r}; there are: {names}"
+        if step.op == "check_layout":
+            shown, count = self._layout_problems[:12], len(self._layout_problems)
+            return f"layout problems on {self.screen_id()!r} ({count}): {shown}"
         if step.op in ("expect_text", "expect_no_text"):
             shown = [t for t in visible_texts(self.window) if t][:40]
             return f"{step.op} {step.arg!r} failed on {self.screen_id()!r}; shown: {shown}"
@@ -345,7 +367,23 @@ class ScenarioRunner:
         self._transcript.write(json.dumps(entry, ensure_ascii=False) + "\n")
         self._transcript.flush()
 
+    def _save_screenshot(self, image: Any, path: Path) -> None:
+        """PNG-encode off the UI thread (a 1280x900 PNG takes 100+ ms; PyQt releases the
+        GIL in Qt's code): the harness does not stall the kiosk it measures."""
+        def save() -> None:
+            if not image.save(str(path)):
+                self._screenshot_errors.append(f"could not save {path}")
+
+        saver = threading.Thread(target=save, name="screenshot", daemon=True)
+        self._savers.append(saver)
+        saver.start()
+
     def _finish(self, ok: bool) -> None:
+        for saver in self._savers:  # every screenshot is on disk before the run ends
+            saver.join()
+        if self._screenshot_errors:
+            log.error("scenario: %s", "; ".join(self._screenshot_errors))
+            ok = False
         self.stalls.stop()
         self.ok = ok
         summary = {"summary": True, "ok": ok, "steps_run": self.index + (0 if ok else 1),

@@ -17,7 +17,7 @@ from PyQt6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidg
 from kiosk.flow.rating import LEVELS, REASON_LEVELS, REASONS, RatingState, ServiceRating
 from kiosk.i18n import translate
 from kiosk.ui.screens.step_base import ImageBox, qr_pixmap
-from kiosk.ui.widgets import label, touch_button
+from kiosk.ui.widgets import label, name_widgets, set_id, touch_button
 
 STARS = {5: "★★★★★", 4: "★★★★", 3: "★★★", 2: "★★", 1: "★"}
 
@@ -44,7 +44,7 @@ class AfterServicePanel(QFrame):
         row.addWidget(self.receipt_box)
         rating = QVBoxLayout()
         self.question = label(role="prompt")
-        self.question.setAccessibleName("rating question")
+        set_id(self.question, "rating question")
         rating.addWidget(self.question)
         levels = QHBoxLayout()
         self.levels: dict[int, Any] = {}
@@ -141,6 +141,7 @@ class AfterServicePanel(QFrame):
         self.skip.setVisible(asking)
         self.send.setVisible(asking)
         self.send.setEnabled(r.level is not None)
+        name_widgets(self, lang)
 
 
 def _see_through(box: QWidget) -> None:

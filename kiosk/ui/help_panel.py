@@ -12,7 +12,7 @@ from PyQt6.QtCore import QEvent, QObject, QTimer, pyqtSignal
 from PyQt6.QtWidgets import QAbstractButton, QFrame, QHBoxLayout, QVBoxLayout
 
 from kiosk.i18n import has_key, translate
-from kiosk.ui.widgets import label, touch_button
+from kiosk.ui.widgets import label, name_widgets, set_id, touch_button
 
 #: How long a press on the help button must last to open the staff screen.
 LONG_PRESS_MS = 1500
@@ -38,9 +38,9 @@ class HelpPanel(QFrame):
         column.setContentsMargins(24, 12, 24, 12)
         self.title = label(role="title")
         self.text = label(role="prompt")
-        self.text.setAccessibleName("help text")
+        set_id(self.text, "help text")
         self.status = label(role="prompt")
-        self.status.setAccessibleName("help call status")
+        set_id(self.status, "help call status")
         column.addWidget(self.title)
         column.addWidget(self.text)
         column.addWidget(self.status)
@@ -86,6 +86,7 @@ class HelpPanel(QFrame):
         self.read.setText(translate("help.read", lang))
         self.call.setText(translate("help.call_staff", lang))
         self.call.setEnabled(not self.called)
+        name_widgets(self, lang)
 
 
 class LongPress(QObject):

@@ -121,6 +121,7 @@ class Kiosk:
     reconcile_s: float = 30
 
     def __post_init__(self) -> None:
+        self.base.mkdir(parents=True, exist_ok=True)
         self.state = self.base / "state"
         self.config = self.base / "kiosk.toml"
         self.config.write_text(CONFIG.format(
@@ -230,7 +231,9 @@ def money_agrees(backend: ReferenceBackend, kiosk: Kiosk) -> list[str]:
             problems.append(f"{bill['bill_id']}: settled by an order that is not paid")
     for topup in topups.values():
         order = ledger.get(topup["order_id"])
-        if order is not None and topup["status"] == "confirmed" and (
+        if order is None:
+            continue  # another kiosk's
+        if topup["status"] == "confirmed" and (
                 order["status"] != "paid" or order["used_by"] != f"topup:{topup['topup_id']}"):
             problems.append(f"{topup['topup_id']}: loaded, its order is {order['status']}")
         if topup["status"] not in ("confirmed", "failed"):

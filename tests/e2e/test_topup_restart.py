@@ -22,6 +22,7 @@ import json
 import os
 import signal
 import sqlite3
+import subprocess
 import time
 from pathlib import Path
 
@@ -29,7 +30,7 @@ import pytest
 
 from backend_client.journal import JournalState
 from kiosk.flow.ports import LoadPhase
-from tests.e2e.payment_harness import Kiosk, ReferenceBackend, killed, money_agrees
+from tests.e2e.payment_harness import BIN, Kiosk, ReferenceBackend, killed, money_agrees
 
 # Long (a few minutes): make test runs it in its parallel pass (see the Makefile).
 pytestmark = [pytest.mark.e2e, pytest.mark.parallel]
@@ -207,3 +208,70 @@ def _kill_with_the_card_credited(kiosk: Kiosk, scenario_dir: Path) -> None:
         if proc.poll() is None:
             proc.kill()
         proc.wait(timeout=30)
+
+
+def _diag(kiosk: Kiosk, *args: str) -> tuple[int, dict[str, object]]:
+    done = subprocess.run([str(BIN / "kiosk-diag"), "--config", str(kiosk.config),
+                           "payments", *args], capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert SERIAL not in done.stdout + done.stderr  # the card number only masked
+    return done.returncode, json.loads(done.stdout)
+
+
+def test_staff_see_an_open_card_load_with_the_cards_facts_and_act_on_it(
+    scenario_dir: Path, tmp_path: Path
+) -> None:
+    """Through the real ``kiosk-diag payments``: a load the card may hold is listed with
+    the card's facts and is never refunded; a load the card never got is voided and
+    refunded; every action is journaled with the staff actor and audited."""
+    backend = ReferenceBackend(tmp_path / "backend.sqlite")
+    try:
+        unsure = Kiosk(backend, tmp_path / "a", "KIOSK-STAFF-0001")
+        never = Kiosk(backend, tmp_path / "b", "KIOSK-STAFF-0002")
+        for kiosk, point in ((unsure, "load:crediting"), (never, "load:authorised")):
+            assert killed(kiosk.run(scenario_dir / "paid.json", "first", crash_after=point))
+
+        code, listed = _diag(unsure, "--stuck-after", "0")
+        assert code == 0, listed
+        entries = {e["kind"]: e for e in listed["entries"]}  # type: ignore[attr-defined]
+        load, payment = entries["topup"], entries["payment"]
+        (card,) = load["card"]
+        assert card["card_number"] == "4403************0001"
+        assert card["balance_before_fen"] == BEFORE and card["phase"] == "crediting"
+        assert "only the card" in card["card_record"]
+        assert payment["state"] == "delivering" and payment["card"] == load["card"]
+        assert payment["backend"]["status"] == "paid"
+        assert payment["backend"]["used_by"].startswith("topup:")
+        assert payment["backend"]["topups"][0]["status"] == "pending"
+        code, refused = _diag(unsure, "--refund", load["order_id"], "--staff", "S-07")
+        assert code == 1 and "card may hold" in str(refused["error"])
+        code, refused = _diag(unsure, "--refund", payment["order_id"], "--staff", "S-07")
+        assert code == 1 and "still open" in str(refused["error"])
+        code, done = _diag(unsure, "--resolve", load["order_id"], "--staff", "S-07",
+                           "--note", "card checked at the counter: loaded")
+        assert code == 0 and done["state"] == "resolved"
+
+        code, listed = _diag(never, "--stuck-after", "0")
+        (load,) = [e for e in listed["entries"] if e["kind"] == "topup"]  # type: ignore[attr-defined]
+        assert load["card"][0]["phase"] == "authorised"
+        code, done = _diag(never, "--refund", load["order_id"], "--staff", "S-07")
+        assert code == 0 and done["state"] == "refunded", done
+        assert [(o["status"], o["refunded_fen"]) for o in backend.ledger(never.terminal)] \
+            == [("refunded", AMOUNT)]
+        assert [t["status"] for t in backend.topups().values()
+                if t["order_id"] != payment["order_id"]] == ["failed"]
+        assert {e["state"] for e in never.journal()} == {"refunded"}
+        assert not money_agrees(backend, never)
+
+        for kiosk, staff_moves in ((unsure, {"resolved"}), (never, {"refunded"})):
+            moves = kiosk.transitions()
+            with sqlite3.connect(kiosk.state / "payments.sqlite") as conn:
+                actors = {r[0] for r in conn.execute("SELECT actor FROM transitions")}
+            assert "staff:S-07" in actors
+            assert staff_moves <= {new for _o, _old, new in moves}
+            audit = (kiosk.state / "audit" / "staff-audit.jsonl").read_text("utf-8")
+            lines = [json.loads(x) for x in audit.splitlines()]
+            assert {x["event"] for x in lines} == {"payment_action"}
+            assert all(x["staff"] == "S-07" and x["via"] == "kiosk-diag" for x in lines)
+    finally:
+        backend.stop()

@@ -16,7 +16,7 @@ from kiosk.i18n import translate
 from kiosk.ui.dispatch import UiDispatcher
 from kiosk.ui.keyboard import OnScreenKeyboard
 from kiosk.ui.screens.step_base import StepScreen
-from kiosk.ui.widgets import label, touch_button
+from kiosk.ui.widgets import label, set_id, touch_button
 
 
 class DeliveryScreen(StepScreen):
@@ -41,7 +41,7 @@ class DeliveryScreen(StepScreen):
         for spec in MAIL_FIELDS:
             caption = label(role="prompt")
             edit = QLineEdit()
-            edit.setAccessibleName(f"field {spec.name}")
+            set_id(edit, f"field {spec.name}", spec.label.get(self.lang))
             edit.setProperty("keypad", spec.type)  # the keyboard picks its layout by it
             edit.textEdited.connect(lambda text, n=spec.name: self._edited(n, text))
             error = label(role="error")

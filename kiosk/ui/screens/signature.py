@@ -17,7 +17,7 @@ from PyQt6.QtWidgets import QSizePolicy, QWidget
 from kiosk.i18n import translate
 from kiosk.ui.dispatch import UiDispatcher
 from kiosk.ui.screens.step_base import StepScreen
-from kiosk.ui.widgets import label
+from kiosk.ui.widgets import label, set_id
 
 #: The stored image's size (the pad scales to it): enough for a legible signature.
 IMAGE_W, IMAGE_H = 900, 300
@@ -31,7 +31,7 @@ class SignaturePad(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.setAccessibleName("signature pad")
+        set_id(self, "signature pad")
         self.setMinimumHeight(220)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents, False)  # mouse: synthesised
@@ -116,7 +116,7 @@ class SignScreen(StepScreen):
     def __init__(self, dispatcher: UiDispatcher) -> None:
         super().__init__(dispatcher)
         self.statement = label(role="prompt")
-        self.statement.setAccessibleName("statement")
+        set_id(self.statement, "statement")
         self.pad = SignaturePad()
         self.pad.stroke_finished.connect(self._stroke)
         self.body.addWidget(self.statement)
