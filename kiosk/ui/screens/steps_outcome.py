@@ -30,13 +30,20 @@ class PayScreen(StepScreen):
         self.countdown = label(role="prompt")
         self.countdown.setAccessibleName("payment countdown")
         self.qr = ImageBox("payment qr code")
+        #: The citizen card's purse beside the QR code: balance, or why it cannot pay.
+        self.purse_info = label(role="prompt")
+        self.purse_info.setAccessibleName("card purse")
         self.body.addWidget(self.what)
         self.body.addWidget(self.amount)
         self.body.addWidget(self.payee)
         self.body.addWidget(self.qr, 1)
         self.body.addWidget(self.countdown)
+        self.body.addWidget(self.purse_info)
         self.retry = self.add_action("try again", "primary")
         self.retry.clicked.connect(lambda: self.controller and self.controller.retry())
+        self.pay_purse = self.add_action("pay from card purse", "primary")
+        self.pay_purse.clicked.connect(
+            lambda: self.controller and self.controller.pay_from_purse())
         # The countdown moves every second while the QR code is shown.
         self._tick = QTimer(self)
         self._tick.timeout.connect(self._update_countdown)
@@ -66,10 +73,33 @@ class PayScreen(StepScreen):
             self.qr.clear()
             self.qr.setVisible(False)
         self.retry.setText(translate("common.retry", lang))
-        self.retry.setVisible(state in ("unknown", "printer_not_ready", "failed", "closed"))
+        self.retry.setVisible(state in ("unknown", "printer_not_ready", "failed", "closed",
+                                        "purse_unresolved"))
+        self._render_purse(c, state, lang)
+
+    def _render_purse(self, c: Any, state: str, lang: str) -> None:
+        purse = getattr(c, "purse", None)
+        shown = purse is not None and purse.eligible and state in ("awaiting", "purse_paying")
+        text = ""
+        if purse is not None and shown and state == "awaiting":
+            if purse.reason:
+                text = translate(purse.reason, lang, **purse.reason_params)
+                if purse.reason.startswith("purse.insufficient"):
+                    text += " " + translate("purse.use_qr", lang)
+            elif purse.offer is not None:
+                text = translate("purse.balance", lang,
+                                 balance=yuan(purse.offer.balance_fen))
+            else:
+                text = translate("purse.reading", lang)
+        self.purse_info.setText(text)
+        self.purse_info.setVisible(bool(text))
+        self.pay_purse.setText(translate("purse.pay", lang))
+        self.pay_purse.setVisible(purse is not None and shown and state == "awaiting"
+                                  and purse.available)
 
     def clear_personal(self) -> None:
         self.qr.clear()
+        self.purse_info.setText("")
 
 
 class SubmitScreen(StepScreen):
