@@ -82,6 +82,10 @@ class KioskController(QObject):
             devices_opened=lambda: runtime.wait_devices_opened(0),
             temp_root=runtime.state_dir / "sessions",
             forget_person=backend_ports.forget if backend_ports is not None else lambda: None)
+        # The status watch leaves the cameras alone while a service may use them (its
+        # steps meet a camera fault themselves).
+        runtime.watch_allowed = lambda role: not role.endswith("camera") \
+            or self.terminal.cameras_free
         self._staff_page = "staff"
         self._stopped = False
         self._unsubscribe: list[Any] = []

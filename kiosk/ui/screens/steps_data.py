@@ -100,7 +100,8 @@ class FormScreen(StepScreen):
 
     def _option_signature(self) -> tuple[Any, ...]:
         c = self.controller
-        options = tuple((f.name, tuple(o.value for o in c.options(f.name)))
+        # Labels too: they follow the session's language (switched mid-form).
+        options = tuple((f.name, tuple((o.value, o.label) for o in c.options(f.name)))
                         for f in c.fields if f.type == "choice")
         return (c.state.value == "loading", *options)
 
