@@ -364,6 +364,12 @@ class ReceiptPrinterPort(PrinterPort, Protocol):
         self, receipt: ReceiptContent, on_progress: ProgressListener
     ) -> Future[None]: ...
 
+    def check_ready(self) -> Future[None]:
+        """Ask the printer now (its real-time status, not the last poll); the future
+        raises a DeviceError when a receipt cannot be printed. A paid service calls it
+        before it takes any money."""
+        ...
+
 
 class DocumentPrinterPort(PrinterPort, Protocol):
     def print_certificate(

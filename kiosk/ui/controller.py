@@ -29,6 +29,7 @@ from kiosk.staff_access import StaffGate
 from kiosk.ui.dispatch import UiDispatcher
 from kiosk.ui.screens.basic import AttractScreen, GoodbyeScreen, OutOfServiceScreen
 from kiosk.ui.screens.menu import MenuScreen, ResultScreen, outcome_lines
+from kiosk.ui.screens.result import things_to_take
 from kiosk.ui.screens.staff import DiagnosticsScreen, StaffScreen
 from kiosk.ui.screens.staff_payments import StaffPaymentsDesk, StaffPaymentsScreen
 from kiosk.ui.screens.step_base import StepScreen, yuan
@@ -240,7 +241,7 @@ class KioskController(QObject):
             return
         if state is TerminalState.RESULT and t.outcome is not None:
             key, lines, warning = outcome_lines(t.outcome, self.window.lang)
-            self.result.show_outcome(key, lines, warning)
+            self.result.show_outcome(key, lines, warning, things_to_take(t.outcome))
         if state is TerminalState.MENU:
             self._unbind_steps()
         screen = SCREENS[state]

@@ -30,7 +30,7 @@ from kiosk.flow.ports import (
 from kiosk.flow.steps.base import StepContext, StepController
 from kiosk.flow.steps.pay_purse import PurseOption
 from kiosk.session import CollectedData
-from kiosk_base.errors import UserFacingError
+from kiosk_base.errors import DeviceError, UserFacingError
 
 log = logging.getLogger(__name__)
 
@@ -236,6 +236,15 @@ class PayController(StepController[PayState]):
         key = self.idempotency_key
         assert key is not None
         service = self.context.service
+        printer = self.context.ports.receipt_printer
+        try:  # asked now: paper may have run out since the last status poll
+            if printer is not None and self.order is None:
+                self._await(printer.check_ready())
+        except DeviceError as exc:
+            log.info("pay: the receipt printer cannot print (%s); no order", exc)
+            self._set_state(PayState.PRINTER_NOT_READY,
+                            error=UserFacingError("pay.printer_not_ready", cause=exc))
+            return
         self.context.ports.journal.record(
             key, "intent", service_id=service.id, amount_fen=self.amount_fen
         )

@@ -10,11 +10,12 @@ from typing import Any
 from PyQt6.QtCore import QBuffer, QByteArray, QIODevice, QTimer
 from PyQt6.QtPdf import QPdfDocument
 from PyQt6.QtPdfWidgets import QPdfView
+from PyQt6.QtWidgets import QHBoxLayout, QVBoxLayout
 
 from kiosk.i18n import translate
 from kiosk.ui.dispatch import UiDispatcher
 from kiosk.ui.screens.step_base import ImageBox, StepScreen, qr_pixmap, yuan
-from kiosk.ui.widgets import label
+from kiosk.ui.widgets import label, set_id
 
 
 class PayScreen(StepScreen):
@@ -24,21 +25,26 @@ class PayScreen(StepScreen):
         super().__init__(dispatcher)
         self.what = label(role="prompt")
         self.amount = label(role="amount")
-        self.amount.setAccessibleName("amount")
+        set_id(self.amount, "amount")
         self.payee = label(role="prompt")
-        self.payee.setAccessibleName("payee")
-        self.countdown = label(role="prompt")
-        self.countdown.setAccessibleName("payment countdown")
+        set_id(self.payee, "payee")
+        self.countdown = label(role="countdown")
+        set_id(self.countdown, "payment countdown")
         self.qr = ImageBox("payment qr code")
         #: The citizen card's purse beside the QR code: balance, or why it cannot pay.
         self.purse_info = label(role="prompt")
-        self.purse_info.setAccessibleName("card purse")
-        self.body.addWidget(self.what)
-        self.body.addWidget(self.amount)
-        self.body.addWidget(self.payee)
-        self.body.addWidget(self.qr, 1)
-        self.body.addWidget(self.countdown)
-        self.body.addWidget(self.purse_info)
+        set_id(self.purse_info, "card purse")
+        # What is paid on the left, the code (as large as the screen allows) on the right.
+        row = QHBoxLayout()
+        row.setSpacing(24)
+        texts = QVBoxLayout()
+        texts.setSpacing(12)
+        for widget in (self.what, self.amount, self.payee, self.countdown, self.purse_info):
+            texts.addWidget(widget)
+        texts.addStretch(1)
+        row.addLayout(texts, 1)
+        row.addWidget(self.qr, 1)
+        self.body.addLayout(row, 1)
         self.retry = self.add_action("try again", "primary")
         self.retry.clicked.connect(lambda: self.controller and self.controller.retry())
         self.pay_purse = self.add_action("pay from card purse", "primary")
@@ -155,7 +161,7 @@ class PrintCertificateScreen(PrintScreen):
         self._buffer: QBuffer | None = None
         self._shown_for: object = None
         self.preview = QPdfView(self)
-        self.preview.setAccessibleName("certificate preview")
+        set_id(self.preview, "certificate preview")
         self.preview.setDocument(self._pdf)
         self.preview.setPageMode(QPdfView.PageMode.MultiPage)
         self.preview.setZoomMode(QPdfView.ZoomMode.FitToWidth)
