@@ -93,7 +93,7 @@ class PayScreen(StepScreen):
                 if purse.reason.startswith("purse.insufficient"):
                     text += " " + translate("purse.use_qr", lang)
             elif purse.offer is not None:
-                text = translate("purse.balance", lang,
+                text = translate("purse.pay_balance", lang,
                                  balance=yuan(purse.offer.balance_fen))
             else:
                 text = translate("purse.reading", lang)
