@@ -26,6 +26,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal, Protocol
 
+from kiosk.flow.purse_ports import PurchaseBackend, PurchaseLedgerPort, PurseCardPort
 from kiosk_base.errors import UserFacingError
 
 IdentifyMethod = Literal["id_card", "citizen_card", "qr_login"]
@@ -172,6 +173,9 @@ class PaymentOrder:
     amount_fen: int
     qr_url: str = ""
     payee: str = ""
+    #: How it was paid, as label/value lines for the result and the receipt (a purse
+    #: payment: method, masked card number, TAC, new balance); empty for a QR payment.
+    paid_with: tuple[tuple[str, str], ...] = ()
 
 
 # -- submissions --------------------------------------------------------------------
@@ -516,5 +520,9 @@ class FlowPorts:
     eligibility: EligibilityBackend | None = None
     #: The purse operations' durable record; None: kept in memory (tests without one).
     purse_ledger: PurseLedgerPort | None = None
+    #: Purse purchase (消费): the card with the PSAM, the TAC upload, their journal.
+    card_purse: PurseCardPort | None = None
+    purchases: PurchaseBackend | None = None
+    purchase_ledger: PurchaseLedgerPort | None = None
     #: Where 好差评 ratings go; None: the rating step only thanks the resident.
     ratings: RatingBackend | None = None

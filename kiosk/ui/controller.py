@@ -33,8 +33,8 @@ from kiosk.ui.dispatch import UiDispatcher
 from kiosk.ui.screens.basic import AttractScreen, GoodbyeScreen, OutOfServiceScreen
 from kiosk.ui.screens.delivery import DeliveryScreen
 from kiosk.ui.screens.menu import MenuScreen, ResultScreen, outcome_lines
-from kiosk.ui.screens.signature import SignScreen
 from kiosk.ui.screens.result import things_to_take
+from kiosk.ui.screens.signature import SignScreen
 from kiosk.ui.screens.staff import DiagnosticsScreen, StaffScreen
 from kiosk.ui.screens.staff_payments import StaffPaymentsDesk, StaffPaymentsScreen
 from kiosk.ui.screens.step_base import StepScreen, yuan

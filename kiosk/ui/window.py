@@ -21,9 +21,9 @@ from PyQt6.QtWidgets import (
 
 from kiosk.flow.clock import local_now
 from kiosk.i18n import translate
+from kiosk.ui import icons
 from kiosk.ui.after_service import AfterServicePanel
 from kiosk.ui.help_panel import HelpPanel, LongPress
-from kiosk.ui import icons
 from kiosk.ui.speech import ReadAloud
 from kiosk.ui.theme import palette, style_sheet
 from kiosk.ui.widgets import (

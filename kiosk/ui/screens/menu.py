@@ -173,7 +173,7 @@ class MenuScreen(Screen):
         used = {s.topic for s in self.catalog.services}
         topics += [(t.id, t.title.get(self.lang), topic_icon_name(t.id))
                    for t in self.catalog.topics if t.id in used]
-        width = z.small * 7
+        width = z.small * 7  # until _fit_tabs measures the names
         for topic_id, title, icon in topics:
             tab = TopicTab(topic_id, icon, tab_px)
             tab.setParent(self.tab_area.widget())
@@ -242,9 +242,15 @@ class MenuScreen(Screen):
         if not self.tabs:
             return
         for tab in self.tabs.values():
-            tab.ensurePolished()  # the style sheet's min-width would let the strip squeeze it
-            if tab.minimumWidth() != tab.fixed_width:
-                tab.setFixedWidth(tab.fixed_width)
+            tab.ensurePolished()
+        # All tabs one width: room for the widest word of any name (in the theme's font).
+        margins = 24
+        width = max(max(t.name.minimumSizeHint().width() for t in self.tabs.values())
+                    + margins, sizes(self.large).small * 6)
+        for tab in self.tabs.values():
+            tab.fixed_width = width
+            if tab.minimumWidth() != width:  # the style sheet's min-width would squeeze it
+                tab.setFixedWidth(width)
         tall = max(tab.heightForWidth(tab.fixed_width) for tab in self.tabs.values())
         for tab in self.tabs.values():
             if tab.minimumHeight() != tall:

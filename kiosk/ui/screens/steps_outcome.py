@@ -31,12 +31,15 @@ class PayScreen(StepScreen):
         self.countdown = label(role="countdown")
         set_id(self.countdown, "payment countdown")
         self.qr = ImageBox("payment qr code")
+        #: The citizen card's purse beside the QR code: balance, or why it cannot pay.
+        self.purse_info = label(role="prompt")
+        set_id(self.purse_info, "card purse")
         # What is paid on the left, the code (as large as the screen allows) on the right.
         row = QHBoxLayout()
         row.setSpacing(24)
         texts = QVBoxLayout()
         texts.setSpacing(12)
-        for widget in (self.what, self.amount, self.payee, self.countdown):
+        for widget in (self.what, self.amount, self.payee, self.countdown, self.purse_info):
             texts.addWidget(widget)
         texts.addStretch(1)
         row.addLayout(texts, 1)
@@ -44,6 +47,9 @@ class PayScreen(StepScreen):
         self.body.addLayout(row, 1)
         self.retry = self.add_action("try again", "primary")
         self.retry.clicked.connect(lambda: self.controller and self.controller.retry())
+        self.pay_purse = self.add_action("pay from card purse", "primary")
+        self.pay_purse.clicked.connect(
+            lambda: self.controller and self.controller.pay_from_purse())
         # The countdown moves every second while the QR code is shown.
         self._tick = QTimer(self)
         self._tick.timeout.connect(self._update_countdown)
@@ -73,10 +79,33 @@ class PayScreen(StepScreen):
             self.qr.clear()
             self.qr.setVisible(False)
         self.retry.setText(translate("common.retry", lang))
-        self.retry.setVisible(state in ("unknown", "printer_not_ready", "failed", "closed"))
+        self.retry.setVisible(state in ("unknown", "printer_not_ready", "failed", "closed",
+                                        "purse_unresolved"))
+        self._render_purse(c, state, lang)
+
+    def _render_purse(self, c: Any, state: str, lang: str) -> None:
+        purse = getattr(c, "purse", None)
+        shown = purse is not None and purse.eligible and state in ("awaiting", "purse_paying")
+        text = ""
+        if purse is not None and shown and state == "awaiting":
+            if purse.reason:
+                text = translate(purse.reason, lang, **purse.reason_params)
+                if purse.reason.startswith("purse.insufficient"):
+                    text += " " + translate("purse.use_qr", lang)
+            elif purse.offer is not None:
+                text = translate("purse.pay_balance", lang,
+                                 balance=yuan(purse.offer.balance_fen))
+            else:
+                text = translate("purse.reading", lang)
+        self.purse_info.setText(text)
+        self.purse_info.setVisible(bool(text))
+        self.pay_purse.setText(translate("purse.pay", lang))
+        self.pay_purse.setVisible(purse is not None and shown and state == "awaiting"
+                                  and purse.available)
 
     def clear_personal(self) -> None:
         self.qr.clear()
+        self.purse_info.setText("")
 
 
 class SubmitScreen(StepScreen):
