@@ -15,7 +15,10 @@ remove_id_card, insert_card PROFILE, remove_card, inject "DEVICE FAULT [NAME=VAL
 note TEXT (written to the kiosk log, to tell apart the parts of a long scenario),
 wait SECONDS, screenshot NAME, expect_text TEXT, expect_no_text TEXT, present_person
 ID_NUMBER|none, phone_pay (the resident pays the shown QR order on their phone),
-phone_confirm_login PROFILE, expect_spoken TEXT.
+phone_confirm_login PROFILE, expect_spoken TEXT. The face camera's scene:
+present_photo PROFILE (a flat printed photo), face_pose "x=-0.3 size=0.6 turn=0 blur=0
+light=1 eyes_closed=no", blink, turn_head left|right, follow_challenge (the resident does
+what the face check's liveness challenge asks; retried until one is asked).
 Expectations and taps retry until ``timeout`` (default 15 s; ``{tap: x, timeout: 30}``).
 
 Every step runs on the UI thread from timers, so the app keeps running between steps;

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 
@@ -43,13 +44,18 @@ class PreviewPacer:
         return self._thread.is_alive() and not self._stop.is_set()
 
     def _run(self) -> None:
-        pending: Future[None] | None = None
-        while True:
-            if pending is None or pending.done():
-                try:
-                    pending = self._submit_frame()
-                except (RuntimeError, DeviceError) as exc:  # the device was closed under us
-                    log.info("preview ends: %s", exc)
+        while not self._stop.is_set():
+            due = time.monotonic() + self._interval
+            try:
+                pending = self._submit_frame()
+            except (RuntimeError, DeviceError) as exc:  # the device was closed under us
+                log.info("preview ends: %s", exc)
+                return
+            # The next frame is due one interval after this one was asked for, or as soon
+            # as this one is done when it took longer (never two queued at once).
+            while not pending.done():
+                if self._stop.wait(0.005):
                     return
-            if self._stop.wait(self._interval):
+            delay = due - time.monotonic()
+            if delay > 0 and self._stop.wait(delay):
                 return
