@@ -53,9 +53,13 @@ class PreviewPacer:
                 return
             # The next frame is due one interval after this one was asked for, or as soon
             # as this one is done when it took longer (never two queued at once).
-            while not pending.done():
-                if self._stop.wait(0.005):
+            finished = threading.Event()
+            pending.add_done_callback(lambda _f: finished.set())
+            while not finished.wait(0.1):
+                if self._stop.is_set():
                     return
+            if self._stop.is_set():
+                return
             delay = due - time.monotonic()
             if delay > 0 and self._stop.wait(delay):
                 return
