@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends
 
 from backend_client.models import (
     BillSettle,
@@ -22,20 +21,19 @@ from backend_client.models import (
 )
 from backend_sim import db
 from backend_sim.http import (
-    ERROR_RESPONSES,
     ApiError,
     IdempotencyKey,
+    State,
     Terminal,
+    api_router,
     idempotent,
     new_id,
     not_found,
-    state_of,
 )
 from backend_sim.purse import make_mac2, verify_load_tac, verify_mac1
 from backend_sim.state import BackendState
 
-router = APIRouter(responses=ERROR_RESPONSES, tags=["payments"])
-State = Annotated[BackendState, Depends(state_of)]
+router = api_router("payments")
 
 
 def _row(state: BackendState, order_id: str, terminal: str) -> Any:
@@ -105,6 +103,9 @@ def create_payment(
                 used_by=None, pay_token=secrets.token_urlsafe(12), created_at=now.isoformat(),
                 expires_at=(now + timedelta(seconds=state.payment_ttl_s)).isoformat(),
             ))
+            if state.auto_pay_after_s is None:  # nothing time does to it yet: read it here
+                return order_model(state, conn.execute(
+                    sa.select(t).where(t.c.order_id == body.order_id)).one())
         return order_model(state, _row(state, body.order_id, terminal))
 
     return PaymentOrder.model_validate(idempotent(state, terminal, key, "payment", body, create))
@@ -200,7 +201,7 @@ def settle_bill(
         idempotent(state, terminal, key, f"bill.settle:{bill_id}", body, settle))
 
 
-def _topup_status(row: Any) -> TopupStatus:
+def topup_status(row: Any) -> TopupStatus:
     return TopupStatus(topup_id=row.topup_id, status=row.status, order_id=row.order_id,
                        amount_fen=row.amount_fen, tac=row.tac)
 
@@ -237,7 +238,8 @@ def request_topup(
     return Topup.model_validate(idempotent(state, terminal, key, "topup", body, create))
 
 
-def _topup_row(state: BackendState, topup_id: str, terminal: str) -> Any:
+def topup_row(state: BackendState, topup_id: str, terminal: str) -> Any:
+    """The terminal's own top-up (404 for another terminal's or an unknown one)."""
     with state.engine.connect() as conn:
         row = conn.execute(
             sa.select(db.topups).join(db.orders, db.orders.c.order_id == db.topups.c.order_id)
@@ -255,7 +257,7 @@ def confirm_topup(
     """The card's TAC after CREDIT FOR LOAD: the top-up is done."""
 
     def confirm() -> TopupStatus:
-        row = _topup_row(state, topup_id, terminal)
+        row = topup_row(state, topup_id, terminal)
         if row.status != "pending":
             raise ApiError(409, "topup_state", "top-up is not pending")
         expected = row.old_balance_fen + row.amount_fen
@@ -264,7 +266,7 @@ def confirm_topup(
         with state.engine.begin() as conn:
             conn.execute(sa.update(db.topups).where(db.topups.c.topup_id == topup_id).values(
                 status="confirmed", tac=body.tac, new_balance_fen=body.new_balance_fen))
-        return _topup_status(_topup_row(state, topup_id, terminal))
+        return topup_status(topup_row(state, topup_id, terminal))
 
     return TopupStatus.model_validate(
         idempotent(state, terminal, key, f"topup.confirm:{topup_id}", body, confirm))
@@ -272,4 +274,4 @@ def confirm_topup(
 
 @router.get("/cards/topups/{topup_id}", tags=["cards"])
 def get_topup(topup_id: str, terminal: Terminal, state: State) -> TopupStatus:
-    return _topup_status(_topup_row(state, topup_id, terminal))
+    return topup_status(topup_row(state, topup_id, terminal))

@@ -348,6 +348,11 @@ class Camera(Device):
         return self._face_detector
 
     def _check_health(self, report: HealthReport, level: HealthLevel) -> None:
+        if level != HealthLevel.EXTERNAL and not self.preview_running:
+            # One frame (nothing moves, nothing is kept): a camera unplugged while idle
+            # turns no_device now (the DeviceError is recorded), a replugged one online.
+            # The kiosk's status watch asks this now and then, so the menu knows first.
+            self._note_lens(self._grab())
         state = self.status.state
         report.check("state", state.usable or state == DeviceState.USER_ERROR, str(state))
         self._probe(report)

@@ -13,11 +13,13 @@ from concurrent.futures import Future
 from typing import Any
 
 from PyQt6.QtCore import pyqtSignal
-from PyQt6.QtWidgets import QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QHBoxLayout, QVBoxLayout
 
 from backend_client.payment_staff import Action, act, describe, needing_person
 from kiosk.i18n import translate
+from kiosk.staff_access import StaffGate
 from kiosk.ui.dispatch import UiDispatcher
+from kiosk.ui.screens.staff import clear_list, scrolling_list
 from kiosk.ui.screens.step_base import yuan
 from kiosk.ui.widgets import Screen, card_frame, label, touch_button
 
@@ -40,12 +42,7 @@ class StaffPaymentsScreen(Screen):
         self.message = label(role="prompt")
         self.message.setAccessibleName("payments message")
         outer.addWidget(self.message)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        body = QWidget()
-        self.list = QVBoxLayout(body)
-        scroll.setWidget(body)
-        outer.addWidget(scroll, 1)
+        self.list = scrolling_list(outer)
         self.back = touch_button("", "back", "")
         self.back.clicked.connect(self.back_clicked)
         outer.addWidget(self.back)
@@ -59,11 +56,7 @@ class StaffPaymentsScreen(Screen):
         self.message.setText(self._message)
 
     def _render(self) -> None:
-        while self.list.count():
-            item = self.list.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.deleteLater()
+        clear_list(self.list)
         lang = self.lang
         if not self.entries:
             self.list.addWidget(label(translate("staff.payments.none", lang), "prompt"))
@@ -80,6 +73,15 @@ class StaffPaymentsScreen(Screen):
                 entry.get("service_id", ""), entry.get("note", ""),
                 " ".join(f"{k}={v}" for k, v in dict(backend).items())) if x)  # type: ignore[call-overload]
             inner.addWidget(label(facts, "hint"))
+            cards = entry.get("card") or []
+            for card in cards if isinstance(cards, list) else []:
+                # masked card number, balance before, what the card's record says
+                record = translate(f"staff.payments.load.{card.get('phase', '')}", lang,
+                                   seq=card.get("online_seq", ""))
+                inner.addWidget(label(translate(
+                    "staff.payments.card", lang, card=card.get("card_number", ""),
+                    balance="¥" + yuan(int(card.get("balance_before_fen") or 0)),
+                    record=record), "hint"))
             row = QHBoxLayout()
             for action in ACTIONS:
                 button = touch_button(translate(f"staff.payments.{action}", lang),
@@ -135,6 +137,11 @@ class StaffPaymentsDesk:
 
         def done(f: Future[dict[str, object]]) -> None:
             result = f.result() if f.exception() is None else {"ok": False, "error": "error"}
+            config = self.runtime.config
+            StaffGate(config.ui.staff_pin_hash, config.state_dir).audit(
+                "payment_action", via="staff screen", staff=self.STAFF_ID, action=action,
+                entry=order_id, ok=bool(result.get("ok")),
+                outcome=str(result.get("state") or result.get("error", "")))
             if result.get("ok"):
                 self.screen.show_result("staff.payments.done",
                                         action=f"{action} → {result.get('state')}")
