@@ -28,15 +28,15 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import cv2  # noqa: E402
+import cv2
 
-from drivers.camera.frames import Frame  # noqa: E402
-from drivers.camera.guidance import FaceGuide  # noqa: E402
-from drivers.camera.opencv_camera import OpenCvCamera  # noqa: E402
-from drivers.camera.recording import record_simulated_scene  # noqa: E402
-from drivers.statistics import StatisticsStore  # noqa: E402
-from kiosk.flow.steps.face_live import LiveView  # noqa: E402
-from kiosk.ui.screens.camera_view import render_frame  # noqa: E402
+from drivers.camera.frames import Frame
+from drivers.camera.guidance import FaceGuide
+from drivers.camera.opencv_camera import OpenCvCamera
+from drivers.camera.recording import record_simulated_scene
+from drivers.statistics import StatisticsStore
+from kiosk.flow.steps.face_live import LiveView
+from kiosk.ui.screens.camera_view import render_frame
 
 DETECT_EVERY = 3
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -154,17 +156,34 @@ def scenario_actions(runtime: KioskRuntime, controller: Any) -> dict[str, Callab
             raise ValueError(f"turn_head needs left or right, got {direction!r}")
         face_camera().turn_head(direction)
 
-    def follow_challenge(_arg: Any) -> bool:
-        """The resident does what the face check asks (False until it asks something)."""
-        engine = controller.engine
-        step = engine.controller if engine else None
-        challenge = getattr(step, "challenge", None)
-        if step is None or step.state.value != "challenge" or challenge is None:
-            return False
+    def gesture(challenge: Any) -> None:
         if challenge.value == "blink":
             face_camera().blink()
         else:
             face_camera().turn_head("left" if challenge.value == "turn_left" else "right")
+
+    def follow_challenge(_arg: Any) -> bool:
+        """The resident does what the face check asks, as long as the step asks (again
+        after a while when nothing happens, like a person would). False until the step
+        asks something; then a helper thread follows it until the step is left."""
+        engine = controller.engine
+        step = engine.controller if engine else None
+        if step is None or step.state.value != "challenge" or step.challenge is None:
+            return False
+
+        def follow(asked: Any) -> None:
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                current: Any = controller.engine.controller if controller.engine else None
+                if asked.state.value in ("verified", "failed") or current is not asked:
+                    return
+                if asked.state.value == "challenge" and asked.challenge is not None:
+                    gesture(asked.challenge)
+                    time.sleep(2.0)
+                else:
+                    time.sleep(0.2)
+
+        threading.Thread(target=follow, args=(step,), name="sim-resident", daemon=True).start()
         return True
 
     return {

@@ -54,7 +54,7 @@ class PreviewPacer:
             # The next frame is due one interval after this one was asked for, or as soon
             # as this one is done when it took longer (never two queued at once).
             finished = threading.Event()
-            pending.add_done_callback(lambda _f: finished.set())
+            pending.add_done_callback(_setter(finished))
             while not finished.wait(0.1):
                 if self._stop.is_set():
                     return
@@ -63,3 +63,10 @@ class PreviewPacer:
             delay = due - time.monotonic()
             if delay > 0 and self._stop.wait(delay):
                 return
+
+
+def _setter(event: threading.Event) -> Callable[[Future[None]], None]:
+    def done(_future: Future[None]) -> None:
+        event.set()
+
+    return done
