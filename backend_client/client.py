@@ -45,6 +45,8 @@ from backend_client.models import (
     InsuranceRecords,
     PaymentCreate,
     PaymentOrder,
+    PurchaseRecord,
+    PurchaseUpload,
     QrLogin,
     QrLoginStatus,
     RefundRequest,
@@ -315,3 +317,13 @@ class BackendClient:
 
     def topup(self, topup_id: str) -> TopupStatus:
         return self.transport.call("GET", f"/cards/topups/{topup_id}", TopupStatus)
+
+    # -- citizen card purse purchase (消费) --------------------------------------------
+
+    def upload_purchase(self, upload: PurchaseUpload, idempotency_key: str) -> PurchaseRecord:
+        """The card's TAC of a purse purchase paying an order: the backend checks the TAC,
+        records the purchase in its ledger and marks the order paid."""
+        return self.transport.call(
+            "POST", f"/cards/{upload.card_serial}/purchases", PurchaseRecord, body=upload,
+            idempotency_key=idempotency_key,
+        )

@@ -107,12 +107,18 @@ class ReviewStep(_Model):
     type: Literal["review"]
 
 
+PayMethod = Literal["qr", "card_purse"]
+
+
 class PayStep(_Model):
     type: Literal["pay"]
     #: A fixed fee in fen, or taken from a form field holding fen ("amount_from").
     amount_fen: int | None = Field(None, ge=0)
     amount_from: str | None = None
     description: LocalText
+    #: How the resident may pay: a QR code always; "card_purse": also from the citizen
+    #: card's electronic purse (消费, with the terminal's PSAM) when logged in with it.
+    methods: list[PayMethod] = Field(default_factory=lambda: list[PayMethod](["qr"]))
 
     @model_validator(mode="after")
     def _one_amount(self) -> PayStep:

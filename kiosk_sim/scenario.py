@@ -8,17 +8,21 @@ A scenario is a JSON or YAML list; each item is ``{op: argument}`` or a bare ``o
     - expect_text: 张伟
     - screenshot: identified
 
-Ops: expect_screen NAME, expect_no_screen NAME, tap ACCESSIBLE_NAME, tap_first_option
-FIELD, expect_disabled ACCESSIBLE_NAME, type TEXT, fill "FIELD=TEXT", insert_id_card PROFILE,
+Ops: expect_screen NAME, expect_no_screen NAME, tap ID, tap_first_option
+FIELD, expect_disabled ID, type TEXT, fill "FIELD=TEXT", insert_id_card PROFILE,
 remove_id_card, insert_card PROFILE, remove_card, inject "DEVICE FAULT [NAME=VALUE ...]"
 (DEVICE may be ``backend``; e.g. "backend http_5xx path=/v1/bills count=1"), clear DEVICE,
 note TEXT (written to the kiosk log, to tell apart the parts of a long scenario),
 wait SECONDS, screenshot NAME, expect_text TEXT, expect_no_text TEXT, present_person
 ID_NUMBER|none, phone_pay (the resident pays the shown QR order on their phone),
-phone_confirm_login PROFILE, expect_spoken TEXT. The face camera's scene:
-present_photo PROFILE (a flat printed photo), face_pose "x=-0.3 size=0.6 turn=0 blur=0
-light=1 eyes_closed=no", blink, turn_head left|right, follow_challenge (the resident does
-what the face check's liveness challenge asks; retried until one is asked).
+phone_confirm_login PROFILE, expect_spoken TEXT, window_size WIDTHxHEIGHT (the window as
+on a screen of that size), check_layout (nothing clipped or off the screen:
+kiosk_sim.layout_check). The face camera's scene: present_photo PROFILE (a flat printed
+photo), face_pose "x=-0.3 size=0.6 turn=0 blur=0 light=1 eyes_closed=no", blink,
+turn_head left|right, follow_challenge (the resident does what the face check's liveness
+challenge asks, again while it asks; retried until one is asked).
+ID is a widget's stable id (its ``kiosk_id`` property, kiosk.ui.widgets): the same in
+every language, unlike its accessible name, which is translated.
 Expectations and taps retry until ``timeout`` (default 15 s; ``{tap: x, timeout: 30}``).
 
 Every step runs on the UI thread from timers, so the app keeps running between steps;
@@ -38,8 +42,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from PyQt6.QtCore import QTimer
+from PyQt6.QtCore import QSize, QTimer
 from PyQt6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QWidget
+
+from kiosk.ui.widgets import stable_id
+from kiosk_sim.layout_check import layout_problems, parse_size
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +158,8 @@ class ScenarioRunner:
         self._started = 0.0
         self._step_started = 0.0
         self._waiting_until = 0.0
+        self.screen_size: QSize | None = None
+        self._layout_problems: list[str] = []
 
     def start(self) -> None:
         self._started = time.monotonic()
@@ -206,12 +215,21 @@ class ScenarioRunner:
         if op == "tap_first_option":
             return self._tap_first_option()
         if op == "expect_disabled":
-            return any(isinstance(w, QAbstractButton) and w.accessibleName() == str(arg)
+            return any(isinstance(w, QAbstractButton) and stable_id(w) == str(arg)
                        and not w.isEnabled() for w in visible_widgets(self.window))
         if op == "type":
             return self._type(str(arg))
         if op == "fill":
             return self._fill(str(arg))
+        if op == "window_size":
+            self.screen_size = parse_size(str(arg))
+            self.window.resize(self.screen_size)
+            return True
+        if op == "check_layout":
+            QApplication.processEvents()
+            screen = self.screen_size or self.window.screen().size()  # type: ignore[union-attr]
+            self._layout_problems = layout_problems(self.window, screen)
+            return not self._layout_problems
         if op == "screenshot":
             QApplication.processEvents()
             self._save_screenshot(self.window.grab().toImage(), self.out_dir / f"{arg}.png")
@@ -224,17 +242,17 @@ class ScenarioRunner:
 
     def _tap(self, name: str) -> bool:
         for w in visible_widgets(self.window):
-            if isinstance(w, QAbstractButton) and w.accessibleName() == name and w.isEnabled():
+            if isinstance(w, QAbstractButton) and stable_id(w) == name and w.isEnabled():
                 w.click()
                 return True
-            if isinstance(w, QLineEdit) and w.accessibleName() == name and w.isEnabled():
+            if isinstance(w, QLineEdit) and stable_id(w) == name and w.isEnabled():
                 w.setFocus()  # a finger on a text field puts the cursor there
                 return True
         return False
 
     def _tap_first_option(self) -> bool:
         for w in visible_widgets(self.window):
-            if isinstance(w, QAbstractButton) and w.accessibleName().startswith("option ") \
+            if isinstance(w, QAbstractButton) and stable_id(w).startswith("option ") \
                     and w.isEnabled():
                 w.click()
                 return True
@@ -244,7 +262,7 @@ class ScenarioRunner:
         """fill: "FIELD=TEXT" replaces the text of the form field FIELD."""
         name, _, text = assignment.partition("=")
         for w in visible_widgets(self.window):
-            if isinstance(w, QLineEdit) and w.accessibleName() == f"field {name.strip()}":
+            if isinstance(w, QLineEdit) and stable_id(w) == f"field {name.strip()}":
                 w.setFocus()
                 w.selectAll()
                 w.insert(text)
@@ -270,9 +288,12 @@ class ScenarioRunner:
         if step.op == "expect_screen":
             return f"screen is {self.screen_id()!r}, expected {step.arg!r}"
         if step.op == "tap":
-            names = sorted({w.accessibleName() for w in visible_widgets(self.window)
+            names = sorted({stable_id(w) for w in visible_widgets(self.window)
                             if isinstance(w, QAbstractButton) and w.isEnabled()})
             return f"no enabled button {step.arg!r} on {self.screen_id()!r}; there are: {names}"
+        if step.op == "check_layout":
+            shown, count = self._layout_problems[:12], len(self._layout_problems)
+            return f"layout problems on {self.screen_id()!r} ({count}): {shown}"
         if step.op in ("expect_text", "expect_no_text"):
             shown = [t for t in visible_texts(self.window) if t][:40]
             return f"{step.op} {step.arg!r} failed on {self.screen_id()!r}; shown: {shown}"

@@ -189,6 +189,9 @@ class ReceiptPrinterAdapter:
     def ready(self) -> bool:
         return _printer_ready(self.device)
 
+    def check_ready(self) -> Future[None]:
+        return self.device.check_ready()
+
     def receipt(self, content: p.ReceiptContent) -> Receipt:
         en = content.language == "en"
         lines = [ReceiptLine(label=_fit(k, 40), value=_fit(v, 200)) for k, v in content.lines]

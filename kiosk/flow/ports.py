@@ -27,6 +27,7 @@ from enum import StrEnum
 from typing import Literal, Protocol
 
 from drivers.camera.frames import Frame
+from kiosk.flow.purse_ports import PurchaseBackend, PurchaseLedgerPort, PurseCardPort
 from kiosk_base.errors import UserFacingError
 
 IdentifyMethod = Literal["id_card", "citizen_card", "qr_login"]
@@ -173,6 +174,9 @@ class PaymentOrder:
     amount_fen: int
     qr_url: str = ""
     payee: str = ""
+    #: How it was paid, as label/value lines for the result and the receipt (a purse
+    #: payment: method, masked card number, TAC, new balance); empty for a QR payment.
+    paid_with: tuple[tuple[str, str], ...] = ()
 
 
 # -- submissions --------------------------------------------------------------------
@@ -394,6 +398,12 @@ class ReceiptPrinterPort(PrinterPort, Protocol):
         self, receipt: ReceiptContent, on_progress: ProgressListener
     ) -> Future[None]: ...
 
+    def check_ready(self) -> Future[None]:
+        """Ask the printer now (its real-time status, not the last poll); the future
+        raises a DeviceError when a receipt cannot be printed. A paid service calls it
+        before it takes any money."""
+        ...
+
 
 class DocumentPrinterPort(PrinterPort, Protocol):
     def print_certificate(
@@ -511,3 +521,7 @@ class FlowPorts:
     eligibility: EligibilityBackend | None = None
     #: The purse operations' durable record; None: kept in memory (tests without one).
     purse_ledger: PurseLedgerPort | None = None
+    #: Purse purchase (消费): the card with the PSAM, the TAC upload, their journal.
+    card_purse: PurseCardPort | None = None
+    purchases: PurchaseBackend | None = None
+    purchase_ledger: PurchaseLedgerPort | None = None

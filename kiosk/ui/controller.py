@@ -29,6 +29,7 @@ from kiosk.staff_access import StaffGate
 from kiosk.ui.dispatch import UiDispatcher
 from kiosk.ui.screens.basic import AttractScreen, GoodbyeScreen, OutOfServiceScreen
 from kiosk.ui.screens.menu import MenuScreen, ResultScreen, outcome_lines
+from kiosk.ui.screens.result import things_to_take
 from kiosk.ui.screens.staff import DiagnosticsScreen, StaffScreen
 from kiosk.ui.screens.staff_payments import StaffPaymentsDesk, StaffPaymentsScreen
 from kiosk.ui.screens.step_base import StepScreen, yuan
@@ -82,6 +83,10 @@ class KioskController(QObject):
             devices_opened=lambda: runtime.wait_devices_opened(0),
             temp_root=runtime.state_dir / "sessions",
             forget_person=backend_ports.forget if backend_ports is not None else lambda: None)
+        # The status watch leaves the cameras alone while a service may use them (its
+        # steps meet a camera fault themselves).
+        runtime.watch_allowed = lambda role: not role.endswith("camera") \
+            or self.terminal.cameras_free
         self._staff_page = "staff"
         self._stopped = False
         self._unsubscribe: list[Any] = []
@@ -236,7 +241,7 @@ class KioskController(QObject):
             return
         if state is TerminalState.RESULT and t.outcome is not None:
             key, lines, warning = outcome_lines(t.outcome, self.window.lang)
-            self.result.show_outcome(key, lines, warning)
+            self.result.show_outcome(key, lines, warning, things_to_take(t.outcome))
         if state is TerminalState.MENU:
             self._unbind_steps()
         screen = SCREENS[state]

@@ -27,7 +27,7 @@ class PrintReceiptController(PrintController):
         return ReceiptContent(
             service_title=self.context.service.title.get(session.language),
             language=session.language,
-            lines=submitted.lines if submitted else (),
+            lines=(payment.paid_with if payment else ()) + (submitted.lines if submitted else ()),
             amount_fen=payment.amount_fen if payment else 0,
             order_id=payment.order_id if payment else "",
             reference=submitted.reference if submitted else "",

@@ -7,7 +7,7 @@ from PyQt6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QScrollArea, QV
 
 from drivers.status import DeviceStatus
 from kiosk.i18n import translate
-from kiosk.ui.widgets import Screen, card_frame, label, touch_button
+from kiosk.ui.widgets import Screen, card_frame, label, set_id, touch_button
 
 STATE_ICON = {"online": "✔", "busy": "…", "starting": "…"}
 
@@ -51,15 +51,15 @@ class StaffScreen(Screen):
         #: False while no staff PIN is configured: the screen says staff mode is closed.
         self.pin_configured = True
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(80, 40, 80, 40)
-        outer.setSpacing(20)
+        outer.setContentsMargins(60, 20, 60, 16)  # fits 800 px high in large text too
+        outer.setSpacing(12)
         self.title = label(role="title")
         outer.addWidget(self.title)
         self.message = label(role="prompt")
         outer.addWidget(self.message)
         self.pin = QLineEdit()
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin.setAccessibleName("staff pin")
+        set_id(self.pin, "staff pin")
         self.pin.setMaxLength(8)
         outer.addWidget(self.pin)
         pad = QGridLayout()
