@@ -8,7 +8,8 @@ A scenario is a JSON or YAML list; each item is ``{op: argument}`` or a bare ``o
     - expect_text: 张伟
     - screenshot: identified
 
-Ops: expect_screen NAME, expect_no_screen NAME, tap ID, tap_first_option
+Ops: expect_screen NAME, expect_no_screen NAME, tap ID, long_press ID (held 1.8 s),
+draw ID (a finger signs across it), tap_first_option
 FIELD, expect_disabled ID, type TEXT, fill "FIELD=TEXT", insert_id_card PROFILE,
 remove_id_card, insert_card PROFILE, remove_card, inject "DEVICE FAULT [NAME=VALUE ...]"
 (DEVICE may be ``backend``; e.g. "backend http_5xx path=/v1/bills count=1"), clear DEVICE,
@@ -42,7 +43,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from PyQt6.QtCore import QSize, QTimer
+from PyQt6.QtCore import QEvent, QPointF, QSize, Qt, QTimer
+from PyQt6.QtGui import QMouseEvent
 from PyQt6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QWidget
 
 from kiosk.ui.widgets import stable_id
@@ -52,6 +54,13 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 15.0
 RETRY_MS = 50
+#: How long ``long_press`` holds (the kiosk's staff long press is 1.5 s).
+LONG_PRESS_S = 1.8
+#: What ``draw`` signs: strokes of points in 0..1 of the widget (a loop and a flourish).
+SIGNATURE_STROKES = (
+    ((0.15, 0.6), (0.2, 0.3), (0.27, 0.7), (0.33, 0.35), (0.4, 0.65)),
+    ((0.45, 0.5), (0.55, 0.3), (0.6, 0.6), (0.7, 0.4), (0.85, 0.55)),
+)
 
 
 @dataclass
@@ -158,6 +167,7 @@ class ScenarioRunner:
         self._started = 0.0
         self._step_started = 0.0
         self._waiting_until = 0.0
+        self._pressing: tuple[QAbstractButton, float] | None = None
         self.screen_size: QSize | None = None
         self._layout_problems: list[str] = []
 
@@ -221,6 +231,10 @@ class ScenarioRunner:
             return self._type(str(arg))
         if op == "fill":
             return self._fill(str(arg))
+        if op == "draw":
+            return self._draw(str(arg))
+        if op == "long_press":
+            return self._long_press(str(arg))
         if op == "window_size":
             self.screen_size = parse_size(str(arg))
             self.window.resize(self.screen_size)
@@ -269,6 +283,52 @@ class ScenarioRunner:
                 w.editingFinished.emit()
                 return True
         return False
+
+    def _long_press(self, name: str) -> bool:
+        """long_press: a finger held on the button NAME for LONG_PRESS_S, then lifted."""
+        if self._pressing is None:
+            button = next((w for w in visible_widgets(self.window)
+                           if isinstance(w, QAbstractButton) and stable_id(w) == name
+                           and w.isEnabled()), None)
+            if button is None:
+                return False
+            centre = QPointF(button.width() / 2, button.height() / 2)
+            self._mouse(button, QEvent.Type.MouseButtonPress, centre,
+                        Qt.MouseButton.LeftButton, Qt.MouseButton.LeftButton)
+            self._pressing = (button, time.monotonic())
+            return False
+        button, since = self._pressing
+        if time.monotonic() - since < LONG_PRESS_S:
+            return False
+        centre = QPointF(button.width() / 2, button.height() / 2)
+        self._mouse(button, QEvent.Type.MouseButtonRelease, centre, Qt.MouseButton.LeftButton,
+                    Qt.MouseButton.NoButton)
+        self._pressing = None
+        return True
+
+    def _draw(self, name: str) -> bool:
+        """draw: a finger's strokes (a short signature) across the widget NAME, as the
+        mouse events Qt makes of a touch."""
+        target = next((w for w in visible_widgets(self.window)
+                       if stable_id(w) == name and w.isEnabled()), None)
+        if target is None:
+            return False
+        w, h = target.width(), target.height()
+        left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+        for stroke in SIGNATURE_STROKES:
+            points = [QPointF(x * w, y * h) for x, y in stroke]
+            self._mouse(target, QEvent.Type.MouseButtonPress, points[0], left, left)
+            for point in points[1:]:
+                self._mouse(target, QEvent.Type.MouseMove, point, none, left)
+            self._mouse(target, QEvent.Type.MouseButtonRelease, points[-1], left, none)
+        return True
+
+    @staticmethod
+    def _mouse(target: QWidget, kind: QEvent.Type, at: QPointF, button: Qt.MouseButton,
+               buttons: Qt.MouseButton) -> None:
+        event = QMouseEvent(kind, at, target.mapToGlobal(at), button, buttons,
+                            Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(target, event)
 
     def _type(self, text: str) -> bool:
         focus = QApplication.focusWidget()

@@ -217,6 +217,13 @@ class SubmissionReceipt:
     reference: str
     #: Label/value lines to show and to print on the receipt, in the session language.
     lines: tuple[tuple[str, str], ...] = ()
+    #: An application: where its progress can be followed (printed as a QR code).
+    progress_url: str = ""
+    #: An application: what happens next, by language ("zh", "en"), from the backend.
+    next_steps: Mapping[str, str] = field(default_factory=dict)
+
+    def next_text(self, lang: str) -> str:
+        return self.next_steps.get(lang) or self.next_steps.get("zh", "")
 
 
 @dataclass(frozen=True)
@@ -306,6 +313,26 @@ class ReceiptContent:
     amount_fen: int = 0
     order_id: str = ""
     reference: str = ""
+    #: Printed as a QR code with its caption (an application's progress page).
+    qr_payload: str = ""
+    qr_caption: str = ""
+
+
+@dataclass(frozen=True)
+class RatingRequest:
+    """One 好差评 rating: which service, which application/order, how satisfied.
+
+    Carries no personal data: the backend links the reference to the person itself.
+    """
+
+    idempotency_key: str
+    service_id: str
+    #: 5 非常满意 .. 1 非常不满意.
+    level: int
+    reasons: tuple[str, ...] = ()
+    #: The application number, order or certificate number the rating is about.
+    reference: str = ""
+    language: str = "zh"
 
 
 ProgressListener = Callable[[float], None]
@@ -489,6 +516,12 @@ class SubmissionBackend(Protocol):
         ...
 
 
+class RatingBackend(Protocol):
+    def rate(self, request: RatingRequest) -> Future[None]:
+        """POST /ratings (keyed: a repeat is the same rating)."""
+        ...
+
+
 class OutboxPort(Protocol):
     def enqueue(self, request: SubmissionRequest) -> str:
         """Store for delivery when the backend returns; the outbox entry's id."""
@@ -525,3 +558,5 @@ class FlowPorts:
     card_purse: PurseCardPort | None = None
     purchases: PurchaseBackend | None = None
     purchase_ledger: PurchaseLedgerPort | None = None
+    #: Where 好差评 ratings go; None: the rating step only thanks the resident.
+    ratings: RatingBackend | None = None
