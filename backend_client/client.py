@@ -49,6 +49,8 @@ from backend_client.models import (
     PurchaseUpload,
     QrLogin,
     QrLoginStatus,
+    RatingAccepted,
+    RatingCreate,
     RefundRequest,
     Topup,
     TopupConfirm,
@@ -251,6 +253,12 @@ class BackendClient:
         return self.transport.call(
             "POST", f"/applications/{application_id}/submit", ApplicationSubmitted,
             idempotency_key=idempotency_key,
+        )
+
+    def rate(self, rating: RatingCreate, idempotency_key: str) -> RatingAccepted:
+        """A 好差评 rating of a finished service (POST /ratings)."""
+        return self.transport.call(
+            "POST", "/ratings", RatingAccepted, body=rating, idempotency_key=idempotency_key
         )
 
     def application(self, application_id: str) -> Application:

@@ -142,6 +142,9 @@ _PURCHASE_STATES = {
 #: phase (requested, authorised, crediting) is DELIVERING.
 _LOAD_STATES = {"confirmed": S.DELIVERED, "cancelled": S.CLOSED, "refunded": S.REFUNDED}
 _LOAD_FINAL = tuple(_LOAD_STATES)
+#: A card load voided after it started (the card never got it): its entry closes. Only a
+#: load's entry moves so; a paid order's entry never goes from delivering to closed.
+_LOAD_MOVES = frozenset({(S.DELIVERING, S.CLOSED)})
 
 
 class TransitionError(JournalError):
@@ -246,12 +249,14 @@ class PaymentJournal:
         does not allow raises :class:`TransitionError`.
         """
         with self._tx() as c:
-            row = c.execute("SELECT state FROM entries WHERE order_id=?", (order_id,)).fetchone()
+            row = c.execute("SELECT state, kind FROM entries WHERE order_id=?",
+                            (order_id,)).fetchone()
             if row is None:
                 raise TransitionError(f"no journal entry {order_id}")
             old = JournalState(row[0])
             moved = old is not new
-            if moved and new not in TRANSITIONS[old]:
+            if moved and new not in TRANSITIONS[old] and not (
+                    row[1] == "topup" and (old, new) in _LOAD_MOVES):
                 raise TransitionError(f"{order_id}: {old} -> {new} is not allowed")
             now = _now()
             c.execute(
@@ -397,9 +402,10 @@ class PaymentJournal:
 
     def loads(self, *, row_key: str | None = None, order_id: str | None = None
               ) -> list[tuple[str, str | None, str, dict[str, Any]]]:
-        """(row key, top-up id, phase, body) of card loads: the one ``row_key`` names, or
-        every load paid by ``order_id`` (the body: order id, card serial, amounts, online
-        sequence, as the purse ledger wrote it)."""
+        """(row key, top-up id, phase, body) of card loads: the one ``row_key`` names,
+        every load paid by ``order_id``, or (neither given) every load not settled yet
+        (the body: order id, card serial, amounts, online sequence, as the purse ledger
+        wrote it)."""
         with self._lock:
             rows = self._conn.execute(
                 "SELECT order_id, topup_id, state, request_json FROM topups ORDER BY rowid"
@@ -412,7 +418,8 @@ class PaymentJournal:
                 body = {}
             body = body if isinstance(body, dict) else {}
             if (row_key is not None and key == row_key) or (
-                    order_id is not None and body.get("order_id") == order_id):
+                    order_id is not None and body.get("order_id") == order_id) or (
+                    row_key is None and order_id is None and state not in _LOAD_FINAL):
                 out.append((str(key), topup_id, str(state), body))
         return out
 

@@ -152,6 +152,29 @@ class PrintReceiptStep(_Model):
     type: Literal["print_receipt"]
 
 
+class SignStep(_Model):
+    """The resident signs with a finger; the image goes with the application."""
+
+    type: Literal["sign"]
+    title: LocalText
+    #: What the resident confirms by signing (shown above the pad).
+    statement: LocalText
+    #: The attachment's document id ("applicant_signature").
+    purpose: str = Field("applicant_signature", pattern=r"^[a-z][a-z0-9_]*$")
+
+
+DeliveryMethod = Literal["pickup", "mail"]
+
+
+class DeliveryStep(_Model):
+    """How the result reaches the resident: picked up at a window, or mailed."""
+
+    type: Literal["delivery"]
+    methods: tuple[DeliveryMethod, ...] = Field(("pickup", "mail"), min_length=1)
+    #: Where "pickup" is (shown with the choice).
+    pickup_place: LocalText | None = None
+
+
 Step = Annotated[
     IdentifyStep
     | VerifyFaceStep
@@ -162,7 +185,9 @@ Step = Annotated[
     | PayStep
     | SubmitStep
     | PrintCertificateStep
-    | PrintReceiptStep,
+    | PrintReceiptStep
+    | SignStep
+    | DeliveryStep,
     Field(discriminator="type"),
 ]
 

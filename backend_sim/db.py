@@ -208,6 +208,18 @@ idempotency = sa.Table(
     _ts("created_at"),
 )
 
+ratings = sa.Table(
+    "ratings", metadata,
+    sa.Column("rating_id", sa.String(40), primary_key=True),
+    sa.Column("terminal_id", sa.String(32), nullable=False),
+    sa.Column("service_id", sa.String(40), nullable=False),
+    sa.Column("level", sa.Integer, nullable=False),
+    sa.Column("reasons", sa.Text, nullable=False, default="[]"),
+    # The application number / order / certificate number rated (no personal data).
+    sa.Column("reference", sa.String(64), nullable=False, default=""),
+    _ts("created_at"),
+)
+
 audit_events = sa.Table(
     "audit_events", metadata,
     sa.Column("terminal_id", sa.String(32), primary_key=True),

@@ -47,7 +47,7 @@ class OpenCvCameraSettings(CameraSettings):
         description="Pixel format asked of a USB camera, e.g. MJPG for high resolutions.",
     )
     still_skip_frames: int = Field(
-        2, ge=0, le=10, description="Queued frames a still capture skips (cameras, streams)."
+        4, ge=0, le=10, description="Queued frames a still capture skips (cameras, streams)."
     )
     stale_after_s: float = Field(
         1.0, gt=0, description="A network stream unread this long is reopened before a grab."

@@ -26,6 +26,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal, Protocol
 
+from drivers.camera.frames import Frame
 from kiosk.flow.purse_ports import PurchaseBackend, PurchaseLedgerPort, PurseCardPort
 from kiosk_base.errors import UserFacingError
 
@@ -216,6 +217,13 @@ class SubmissionReceipt:
     reference: str
     #: Label/value lines to show and to print on the receipt, in the session language.
     lines: tuple[tuple[str, str], ...] = ()
+    #: An application: where its progress can be followed (printed as a QR code).
+    progress_url: str = ""
+    #: An application: what happens next, by language ("zh", "en"), from the backend.
+    next_steps: Mapping[str, str] = field(default_factory=dict)
+
+    def next_text(self, lang: str) -> str:
+        return self.next_steps.get(lang) or self.next_steps.get("zh", "")
 
 
 @dataclass(frozen=True)
@@ -305,6 +313,26 @@ class ReceiptContent:
     amount_fen: int = 0
     order_id: str = ""
     reference: str = ""
+    #: Printed as a QR code with its caption (an application's progress page).
+    qr_payload: str = ""
+    qr_caption: str = ""
+
+
+@dataclass(frozen=True)
+class RatingRequest:
+    """One 好差评 rating: which service, which application/order, how satisfied.
+
+    Carries no personal data: the backend links the reference to the person itself.
+    """
+
+    idempotency_key: str
+    service_id: str
+    #: 5 非常满意 .. 1 非常不满意.
+    level: int
+    reasons: tuple[str, ...] = ()
+    #: The application number, order or certificate number the rating is about.
+    reference: str = ""
+    language: str = "zh"
 
 
 ProgressListener = Callable[[float], None]
@@ -351,6 +379,39 @@ class CitizenCardPort(CardPresencePort, Protocol):
 
 class CameraPort(Protocol):
     def capture(self) -> Future[CapturedImage]: ...
+
+
+@dataclass(frozen=True)
+class IdPhoto:
+    """A capture checked as an ID photo: the failed checks (``photo.problem.<name>``),
+    or none and the photo cut to the configured spec."""
+
+    problems: tuple[str, ...]
+    data: bytes | None = None
+
+    def __repr__(self) -> str:
+        return f"IdPhoto(problems={self.problems}, {len(self.data or b'')} bytes)"
+
+
+class FaceCameraPort(CameraPort, Protocol):
+    """The face camera: still captures, ID photos and a live preview.
+
+    ``on_frame`` gets analysed frames (drivers.camera.frames.Frame) on the camera's
+    worker thread; ``on_error`` the user-facing error of a camera problem, once per new
+    problem, while the preview keeps trying.
+    """
+
+    def start_preview(self, on_frame: Callable[[Frame], None],
+                      on_error: Callable[[UserFacingError], None]) -> None: ...
+
+    def stop_preview(self) -> None: ...
+
+    def watch_closely(self, closely: bool) -> None:
+        """Analyse every preview frame (a liveness challenge: a blink is short) or only
+        as often as guidance needs."""
+        ...
+
+    def capture_id_photo(self) -> Future[IdPhoto]: ...
 
 
 class PrinterPort(Protocol):
@@ -455,6 +516,12 @@ class SubmissionBackend(Protocol):
         ...
 
 
+class RatingBackend(Protocol):
+    def rate(self, request: RatingRequest) -> Future[None]:
+        """POST /ratings (keyed: a repeat is the same rating)."""
+        ...
+
+
 class OutboxPort(Protocol):
     def enqueue(self, request: SubmissionRequest) -> str:
         """Store for delivery when the backend returns; the outbox entry's id."""
@@ -479,7 +546,7 @@ class FlowPorts:
     journal: JournalPort
     id_card_reader: IdCardReaderPort | None = None
     citizen_card: CitizenCardPort | None = None
-    face_camera: CameraPort | None = None
+    face_camera: FaceCameraPort | None = None
     document_camera: CameraPort | None = None
     scanner: CameraPort | None = None
     receipt_printer: ReceiptPrinterPort | None = None
@@ -491,3 +558,5 @@ class FlowPorts:
     card_purse: PurseCardPort | None = None
     purchases: PurchaseBackend | None = None
     purchase_ledger: PurchaseLedgerPort | None = None
+    #: Where 好差评 ratings go; None: the rating step only thanks the resident.
+    ratings: RatingBackend | None = None

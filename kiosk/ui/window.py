@@ -22,6 +22,8 @@ from PyQt6.QtWidgets import (
 from kiosk.flow.clock import local_now
 from kiosk.i18n import translate
 from kiosk.ui import icons
+from kiosk.ui.after_service import AfterServicePanel
+from kiosk.ui.help_panel import HelpPanel, LongPress
 from kiosk.ui.speech import ReadAloud
 from kiosk.ui.theme import palette, style_sheet
 from kiosk.ui.widgets import (
@@ -108,6 +110,8 @@ class ScreenFrame(QScrollArea):
 class KioskWindow(QMainWindow):
     language_changed = pyqtSignal(str)
     user_activity = pyqtSignal()
+    #: A long press on the status bar's help button: staff want the PIN screen.
+    staff_requested = pyqtSignal()
 
     def __init__(self, terminal_id: str, lang: str, *, large_text: bool = False,
                  high_contrast: bool = False, read_aloud: bool = False,
@@ -131,6 +135,10 @@ class KioskWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.stack, 1)
+        self.after_service = AfterServicePanel()  # receipt QR and rating, under a result
+        column.addWidget(self.after_service)
+        self.help_panel = HelpPanel()  # the status bar's help button: help, call staff
+        column.addWidget(self.help_panel)
         column.addWidget(self.idle_banner)
         column.addWidget(self.status_bar)
         self.setCentralWidget(root)
@@ -138,6 +146,10 @@ class KioskWindow(QMainWindow):
         self.status_bar.large_text_clicked.connect(self.toggle_large_text)
         self.status_bar.contrast_clicked.connect(self.toggle_contrast)
         self.status_bar.read_aloud_clicked.connect(self.toggle_read_aloud)
+        # A tap on help explains the screen; a long press opens the staff PIN screen.
+        self._staff_press = LongPress(self.status_bar.help)
+        self._staff_press.long_pressed.connect(self.staff_requested)
+        self.help_panel.read_clicked.connect(self._read_help)  # a method: no ref cycle
         self._clock = QTimer(self)
         self._clock.timeout.connect(self._tick)
         self._clock.start(1000)
@@ -174,6 +186,8 @@ class KioskWindow(QMainWindow):
         frame = self.frames[screen_id]
         if self.stack.currentWidget() is not frame:
             log.info("screen -> %s", screen_id)
+            if self.help_panel.isVisible():  # its text was about the last screen
+                self.help_panel.hide_help()
         self.stack.setCurrentWidget(frame)
         screen.retranslate(self.lang)
         screen.on_show()
@@ -194,6 +208,9 @@ class KioskWindow(QMainWindow):
             name_widgets(screen, lang)
         if self.idle_banner.isVisible():
             self.idle_banner.show_countdown(self.idle_banner.seconds, lang)
+        self.after_service.retranslate(lang)
+        if self.help_panel.isVisible():
+            self.help_panel.retranslate(lang)
         self._retranslate_bar()
         self.language_changed.emit(lang)
         self.speak(self.current_screen().prompt_text() if self.stack.count() else "")
@@ -225,8 +242,18 @@ class KioskWindow(QMainWindow):
             screen.set_large_text(self.large_text)
         self._retranslate_bar()
 
-    def speak(self, text: str) -> None:
-        if not (self.read_aloud and text):
+    def show_help(self) -> None:
+        """The help button: what this screen asks, read aloud when read-aloud is on."""
+        self.help_panel.show_for(self.current_screen_id(), self.lang)
+        self.speak(self.help_panel.help_text())
+        self.user_activity.emit()
+
+    def _read_help(self) -> None:
+        self.speak(self.help_panel.help_text(), always=True)
+
+    def speak(self, text: str, *, always: bool = False) -> None:
+        """Say ``text`` when read-aloud is on (``always``: the resident asked for it)."""
+        if not ((self.read_aloud or always) and text):
             return
         self.spoken.append(text)
         if not self._speech_tried:
@@ -243,7 +270,7 @@ class KioskWindow(QMainWindow):
         bar.contrast.setText(translate("bar.contrast", lang) + (on if self.high_contrast else off))
         bar.read_aloud.setText(translate("bar.read_aloud", lang)
                                + (on if self.read_aloud else off))
-        bar.help.setText(translate("bar.staff", lang))
+        bar.help.setText("？ " + translate("bar.help", lang))
         bar.terminal.setText(translate("bar.terminal", lang, terminal=self.terminal_id))
         # Large text: the terminal id (for technicians; the staff screen has it) makes room.
         bar.terminal.setVisible(not self.large_text)

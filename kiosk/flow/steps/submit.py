@@ -173,7 +173,9 @@ class SubmitController(StepController[SubmitState]):
         data = session.data
         attachments: list[Attachment] = []
         for purpose, path in data.photos.items():
-            attachments.append(Attachment(purpose, 1, CapturedImage(session.read_file(path))))
+            kind = "image/png" if path.suffix == ".png" else "image/jpeg"  # a signature: PNG
+            attachments.append(Attachment(purpose, 1, CapturedImage(session.read_file(path),
+                                                                    kind)))
         for document_id, pages in data.pages.items():
             for number, path in enumerate(pages, start=1):
                 attachments.append(

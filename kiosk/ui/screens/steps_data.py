@@ -217,7 +217,8 @@ class ReviewScreen(StepScreen):
         for row, item in enumerate(c.items):
             caption = self._caption(item)
             self.items.addWidget(label(caption + "：", "muted"), row, 0)
-            self.items.addWidget(label(item.value, "prompt"), row, 1)
+            value = item.value_text.get(lang) if item.value_text else item.value
+            self.items.addWidget(label(value, "prompt"), row, 1)
         self.confirm.setText(translate("common.confirm", lang))
 
     def _caption(self, item: Any) -> str:
