@@ -33,12 +33,12 @@ class AfterServicePanel(QFrame):
         row.setContentsMargins(24, 10, 24, 10)
         row.setSpacing(20)
         self.receipt_box = QWidget()
-        receipt = QHBoxLayout(self.receipt_box)
+        receipt = QVBoxLayout(self.receipt_box)
         receipt.setContentsMargins(0, 0, 0, 0)
         self.qr = ImageBox("progress qr code")
         self.qr.setMinimumHeight(150)
         self.qr_hint = label(role="muted")
-        self.qr_hint.setMaximumWidth(260)
+        self.qr_hint.setMaximumWidth(220)
         receipt.addWidget(self.qr)
         receipt.addWidget(self.qr_hint)
         row.addWidget(self.receipt_box)
@@ -127,8 +127,9 @@ class AfterServicePanel(QFrame):
                               else "✔ " + translate("rate.thanks", lang))
         for level, button in self.levels.items():
             chosen = r.level == level
-            button.setText(f"{STARS[level]}\n" + ("✔ " if chosen else "")
-                           + translate(f"rate.level.{level}", lang))
+            # Words only: a second line of stars clips in large text.
+            button.setText(("✔ " if chosen else "") + translate(f"rate.level.{level}", lang))
+            button.setToolTip(STARS[level])
             button.setVisible(asking)
             _mark(button, chosen)
         self.reasons_box.setVisible(asking and r.level in REASON_LEVELS)
