@@ -80,6 +80,25 @@ class PaymentsKeeper:
             elif self._is_idle():
                 self.executor.submit(self._run, self.session_grace_s)
 
+    def settle_now(self, order_id: str) -> None:
+        """Settle one order at once, on the worker, without the idle grace: for an order
+        no session is working on any more (a purse purchase recovered from the card after
+        a restart is paid now and its bill waits for nothing)."""
+        self.executor.submit(self._settle_one, order_id)
+
+    def _settle_one(self, order_id: str) -> None:
+        with self._running:
+            entry = self.journal.get(order_id)
+            if entry is None:
+                return
+            try:
+                outcome = self.reconciler.settle_one(entry)
+                log.info("payments: order %s settled at once: %s", order_id, outcome)
+                self._print_receipts()
+            except Exception:
+                log.exception("payments: settling order %s failed", order_id)
+        self._on_change()
+
     def _run(self, min_age_s: float) -> None:
         if not self._running.acquire(blocking=False):
             return

@@ -51,8 +51,11 @@ def _await(future: Future[Any], *, backend: bool = False) -> Any:
 class PurseRecovery:
     """``start()`` runs a pass now, on each card insertion and every ``interval_s``."""
 
-    def __init__(self, ports: FlowPorts, executor: Executor, *, interval_s: float = 60.0) -> None:
+    def __init__(self, ports: FlowPorts, executor: Executor, *, interval_s: float = 60.0,
+                 on_paid: Callable[[str], None] | None = None) -> None:
         self.ports = ports
+        #: Told the order id of a purchase found debited, so its delivery need not wait.
+        self.on_paid = on_paid
         self.executor = executor
         self.interval_s = interval_s
         self._lock = threading.Lock()
@@ -144,5 +147,7 @@ class PurseRecovery:
         # it (a bill settlement, keyed by the order) or refunds it.
         self.ports.journal.record(entry.order_id, "paid", order_id=entry.order_id)
         log.info("purse recovery: purchase %s was debited; TAC recorded", entry.key)
+        if self.on_paid is not None:
+            self.on_paid(entry.order_id)
         return "recorded"
 

@@ -297,7 +297,10 @@ def _build(app: QApplication, config: KioskConfig, args: argparse.Namespace, win
     from kiosk.flow.purse_recovery import PurseRecovery
 
     # Top-ups a pulled card or a killed kiosk left open: at start, on each card insert.
-    purse_recovery = PurseRecovery(ports, runtime.executor)
+    # A purchase found debited is paid: its bill is settled at once, not after the grace.
+    keeper = getattr(runtime, "payments", None)
+    purse_recovery = PurseRecovery(ports, runtime.executor,
+                                   on_paid=keeper.settle_now if keeper is not None else None)
     purse_recovery.start()
     parts["purse_recovery"] = purse_recovery
 

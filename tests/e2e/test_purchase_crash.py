@@ -40,10 +40,6 @@ RESTART: Ops = [{"insert_card": "wang_fang"}, {"expect_screen": "menu", "timeout
 #: Phases only the resolution (or a refusal) commits: checked as outcomes after restart.
 NOT_ON_THE_WAY = {PurchasePhase.NOT_DEBITED, PurchasePhase.NEEDS_STAFF}
 POINTS = [p.value for p in PurchasePhase if p not in NOT_ON_THE_WAY]
-#: Known gap (found by this test): killed after the card debited, the restart's purse
-#: recovery uploads the TAC (the order is paid) but nothing settles the bill or refunds
-#: the order until the idle reconciliation's session grace (5 min) has passed.
-KNOWN_GAP = {PurchasePhase.DEBITED.value: "bill settled only after the 5-min idle grace"}
 #: Whether the card paid (debited once, the bill settled once) after the restart.
 DEBITED = {PurchasePhase.DEBITED.value, PurchasePhase.RECORDED.value}
 
@@ -64,8 +60,7 @@ def _settled(kiosk: Kiosk) -> bool:
 
 @pytest.mark.timeout(420)
 @pytest.mark.parametrize("point", [
-    pytest.param(p, id=f"purchase-{p}", marks=[pytest.mark.xfail(
-        strict=True, reason=KNOWN_GAP[p])] if p in KNOWN_GAP else []) for p in POINTS])
+    pytest.param(p, id=f"purchase-{p}") for p in POINTS])
 def test_sigkill_mid_purchase_then_restart_settles_it(point: str, tmp_path: Path) -> None:
     backend = ReferenceBackend(tmp_path / "backend.sqlite")
     try:
