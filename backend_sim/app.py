@@ -16,7 +16,16 @@ from backend_sim.http import (
     http_error_handler,
     validation_error_handler,
 )
-from backend_sim.routes import cards, identity, payments, person, services, sim, terminal
+from backend_sim.routes import (
+    cards,
+    identity,
+    materials,
+    payments,
+    person,
+    services,
+    sim,
+    terminal,
+)
 from backend_sim.state import BackendState
 
 API_PREFIX = "/v1"
@@ -53,7 +62,7 @@ def create_app(state: BackendState) -> FastAPI:
         redoc_url=None,
     )
     app.state.backend = state
-    for module in (terminal, identity, person, services, payments, cards):
+    for module in (terminal, identity, person, services, payments, cards, materials):
         app.include_router(module.router, prefix=API_PREFIX)
     if state.simulation:
         # Never by default: these routes pay orders and inject faults without credentials.

@@ -16,6 +16,13 @@ from backend_client.models.identity import (
     QrLogin,
     QrLoginStatus,
 )
+from backend_client.models.materials import (
+    Materials,
+    PhoneFile,
+    PhoneUpload,
+    PhoneUploadCreate,
+    StoredMaterial,
+)
 from backend_client.models.payments import (
     BillSettle,
     BillSettlement,
@@ -101,12 +108,17 @@ __all__ = [
     "IdentityCheckRequest",
     "InsuranceMonth",
     "InsuranceRecords",
+    "Materials",
     "PaymentCreate",
     "PaymentOrder",
     "Person",
+    "PhoneFile",
+    "PhoneUpload",
+    "PhoneUploadCreate",
     "QrLogin",
     "QrLoginStatus",
     "RefundRequest",
+    "StoredMaterial",
     "TerminalRegistered",
     "TerminalRegistration",
     "Topup",

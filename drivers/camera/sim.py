@@ -20,6 +20,7 @@ from typing import ClassVar
 
 from drivers.base import DeviceSettings
 from drivers.camera.base import Camera, CameraSettings
+from drivers.camera.desk_scene import DeskState, render_desk
 from drivers.camera.frames import CameraPurpose
 from drivers.camera.jpeg import Image
 from drivers.camera.scene import SceneRenderer
@@ -49,6 +50,8 @@ class CameraSimulator:
         self._faults = FaultSet(FAULTS, owner=owner)
         self._lock = threading.Lock()
         self._person: str | None = None
+        #: What lies under a document camera (drivers/camera/desk_scene.py).
+        self.desk = DeskState()
 
     def faults(self) -> Mapping[str, str]:
         return self._faults.faults()
@@ -121,7 +124,7 @@ class SimulatedCamera(Camera):
         elif self._sim.is_active("no_face"):
             image = self._scene.empty_desk(self._tick)
         else:
-            image = self._scene.document_scene(self._tick)
+            image = render_desk(self._scene, self._sim.desk.view, self._tick)
         if self._sim.is_active("blurry"):
             image = SceneRenderer.blurred(image)
         if self._sim.is_active("too_dark"):

@@ -22,6 +22,7 @@ from kiosk.adapters.devices import (
     ReceiptPrinterAdapter,
     ScannerAdapter,
 )
+from kiosk.adapters.documents import DocumentCameraAdapter, MaterialsAdapter
 from kiosk.adapters.journal_port import EventJournal, JournalPort
 from kiosk.adapters.payments import PaymentsKeeper
 from kiosk.adapters.purse import JournalPurseLedger
@@ -50,10 +51,12 @@ def build_ports(runtime: KioskRuntime) -> FlowPorts:
     dev = devices.get("card_reader")
     if isinstance(dev, CardReader):
         kwargs["citizen_card"] = CitizenCardAdapter(dev, runtime.config.terminal_id)
-    for role in ("face_camera", "document_camera"):
-        dev = devices.get(role)
-        if isinstance(dev, Camera):
-            kwargs[role] = CameraAdapter(dev)
+    dev = devices.get("face_camera")
+    if isinstance(dev, Camera):
+        kwargs["face_camera"] = CameraAdapter(dev)
+    dev = devices.get("document_camera")
+    if isinstance(dev, Camera):
+        kwargs["document_camera"] = DocumentCameraAdapter(dev, runtime.executor)
     dev = devices.get("scanner")
     if isinstance(dev, Scanner):
         kwargs["scanner"] = ScannerAdapter(dev)
@@ -72,4 +75,5 @@ def build_ports(runtime: KioskRuntime) -> FlowPorts:
                      submissions=backend, outbox=outbox, eligibility=backend,
                      journal=JournalPort(payments, EventJournal(state / "flow-events.jsonl"),
                                          backend.order_id),
-                     purse_ledger=JournalPurseLedger(payments), **kwargs)
+                     purse_ledger=JournalPurseLedger(payments),
+                     materials=MaterialsAdapter(backend), **kwargs)

@@ -24,9 +24,12 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from kiosk_base.errors import UserFacingError
+
+if TYPE_CHECKING:
+    from kiosk.flow.document_ports import DocumentCameraPort, MaterialsBackend
 
 IdentifyMethod = Literal["id_card", "citizen_card", "qr_login"]
 
@@ -179,6 +182,8 @@ class Attachment:
     document_id: str
     page: int
     image: CapturedImage
+    #: A stored material reused from the library instead of ``image`` (empty then).
+    material_id: str | None = None
 
     def __repr__(self) -> str:
         return f"Attachment({self.document_id}#{self.page})"
@@ -461,10 +466,12 @@ class FlowPorts:
     id_card_reader: IdCardReaderPort | None = None
     citizen_card: CitizenCardPort | None = None
     face_camera: CameraPort | None = None
-    document_camera: CameraPort | None = None
+    document_camera: DocumentCameraPort | None = None
     scanner: CameraPort | None = None
     receipt_printer: ReceiptPrinterPort | None = None
     a4_printer: DocumentPrinterPort | None = None
     eligibility: EligibilityBackend | None = None
     #: The purse operations' durable record; None: kept in memory (tests without one).
     purse_ledger: PurseLedgerPort | None = None
+    #: The materials library and phone uploads (kiosk/flow/document_ports.py).
+    materials: MaterialsBackend | None = None

@@ -7,11 +7,14 @@ card presence) so a wrong call sequence shows up as a wrong result, not a silent
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, TypeVar
+
+from PIL import Image as PilImage
 
 from kiosk.flow.ports import (
     CapturedImage,
@@ -256,7 +259,16 @@ class FakeCamera:
             exc, self.fail_next = self.fail_next, None
             return failed(exc)
         self.count += 1
+        if self.label == "page":  # pages become a PDF: they must be real images
+            return done(CapturedImage(page_jpeg(f"{self.label} #{self.count}")))
         return done(CapturedImage(f"JPEG {self.label} #{self.count}".encode()))
+
+
+def page_jpeg(text: str) -> bytes:
+    """A small real JPEG carrying ``text`` in its comment (a scanned page in tests)."""
+    buf = io.BytesIO()
+    PilImage.new("L", (42, 60), 230).save(buf, "JPEG", comment=text.encode())
+    return buf.getvalue()
 
 
 class FakeReceiptPrinter:
