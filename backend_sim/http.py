@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import Depends, Header, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -82,6 +82,16 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
 def state_of(request: Request) -> BackendState:
     state: BackendState = request.app.state.backend
     return state
+
+
+#: A route's ``state`` parameter: the backend's state, from the app.
+State = Annotated[BackendState, Depends(state_of)]
+
+
+def api_router(tag: str) -> APIRouter:
+    """The router of one API area (its tag in the OpenAPI document), with the error
+    answers every route may give."""
+    return APIRouter(responses=ERROR_RESPONSES, tags=[tag])
 
 
 def remember_nonce(state: BackendState, terminal: str, nonce: str, timestamp: int) -> bool:

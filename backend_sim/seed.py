@@ -97,18 +97,23 @@ def _utilities(conn: Connection) -> None:
         ("bill-w-2026-09", "W-1101-0001", "2026-09", 4_650, "paid"),
         ("bill-w-2026-10", "W-1101-0001", "2026-10", 5_120, "unpaid"),
         ("bill-e-2026-10", "E-1101-0001", "2026-10", 18_733, "unpaid"),
+        ("bill-g-2026-09", "G-4403-0001", "2026-09", 6_850, "paid"),
         ("bill-g-2026-10", "G-4403-0001", "2026-10", 7_200, "unpaid"),
     ]
-    #: The paid bill was paid at a counter; its voucher can be printed at any kiosk.
-    paid_orders = {"bill-w-2026-09": "ord-seed-w-2026-09"}
+    #: The paid bills were paid at a counter; their vouchers can be printed at any kiosk
+    #: (one for an ID-card holder, one for a citizen-card holder).
+    paid_orders = {"bill-w-2026-09": "ord-seed-w-2026-09",
+                   "bill-g-2026-09": "ord-seed-g-2026-09"}
+    amounts = {b: amt for b, _, _, amt, _ in bills}
+    names = {"bill-w-2026-09": "水费 2026-09", "bill-g-2026-09": "燃气费 2026-09"}
     conn.execute(sa.insert(db.bills), [
         {"bill_id": b, "account_id": a, "period": p, "amount_fen": amt, "status": st,
          "due_date": f"{p}-28", "paid_order": paid_orders.get(b)}
         for b, a, p, amt, st in bills
     ])
     conn.execute(sa.insert(db.orders), [{
-        "order_id": order, "terminal_id": "COUNTER-0001", "amount_fen": 4_650,
-        "description": "水费 2026-09", "service_id": "utility_bill_payment", "purpose": "bill",
+        "order_id": order, "terminal_id": "COUNTER-0001", "amount_fen": amounts[bill],
+        "description": names[bill], "service_id": "utility_bill_payment", "purpose": "bill",
         "bill_id": bill, "status": "paid", "refunded_fen": 0, "used_by": f"bill:{bill}",
         "pay_token": "seed", "created_at": "2026-09-20T10:00:00+08:00",
         "expires_at": "2026-09-20T10:15:00+08:00", "paid_at": "2026-09-20T10:01:00+08:00",

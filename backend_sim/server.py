@@ -90,7 +90,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--simulation", action="store_true",
                         help="mount the /sim routes (simulated phone, fault injection): "
                         "demos and tests only, never in service")
+    parser.add_argument("--start-on-stdin", action="store_true",
+                        help="imported, wait for a line on stdin before opening the database "
+                        "(the kiosk spawns its embedded backend before it has read its "
+                        "config); end of input: exit")
     args = parser.parse_args(argv)
+    if args.start_on_stdin and not sys.stdin.readline():
+        return 0
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

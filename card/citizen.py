@@ -79,7 +79,11 @@ class CitizenCardData:
         return self.to_dict(unmask=False)
 
     def __repr__(self) -> str:
-        return f"CitizenCardData({self.masked()})"
+        # What the logs show: the masked holder and whether there is a purse; never the
+        # balance next to the name (kiosk-diag card prints it from to_dict).
+        shown = self.masked()
+        shown["purse"] = "present" if self.purse is not None else None
+        return f"CitizenCardData({shown})"
 
 
 @dataclass(frozen=True)

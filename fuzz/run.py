@@ -26,7 +26,7 @@ class _TimeUp(Exception):
     pass
 
 
-def _inputs(target: Target) -> st.SearchStrategy[bytes]:
+def inputs(target: Target) -> st.SearchStrategy[bytes]:
     def mutate(seed: bytes, edits: list[tuple[int, int]], cut: int) -> bytes:
         data = bytearray(seed)
         for pos, value in edits:
@@ -48,7 +48,7 @@ def fuzz(target: Target, cases: int, time_limit: float) -> tuple[int, float, lis
 
     @settings(max_examples=cases, derandomize=True, database=None, deadline=None,
               suppress_health_check=list(HealthCheck), phases=[Phase.generate, Phase.shrink])
-    @given(_inputs(target))
+    @given(inputs(target))
     def case(data: bytes) -> None:
         nonlocal count
         count += 1

@@ -96,21 +96,32 @@ class BackendProcess:
 
 class PendingBackendProcess:
     """The child, spawned (cheap, from the caller's thread: the death signal belongs to
-    the spawning thread); :meth:`wait_ready` (slow) waits for it and enrols."""
+    the spawning thread); :meth:`wait_ready` (slow) waits for it and enrols.
+
+    ``hold=True`` spawns it before the kiosk's config is validated (the first thing the
+    kiosk does, so the child's imports overlap the kiosk's start): it imports everything
+    and then waits (``--start-on-stdin``) until :meth:`release` lets it open the database
+    (nothing is written to the state dir of a config that turns out bad). A kiosk that
+    dies before that ends the child too (stdin closes)."""
 
     def __init__(self, db_path: Path, state_dir: Path, *, terminal_id: str,
-                 auto_pay_after_s: float | None = None) -> None:
+                 auto_pay_after_s: float | None = None, hold: bool = False) -> None:
         self.state_dir = state_dir
         self.terminal_id = terminal_id
         self.db_path = db_path
-        db_path.parent.mkdir(parents=True, exist_ok=True)
+        self._held = hold
+        if not hold:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
         # Simulation mode: the kiosk --simulate's phone, panel and faults use /sim.
         cmd = [sys.executable, "-m", "backend_sim.server", "--host", "127.0.0.1",
                "--port", "0", f"--db={db_path}", "--simulation"]
         if auto_pay_after_s is not None:
             cmd += ["--auto-pay-after", str(auto_pay_after_s)]
+        if hold:
+            cmd.append("--start-on-stdin")
         self._proc = subprocess.Popen(
-            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            cmd, stdin=subprocess.PIPE if hold else subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True, encoding="utf-8", errors="replace", preexec_fn=_die_with_parent)
         self._urls: queue.Queue[str] = queue.Queue()
         assert self._proc.stdout is not None and self._proc.stderr is not None
@@ -118,6 +129,19 @@ class PendingBackendProcess:
                          name="backend-stdout", daemon=True).start()
         threading.Thread(target=self._relog, args=(self._proc.stderr,),
                          name="backend-log", daemon=True).start()
+
+    def release(self) -> None:
+        """Let a held child open its database (the state dir is made here)."""
+        if not self._held:
+            return
+        self._held = False
+        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        assert self._proc.stdin is not None
+        try:
+            self._proc.stdin.write("start\n")
+            self._proc.stdin.close()
+        except OSError:  # it has died already: wait_ready reports it
+            pass
 
     def _read_stdout(self, stream: IO[str]) -> None:
         for line in stream:
@@ -138,6 +162,7 @@ class PendingBackendProcess:
 
     def wait_ready(self, timeout: float = 60.0) -> BackendProcess:
         """Wait until the child listens, then enrol; RuntimeError if it does not."""
+        self.release()
         try:
             url = self._urls.get(timeout=timeout)
         except queue.Empty:

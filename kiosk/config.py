@@ -6,8 +6,6 @@ prints them). A bad key or value fails at start with the key, the value and the 
 
 from __future__ import annotations
 
-import os
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from backend_client.settings import BackendSettings
 from drivers.registry import ROLES, DeviceSpec, resolve
+from kiosk.bootconfig import default_state_dir, loads_toml, read_toml
 from kiosk.staff_access import HASH_PATTERN
 from kiosk_base.errors import ConfigError
 
@@ -94,18 +93,13 @@ def _default_devices() -> dict[str, DeviceConfig]:
     return {role: DeviceConfig() for role in ROLES}
 
 
-def _default_state_dir() -> Path:
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "govkiosk"
-
-
 class KioskConfig(_Section):
     terminal_id: str = Field(
         "KIOSK-SIM-0001", min_length=1, max_length=32, description="This terminal's id."
     )
     language: Literal["zh", "en"] = Field("zh", description="Language a session starts in.")
     state_dir: Path = Field(
-        default_factory=_default_state_dir,
+        default_factory=default_state_dir,
         description="Where statistics, journals, the outbox and logs live.",
     )
     backend: BackendSettings = Field(default_factory=BackendSettings)
@@ -169,26 +163,13 @@ def check_devices(config: KioskConfig, source: str = "<config>") -> None:
 
 def load_config(path: Path | None, *, devices: bool = True) -> KioskConfig:
     """Load ``path`` (or the defaults when None): simulators everywhere by default."""
-    if path is None:
-        return parse_config({}, "<defaults>", devices=devices)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}", code="CONFIG") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text", code="CONFIG") from None
-    return loads_config(text, str(path), devices=devices)
+    raw, source = read_toml(path)
+    return parse_config(raw, source, devices=devices)
 
 
 def loads_config(text: str, source: str = "<config>", *, devices: bool = True) -> KioskConfig:
     """Parse and validate TOML text; ConfigError (only) when it is not a valid config."""
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: not valid TOML: {exc}", code="CONFIG") from None
-    except RecursionError:
-        raise ConfigError(f"{source}: not valid TOML: nested too deeply", code="CONFIG") from None
-    return parse_config(raw, source, devices=devices)
+    return parse_config(loads_toml(text, source), source, devices=devices)
 
 
 def describe_config() -> list[tuple[str, str, str]]:

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Devices whose status only a query reveals (a printer does not say it ran out of paper).
-WATCHED_ROLES = ("receipt_printer", "a4_printer")
+#: Devices asked for their status while idle (the card readers poll by themselves).
+WATCHED_ROLES = ("receipt_printer", "a4_printer", "face_camera")
 
 
 def spawn_backend(config: KioskConfig, auto_pay_after_s: float | None) -> Any:
@@ -106,8 +107,9 @@ class KioskRuntime:
         self._watch_status()
 
     def _watch_status(self) -> None:
-        """Ask the printers for their status now and then (an internal health check: no
-        paper moves), so paper out at 2 a.m. is known before anyone pays, not after."""
+        """Ask the printers and the face camera for their status now and then (an internal
+        health check: no paper moves), so paper out or an unplugged camera at 2 a.m. is
+        known before anyone starts a service, not after."""
         interval = self.config.timeouts.status_poll_s
         while not self._stopping.wait(interval):
             for role in WATCHED_ROLES:

@@ -19,7 +19,7 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 from typing import Literal
@@ -87,6 +87,12 @@ class Session:
         SENSITIVE.add(person.card_number, mask_id_number(person.card_number))
         SENSITIVE.add(person.phone, mask_phone(person.phone))
         log.info("session %s: identified by %s", self.id, person.source)
+
+    def update_purse_balance(self, fen: int | None) -> None:
+        """The card's purse balance as read again after a service (a top-up changed it)."""
+        self._check()
+        if self.person is not None:
+            self.person = replace(self.person, purse_balance_fen=fen)
 
     def store_file(self, stem: str, data: bytes, suffix: str = ".jpg") -> Path:
         """Write ``data`` to a new file in the session's private directory."""

@@ -4,37 +4,21 @@ whose TAC the kiosk uploads."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends
 
 from backend_client.models import TopupStatus
 from backend_sim import db
 from backend_sim.http import (
-    ERROR_RESPONSES,
     ApiError,
     IdempotencyKey,
+    State,
     Terminal,
+    api_router,
     idempotent,
-    not_found,
-    state_of,
 )
-from backend_sim.state import BackendState
+from backend_sim.routes.payments import topup_row, topup_status
 
-router = APIRouter(responses=ERROR_RESPONSES, tags=["cards"])
-State = Annotated[BackendState, Depends(state_of)]
-
-
-def _topup(state: BackendState, topup_id: str, terminal: str) -> Any:
-    with state.engine.connect() as conn:
-        row = conn.execute(
-            sa.select(db.topups).join(db.orders, db.orders.c.order_id == db.topups.c.order_id)
-            .where(db.topups.c.topup_id == topup_id, db.orders.c.terminal_id == terminal)
-        ).first()
-    if row is None:
-        raise not_found("top-up")
-    return row
+router = api_router("cards")
 
 
 @router.post("/cards/topups/{topup_id}/cancel")
@@ -45,7 +29,7 @@ def cancel_topup(
     void and the paid order is free again (to be refunded or loaded anew)."""
 
     def cancel() -> TopupStatus:
-        row = _topup(state, topup_id, terminal)
+        row = topup_row(state, topup_id, terminal)
         if row.status == "confirmed":
             raise ApiError(409, "topup_state", "top-up is confirmed; it cannot be cancelled")
         with state.lock, state.engine.begin() as conn:
@@ -54,9 +38,7 @@ def cancel_topup(
             conn.execute(sa.update(db.orders).where(
                 db.orders.c.order_id == row.order_id,
                 db.orders.c.used_by == f"topup:{topup_id}").values(used_by=None))
-        row = _topup(state, topup_id, terminal)
-        return TopupStatus(topup_id=row.topup_id, status=row.status, order_id=row.order_id,
-                           amount_fen=row.amount_fen, tac=row.tac)
+        return topup_status(topup_row(state, topup_id, terminal))
 
     return TopupStatus.model_validate(
         idempotent(state, terminal, key, f"topup.cancel:{topup_id}", None, cancel))

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends
 
 from backend_client.models import (
     BillSettle,
@@ -22,20 +21,19 @@ from backend_client.models import (
 )
 from backend_sim import db
 from backend_sim.http import (
-    ERROR_RESPONSES,
     ApiError,
     IdempotencyKey,
+    State,
     Terminal,
+    api_router,
     idempotent,
     new_id,
     not_found,
-    state_of,
 )
 from backend_sim.purse import make_mac2, verify_load_tac, verify_mac1
 from backend_sim.state import BackendState
 
-router = APIRouter(responses=ERROR_RESPONSES, tags=["payments"])
-State = Annotated[BackendState, Depends(state_of)]
+router = api_router("payments")
 
 
 def _row(state: BackendState, order_id: str, terminal: str) -> Any:
@@ -200,7 +198,7 @@ def settle_bill(
         idempotent(state, terminal, key, f"bill.settle:{bill_id}", body, settle))
 
 
-def _topup_status(row: Any) -> TopupStatus:
+def topup_status(row: Any) -> TopupStatus:
     return TopupStatus(topup_id=row.topup_id, status=row.status, order_id=row.order_id,
                        amount_fen=row.amount_fen, tac=row.tac)
 
@@ -237,7 +235,8 @@ def request_topup(
     return Topup.model_validate(idempotent(state, terminal, key, "topup", body, create))
 
 
-def _topup_row(state: BackendState, topup_id: str, terminal: str) -> Any:
+def topup_row(state: BackendState, topup_id: str, terminal: str) -> Any:
+    """The terminal's own top-up (404 for another terminal's or an unknown one)."""
     with state.engine.connect() as conn:
         row = conn.execute(
             sa.select(db.topups).join(db.orders, db.orders.c.order_id == db.topups.c.order_id)
@@ -255,7 +254,7 @@ def confirm_topup(
     """The card's TAC after CREDIT FOR LOAD: the top-up is done."""
 
     def confirm() -> TopupStatus:
-        row = _topup_row(state, topup_id, terminal)
+        row = topup_row(state, topup_id, terminal)
         if row.status != "pending":
             raise ApiError(409, "topup_state", "top-up is not pending")
         expected = row.old_balance_fen + row.amount_fen
@@ -264,7 +263,7 @@ def confirm_topup(
         with state.engine.begin() as conn:
             conn.execute(sa.update(db.topups).where(db.topups.c.topup_id == topup_id).values(
                 status="confirmed", tac=body.tac, new_balance_fen=body.new_balance_fen))
-        return _topup_status(_topup_row(state, topup_id, terminal))
+        return topup_status(topup_row(state, topup_id, terminal))
 
     return TopupStatus.model_validate(
         idempotent(state, terminal, key, f"topup.confirm:{topup_id}", body, confirm))
@@ -272,4 +271,4 @@ def confirm_topup(
 
 @router.get("/cards/topups/{topup_id}", tags=["cards"])
 def get_topup(topup_id: str, terminal: Terminal, state: State) -> TopupStatus:
-    return _topup_status(_topup_row(state, topup_id, terminal))
+    return topup_status(topup_row(state, topup_id, terminal))

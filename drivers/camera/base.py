@@ -27,8 +27,9 @@ from pydantic import Field
 
 from drivers.base import Device, DeviceSettings
 from drivers.camera.document import PageDetector, enhance_page, warp_page
-from drivers.camera.face import FaceCriteria, FaceDetector, is_lens_covered
+from drivers.camera.face import FaceAnalysis, FaceCriteria, FaceDetector, is_lens_covered
 from drivers.camera.frames import CameraPurpose, CapturedImage, Frame
+from drivers.camera.idphoto import IdPhotoResult, PhotoProblem, PhotoSpec, check_and_crop
 from drivers.camera.jpeg import Image, encode_jpeg
 from drivers.camera.preview import PreviewPacer
 from drivers.health import HealthLevel, HealthReport
@@ -39,6 +40,7 @@ from kiosk_base.errors import DeviceError, DeviceNotOpenError, MediaError
 log = logging.getLogger(__name__)
 
 FrameListener = Callable[[Frame], None]
+ErrorListener = Callable[[DeviceError], None]
 
 #: Default frame size by purpose: a face needs little, a page's small print needs more.
 DEFAULT_SIZE = {CameraPurpose.FACE: (640, 480), CameraPurpose.DOCUMENT: (1280, 960)}
@@ -77,6 +79,12 @@ class CameraSettings(DeviceSettings):
     enhance_documents: bool = Field(
         True, description="Flatten lighting and sharpen captured pages."
     )
+    photo_width: int = Field(
+        358, ge=100, le=2000, description="ID photo width in px (Chinese ID card: 358)."
+    )
+    photo_height: int = Field(
+        441, ge=100, le=2000, description="ID photo height in px (Chinese ID card: 441)."
+    )
 
 
 class Camera(Device):
@@ -104,6 +112,9 @@ class Camera(Device):
         )
         self._pacer: PreviewPacer | None = None
         self._frame_no = 0
+        self._detect_every = 1
+        self._last_face: FaceAnalysis | None = None
+        self._on_error: ErrorListener | None = None
         self._set_status(
             detail={"lens": "unknown", "preview": "off", "purpose": self.purpose.value}
         )
@@ -131,16 +142,29 @@ class Camera(Device):
 
     # -- the family API ---------------------------------------------------------------
 
-    def start_preview(self, on_frame: FrameListener, fps: float = 10) -> None:
+    def start_preview(
+        self,
+        on_frame: FrameListener,
+        fps: float = 10,
+        *,
+        detect_every: int = 1,
+        on_error: ErrorListener | None = None,
+    ) -> None:
         """Deliver analysed frames to ``on_frame`` (called on the device worker).
 
-        Replaces a running preview. Errors (camera gone, lens covered) show in the
-        status; the preview keeps trying so it recovers when the camera does.
+        Face detection runs on every ``detect_every``-th frame only (the frames between
+        carry the last analysis, ``Frame.fresh`` False): guidance needs a few answers a
+        second, the picture needs every frame. Replaces a running preview. Errors
+        (camera gone, lens covered) show in the status and reach ``on_error`` once per
+        new problem; the preview keeps trying so it recovers when the camera does.
         """
         self.stop_preview()
         if not self.is_open:
             raise DeviceNotOpenError("device is not open", device=self.name, code="NOT_OPEN")
         self._frame_no = 0
+        self._detect_every = max(1, detect_every)
+        self._last_face = None
+        self._on_error = on_error
         pacer = PreviewPacer(self.name, lambda: self.submit(self._preview_frame, on_frame), fps)
         self._pacer = pacer
         pacer.start()
@@ -161,6 +185,19 @@ class Camera(Device):
         """Capture one still on the worker; the future raises a DeviceError on failure."""
         return self.submit(self._capture)
 
+    @property
+    def photo_spec(self) -> PhotoSpec:
+        s = self.camera_settings
+        return PhotoSpec(width=s.photo_width, height=s.photo_height)
+
+    def capture_id_photo(self) -> Future[tuple[IdPhotoResult, bytes | None]]:
+        """Capture a still, check it as an ID photo and cut it to :attr:`photo_spec`.
+
+        The future gives the checks' verdict and the cut photo's JPEG (None when a check
+        failed). Runs on the worker; raises a DeviceError when the camera fails.
+        """
+        return self.submit(self._capture_id_photo)
+
     def close(self, timeout: float | None = 10.0) -> None:
         self.stop_preview()
         super().close(timeout)
@@ -170,6 +207,10 @@ class Camera(Device):
     @abstractmethod
     def _grab(self) -> Image:
         """Grab one BGR frame (runs on the worker); raise a DeviceError on failure."""
+
+    def _grab_still(self) -> Image:
+        """Grab the frame for a still capture (a driver with queued frames skips them)."""
+        return self._grab()
 
     def _capture_comment(self) -> str | None:
         """Text of a JPEG comment to add to face captures (real cameras add none)."""
@@ -182,24 +223,37 @@ class Camera(Device):
 
     def _preview_frame(self, on_frame: FrameListener) -> None:
         try:
-            frame = self._next_frame()
+            frame = self._next_frame(preview=True)
         except DeviceError as exc:
             # Count and report each new problem once, not once per preview tick.
             if self.status.error_code != exc.code or self.status.state.usable:
                 self._record_error(exc)
+                listener = self._on_error
+                if listener is not None:
+                    try:
+                        listener(exc)
+                    except Exception:
+                        log.exception("%s: error listener failed", self.name)
             return
         try:
             on_frame(frame)
         except Exception:
             log.exception("%s: frame listener failed", self.name)
 
-    def _next_frame(self) -> Frame:
+    def _next_frame(self, preview: bool = False) -> Frame:
         image = self._grab()
         self._frame_no += 1
         covered = self._note_lens(image)
         if self.purpose == CameraPurpose.FACE:
+            fresh = (
+                not preview
+                or self._last_face is None
+                or (self._frame_no - 1) % self._detect_every == 0
+            )
+            if fresh:
+                self._last_face = self._faces().analyse(image)
             return Frame(
-                image, self._frame_no, face=self._faces().analyse(image), lens_covered=covered
+                image, self._frame_no, face=self._last_face, lens_covered=covered, fresh=fresh
             )
         return Frame(
             image, self._frame_no, page=self._page_detector.analyse(image), lens_covered=covered
@@ -207,7 +261,7 @@ class Camera(Device):
 
     def _capture(self) -> CapturedImage:
         try:
-            image = self._grab()
+            image = self._grab_still()
             if self._note_lens(image):
                 raise LensCoveredError(
                     "the lens is covered (black frame)", device=self.name, code="LENS_COVERED"
@@ -248,6 +302,26 @@ class Camera(Device):
             original=original,
         )
 
+    def _capture_id_photo(self) -> tuple[IdPhotoResult, bytes | None]:
+        try:
+            image = self._grab_still()
+        except DeviceError as exc:
+            self._record_error(exc)
+            raise
+        self.statistics.increment("captures")
+        if self._note_lens(image):
+            return IdPhotoResult((PhotoProblem.NO_FACE,), None), None
+        result = check_and_crop(image, self._faces().analyse(image), self.photo_spec)
+        log.info(
+            "%s: ID photo checked, problems: %s",
+            self.name,
+            ",".join(p.value for p in result.problems) or "none",
+        )
+        if result.photo is None:
+            return result, None
+        quality = self.camera_settings.jpeg_quality
+        return result, encode_jpeg(result.photo, quality, comment=self._capture_comment())
+
     def _note_lens(self, image: Image) -> bool:
         """Update the lens status from a frame; True when the lens is covered."""
         covered = is_lens_covered(image)
@@ -270,6 +344,11 @@ class Camera(Device):
         return self._face_detector
 
     def _check_health(self, report: HealthReport, level: HealthLevel) -> None:
+        if level != HealthLevel.EXTERNAL and not self.preview_running:
+            # One frame (nothing moves, nothing is kept): a camera unplugged while idle
+            # turns no_device now (the DeviceError is recorded), a replugged one online.
+            # The kiosk's status watch asks this now and then, so the menu knows first.
+            self._note_lens(self._grab())
         state = self.status.state
         report.check("state", state.usable or state == DeviceState.USER_ERROR, str(state))
         self._probe(report)

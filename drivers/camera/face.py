@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from drivers.camera.jpeg import Image
+from drivers.camera.liveness import FaceFeatures, measure_features
 from kiosk_base.errors import ConfigError
 
 #: The cascade file inside the OpenCV wheel.
@@ -64,6 +65,8 @@ class FaceAnalysis:
     #: Variance of the Laplacian over the same region: low means blurred.
     sharpness: float
     problems: tuple[FaceProblem, ...]
+    #: Eyes and head turn of the largest face (None without a face).
+    features: FaceFeatures | None = None
 
     @property
     def ok(self) -> bool:
@@ -143,7 +146,10 @@ class FaceDetector:
         # Focus cannot be judged in the dark (contrast, and so the measure, collapses).
         if sharpness < c.min_sharpness and FaceProblem.TOO_DARK not in problems:
             problems.append(FaceProblem.BLURRY)
-        return FaceAnalysis(box, len(boxes), brightness, sharpness, tuple(problems))
+        features = None
+        if box is not None and image.ndim == 3:
+            features = measure_features(image, (box.x, box.y, box.width, box.height))
+        return FaceAnalysis(box, len(boxes), brightness, sharpness, tuple(problems), features)
 
 
 def to_grey(image: Image) -> Image:

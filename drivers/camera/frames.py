@@ -33,6 +33,8 @@ class Frame:
     page: PageAnalysis | None = None
     #: The lens looks covered (an almost black, uniform frame).
     lens_covered: bool = False
+    #: ``face`` was analysed on this very frame (else it is the last analysis, carried).
+    fresh: bool = True
 
     @property
     def width(self) -> int:

@@ -4,12 +4,17 @@
 document camera's MJPEG/RTSP stream) or a video file. A video file is played in a
 loop: it is how technicians replay a recorded problem and how the tests run this very
 driver without a camera. A camera that stops delivering frames (unplugged) turns the
-state to ``no_device``; the next grab tries to reopen it, so replugging recovers.
+state to ``no_device``; the next grab tries to reopen it (at most once a second), so
+replugging recovers. A network stream left unread fills the socket buffers with old
+frames; after ``stale_after_s`` without a read the driver reconnects before it grabs,
+so a preview never starts on the previous resident's face.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import time
 from pathlib import Path
 from typing import ClassVar, Literal
 
@@ -41,6 +46,19 @@ class OpenCvCameraSettings(CameraSettings):
         max_length=4,
         description="Pixel format asked of a USB camera, e.g. MJPG for high resolutions.",
     )
+    still_skip_frames: int = Field(
+        2, ge=0, le=10, description="Queued frames a still capture skips (cameras, streams)."
+    )
+    stale_after_s: float = Field(
+        1.0, gt=0, description="A network stream unread this long is reopened before a grab."
+    )
+
+#: Least time between two attempts to reopen a lost camera.
+RECONNECT_S = 1.0
+#: FFmpeg options for network streams: a small socket receive buffer, so the frames
+#: read are the camera's latest (about one frame queued), not seconds-old ones.
+_STREAM_OPTIONS = "recv_buffer_size;16384"
+_OPTIONS_ENV = "OPENCV_FFMPEG_CAPTURE_OPTIONS"
 
 
 class OpenCvCamera(Camera):
@@ -49,6 +67,8 @@ class OpenCvCamera(Camera):
     Settings: ClassVar[type[DeviceSettings]] = OpenCvCameraSettings
 
     _capture_device: cv2.VideoCapture | None = None
+    _last_read = 0.0
+    _retry_at = 0.0
 
     @property
     def _settings(self) -> OpenCvCameraSettings:
@@ -60,6 +80,10 @@ class OpenCvCamera(Camera):
         source = self._settings.source
         return isinstance(source, str) and Path(source).is_file()
 
+    def _source(self) -> int | str:
+        """What ``cv2.VideoCapture`` opens (the simulator substitutes its stream)."""
+        return self._settings.source
+
     def _open(self) -> None:
         self._capture_device = self._connect()
 
@@ -70,13 +94,20 @@ class OpenCvCamera(Camera):
 
     def _connect(self) -> cv2.VideoCapture:
         s = self._settings
-        cap = cv2.VideoCapture(s.source, _APIS[s.api])
+        source = self._source()
+        network = isinstance(source, str) and "://" in source
+        shown = "network stream" if network else repr(source)
+        if network:
+            # Read by OpenCV at each open; a technician's own setting wins.
+            os.environ.setdefault(_OPTIONS_ENV, _STREAM_OPTIONS)
+        cap = cv2.VideoCapture(source, _APIS[s.api])
         if not cap.isOpened():
             cap.release()
+            self._retry_at = time.monotonic() + RECONNECT_S
             raise NoDeviceError(
-                f"camera source {s.source!r} cannot be opened", device=self.name, code="CAP_OPEN"
+                f"camera source {shown} cannot be opened", device=self.name, code="CAP_OPEN"
             )
-        if not self._is_file:
+        if not self._is_file and not network:
             width, height = self.frame_size
             if s.fourcc:
                 cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter.fourcc(*s.fourcc))
@@ -86,33 +117,63 @@ class OpenCvCamera(Camera):
         ok, _ = cap.read()
         if not ok:
             cap.release()
+            self._retry_at = time.monotonic() + RECONNECT_S
             raise NoDeviceError(
-                f"camera source {s.source!r} opened but gives no frames",
+                f"camera source {shown} opened but gives no frames",
                 device=self.name,
                 code="CAP_NO_FRAME",
             )
         got_w = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
         got_h = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
-        log.info("%s: opened camera source, %dx%d", self.name, got_w, got_h)
+        log.info(
+            "%s: OpenCV capture opened %s (%s backend), %dx%d",
+            self.name,
+            shown,
+            cap.getBackendName(),
+            got_w,
+            got_h,
+        )
+        self._last_read = time.monotonic()
         return cap
 
     def _grab(self) -> Image:
         cap = self._capture_device
+        if cap is not None and self._is_stream_source() and (
+            time.monotonic() - self._last_read > self._settings.stale_after_s
+        ):
+            cap.release()  # the buffered frames are old: start from the live picture
+            cap = self._capture_device = None
         if cap is None:  # lost earlier: try to get it back (replugged camera)
+            if time.monotonic() < self._retry_at:
+                raise NoDeviceError("camera not connected", device=self.name, code="CAP_LOST")
             cap = self._capture_device = self._connect()
         ok, frame = cap.read()
+        self._last_read = time.monotonic()
         if not ok and self._is_file:
             cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
             ok, frame = cap.read()
         if not ok or frame is None:
             cap.release()
             self._capture_device = None
+            self._retry_at = time.monotonic() + RECONNECT_S
             raise NoDeviceError(
                 "camera stopped delivering frames", device=self.name, code="CAP_READ"
             )
         if frame.ndim == 2:  # a grey camera
             frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
         return np.asarray(frame, dtype=np.uint8)
+
+    def _grab_still(self) -> Image:
+        # A camera or stream queues a frame or two (V4L2 buffers, socket buffers): a
+        # still must show the resident now, so those are read past first.
+        if not self._is_file:
+            for _ in range(self._settings.still_skip_frames):
+                self._grab()
+        return self._grab()
+
+    def _is_stream_source(self) -> bool:
+        source = self._source()
+        return isinstance(source, str) and "://" in source
 
     def _probe(self, report: HealthReport) -> None:
         cap = self._capture_device

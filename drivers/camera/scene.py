@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,6 +32,27 @@ _FONT_CANDIDATES = (
 _NOISE_FRAMES = 4
 
 
+@dataclass(frozen=True)
+class FacePose:
+    """How the person stands in front of the face camera (what a scenario controls).
+
+    ``x``/``y`` move the face from the centre (fractions of the frame width/height),
+    ``size`` scales it (1.0 is a resident at the usual distance), ``turn`` turns the head
+    (-1 to the camera's left, 1 to its right: the features move across the face, which
+    a flat photo cannot do), ``blur`` is a Gaussian sigma in pixels, ``light`` scales the
+    exposure (1.0 normal), ``photo`` holds up a flat printed photo of the person instead.
+    """
+
+    x: float = 0.0
+    y: float = 0.0
+    size: float = 1.0
+    turn: float = 0.0
+    eyes_closed: bool = False
+    blur: float = 0.0
+    light: float = 1.0
+    photo: bool = False
+
+
 class SceneRenderer:
     """Renders frames of one size; cheap per frame (backgrounds and noise are cached)."""
 
@@ -44,11 +66,20 @@ class SceneRenderer:
         self._wall = _wall(width, height)
         self._desk = _desk(width, height, rng)
 
-    def face_scene(self, person: str | None, frame_no: int) -> Image:
+    def face_scene(
+        self, person: str | None, frame_no: int, pose: FacePose | None = None
+    ) -> Image:
         """The face camera's view: a person (or the empty wall when ``person`` is None)."""
+        pose = pose or FacePose()
         image = self._wall.copy()
-        if person is not None:
-            _draw_person(image, person, frame_no)
+        if person is not None and pose.photo:
+            _draw_photo(image, person, pose)
+        elif person is not None:
+            _draw_person(image, person, frame_no, pose)
+        if pose.blur > 0:
+            image = self.blurred(image, pose.blur)
+        if pose.light != 1.0:
+            image = np.asarray(np.clip(image * pose.light, 0, 255), dtype=np.uint8)
         return self._finish(image, frame_no)
 
     def document_scene(self, frame_no: int) -> Image:
@@ -89,8 +120,8 @@ class SceneRenderer:
         return np.asarray((image // 40) + 2, dtype=np.uint8)
 
     @staticmethod
-    def blurred(image: Image) -> Image:
-        return np.asarray(cv2.GaussianBlur(image, (0, 0), 6.0), dtype=np.uint8)
+    def blurred(image: Image, sigma: float = 6.0) -> Image:
+        return np.asarray(cv2.GaussianBlur(image, (0, 0), sigma), dtype=np.uint8)
 
     @staticmethod
     def darkened(image: Image) -> Image:
@@ -126,34 +157,74 @@ def _person_traits(person: str) -> tuple[tuple[int, int, int], tuple[int, int, i
     return skins[digest[0] % 4], hairs[digest[1] % 4], digest[2] % 21 - 10, digest[3] % 11 - 5
 
 
-def _draw_person(image: Image, person: str, frame_no: int) -> None:
+def _draw_person(
+    image: Image, person: str, frame_no: int, pose: FacePose, *, still: bool = False
+) -> None:
     h, w = image.shape[:2]
     skin, hair, dx, dy = _person_traits(person)
-    s = min(w, h) / 480
-    sway = (frame_no % 6) - 3  # a person never stands perfectly still
-    cx = w // 2 + int((dx + sway) * s)
-    cy = h // 2 + int(dy * s)
+    s = min(w, h) / 480 * pose.size
+    sway = 0 if still else (frame_no % 6) - 3  # a person never stands perfectly still
+    cx = w // 2 + int((dx + sway) * s + pose.x * w)
+    cy = h // 2 + int(dy * s + pose.y * h)
+    # A turned head: the features slide across the face and the outline narrows a
+    # little; the hair shows more on the far side.
+    turn = max(-1.0, min(1.0, pose.turn))
+    fx = 24 * turn
+    narrow = 1 - 0.12 * abs(turn)
 
     def p(x: float, y: float) -> tuple[int, int]:
         return (cx + int(x * s), cy + int(y * s))
 
     def r(a: float, b: float) -> tuple[int, int]:
-        return (int(a * s), int(b * s))
+        return (max(1, int(a * s)), max(1, int(b * s)))
+
+    def thick(t: float) -> int:
+        return max(1, int(t * s))
 
     cv2.ellipse(image, p(0, 250), r(210, 130), 0, 0, 360, (90, 60, 40), -1)  # shoulders
     cv2.rectangle(image, p(-35, 80), p(35, 140), tuple(int(c * 0.85) for c in skin), -1)
-    cv2.ellipse(image, p(0, -20), r(107, 130), 0, 0, 360, hair, -1)
-    cv2.ellipse(image, p(0, 5), r(95, 125), 0, 0, 360, skin, -1)
+    cv2.ellipse(image, p(-10 * turn, -20), r(107 * narrow, 130), 0, 0, 360, hair, -1)
+    cv2.ellipse(image, p(0, 5), r(95 * narrow, 125), 0, 0, 360, skin, -1)
     for side in (-1, 1):
-        ex, ey = 40 * side, -25
-        cv2.ellipse(image, p(ex, ey - 18), r(24, 6), 0, 180, 360, (40, 40, 50), max(1, int(5 * s)))
-        cv2.ellipse(image, p(ex, ey), r(20, 10), 0, 0, 360, (240, 240, 240), -1)
-        cv2.circle(image, p(ex, ey), max(2, int(8 * s)), (40, 30, 30), -1)
+        ex, ey = 40 * side * narrow + fx, -25
+        cv2.ellipse(image, p(ex, ey - 18), r(24, 6), 0, 180, 360, (40, 40, 50), thick(5))
+        if pose.eyes_closed:
+            lid = tuple(int(c * 0.8) for c in skin)
+            cv2.ellipse(image, p(ex, ey), r(20, 9), 0, 0, 360, lid, -1)
+            cv2.ellipse(image, p(ex, ey + 2), r(20, 4), 0, 0, 180, (60, 50, 50), thick(2))
+        else:
+            cv2.ellipse(image, p(ex, ey), r(20, 10), 0, 0, 360, (240, 240, 240), -1)
+            cv2.circle(image, p(ex, ey), max(2, int(8 * s)), (40, 30, 30), -1)
     shade = tuple(int(c * 0.72) for c in skin)
-    cv2.line(image, p(0, -15), p(-8, 30), shade, max(1, int(4 * s)))
-    cv2.line(image, p(-8, 30), p(8, 32), shade, max(1, int(4 * s)))
-    cv2.ellipse(image, p(0, 62), r(30, 10), 0, 0, 180, (70, 70, 150), max(1, int(6 * s)))
+    cv2.line(image, p(fx * 1.3, -15), p(fx * 1.3 - 8, 30), shade, thick(4))
+    cv2.line(image, p(fx * 1.3 - 8, 30), p(fx * 1.3 + 8, 32), shade, thick(4))
+    cv2.ellipse(image, p(fx, 62), r(30, 10), 0, 0, 180, (70, 70, 150), thick(6))
     image[:] = cv2.GaussianBlur(image, (3, 3), 0)
+
+
+def _draw_photo(image: Image, person: str, pose: FacePose) -> None:
+    """A printed photo of ``person`` held up to the camera: a flat, rigid picture.
+
+    Turning it squeezes the whole picture (features stay where they are on the face),
+    the eyes never close and nothing in it moves.
+    """
+    h, w = image.shape[:2]
+    card_w, card_h = int(0.42 * w * pose.size), int(0.62 * h * pose.size)
+    card = np.full((card_h, card_w, 3), (235, 225, 215), np.uint8)  # a light photo backdrop
+    # The face fills the picture as on an ID photo, big enough to be found.
+    flat = FacePose(size=0.75 * pose.size * 480 / min(card_w, card_h))
+    _draw_person(card, person, 0, flat, still=True)
+    cv2.rectangle(card, (0, 0), (card_w - 1, card_h - 1), (250, 250, 250), max(2, card_w // 30))
+    squeeze = max(0.2, 1 - 0.35 * abs(max(-1.0, min(1.0, pose.turn))))
+    size = (max(8, int(card_w * squeeze)), card_h)
+    card = np.asarray(cv2.resize(card, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+    ch, cw = card.shape[:2]
+    x0 = int(w / 2 + pose.x * w - cw / 2)
+    y0 = int(h / 2 + pose.y * h - ch / 2)
+    xs, ys = max(0, x0), max(0, y0)
+    xe, ye = min(w, x0 + cw), min(h, y0 + ch)
+    if xe > xs and ye > ys:
+        image[ys:ye, xs:xe] = card[ys - y0 : ye - y0, xs - x0 : xe - x0]
 
 
 @lru_cache(maxsize=1)

@@ -63,6 +63,10 @@ class _Presence:
     def card_present(self) -> bool:
         return self.device.status.detail.get("media") == "present"
 
+    @property
+    def card_absent(self) -> bool:
+        return self.device.status.detail.get("media") == "not_present"
+
     def subscribe_presence(self, listener: Callable[[bool], None]) -> Callable[[], None]:
         def on_change(change: StatusChange) -> None:
             old = change.old.detail.get("media") == "present"
@@ -81,7 +85,8 @@ def person_from_id_card(card: IdCardData) -> p.Person:
 def person_from_citizen_card(card: CitizenCardData) -> p.Person:
     return p.Person(name=card.name, id_number=card.ssn, source="citizen_card",
                     card_type="social_security", sex=card.sex, birth_date=card.birth_date,
-                    card_number=card.card_number, valid_until=card.expiry_date)
+                    card_number=card.card_number, valid_until=card.expiry_date,
+                    purse_balance_fen=card.purse.balance if card.purse is not None else None)
 
 
 class IdCardReaderAdapter(_Presence):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from backend_client.service_definition import (
     STEP_DEVICES,
+    Catalog,
     IdentifyStep,
     PayStep,
     ScanDocumentsStep,
@@ -30,6 +31,9 @@ METHOD_DEVICES: Mapping[IdentifyMethod, str | None] = {
     "citizen_card": "card_reader",
     "qr_login": None,
 }
+
+#: A missing device that has a reason of its own (the others: service.unavailable.device).
+ROLE_REASONS: Mapping[str, str] = {"face_camera": "service.unavailable.face_camera"}
 
 _PRINTERS = frozenset({"receipt_printer", "a4_printer"})
 _NO_PAPER = frozenset({PaperStatus.OUT.value, PaperStatus.JAMMED.value})
@@ -100,5 +104,26 @@ def unavailability(
                 r for m in step.methods if (r := METHOD_DEVICES[m]) and r not in missing
             )
     if missing:
-        return Unavailable("service.unavailable.device", tuple(missing))
+        keys = {ROLE_REASONS.get(role, "service.unavailable.device") for role in missing}
+        key = keys.pop() if len(keys) == 1 else "service.unavailable.device"
+        return Unavailable(key, tuple(missing))
     return None
+
+
+def unavailable_services(
+    catalog: Catalog,
+    statuses: Mapping[str, DeviceStatus],
+    backend_reachable: bool,
+    *,
+    payments_ready: bool = True,
+) -> dict[str, str]:
+    """Service id -> the message key of why it cannot run now (paid services also wait
+    for the payment journal's start-up reconciliation)."""
+    reasons: dict[str, str] = {}
+    for service in catalog.services:
+        reason = unavailability(service, statuses, backend_reachable)
+        if reason is not None:
+            reasons[service.id] = reason.message_key
+        elif not payments_ready and any(s.type == "pay" for s in service.steps):
+            reasons[service.id] = "service.unavailable.reconciling"
+    return reasons

@@ -67,6 +67,9 @@ class Person:
     valid_until: date | None = None
     #: The citizen / social-security card number, when identified by that card.
     card_number: str = ""
+    #: The citizen card's electronic purse balance in fen as read at login (None: no
+    #: purse, e.g. a social-security-only card, or not identified by a citizen card).
+    purse_balance_fen: int | None = None
 
     def prefill(self, key: str) -> str:
         """The value a form field's ``prefill`` ("person.name", "person.phone") names."""
@@ -314,6 +317,12 @@ ProgressListener = Callable[[float], None]
 class CardPresencePort(Protocol):
     @property
     def card_present(self) -> bool: ...
+
+    @property
+    def card_absent(self) -> bool:
+        """The reader knows it holds no card (False while it does not know: just opened,
+        or faulted). Not the same as ``not card_present``."""
+        ...
 
     def subscribe_presence(self, listener: Callable[[bool], None]) -> Callable[[], None]:
         """Call ``listener(present)`` on every insertion/removal; returns unsubscribe."""

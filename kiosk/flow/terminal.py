@@ -4,8 +4,9 @@ in service -> result -> goodbye -> attract, with out of service and staff beside
 :class:`Terminal` owns the session (start and end), the idle policy (a busy step holds
 the idle timer; each step controller says whether it is busy), card presence (a card
 still in a reader when a session ends must be taken out before the next session can
-start), the eligibility check before a service costs the resident any effort, the
-out-of-service decision and the catalog and health polling. The Qt controller only maps
+start; kiosk/flow/card_watch.py), the eligibility check before a service costs the
+resident any effort (kiosk/flow/eligibility.py), the out-of-service decision and the
+catalog and health polling (kiosk/flow/backend_watch.py). The Qt controller only maps
 :attr:`Terminal.state` to a screen and forwards taps.
 
 Every method runs on one thread (the UI thread in the app, the test's thread in tests);
@@ -16,84 +17,33 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from concurrent.futures import Executor, Future
-from dataclasses import dataclass, field
-from enum import Enum
+from concurrent.futures import Executor
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Literal
 
-from backend_client.service_definition import Catalog, IdentifyStep, LocalText, ServiceDefinition
+from backend_client.service_definition import Catalog, ServiceDefinition
 from drivers.status import DeviceStatus
-from kiosk.flow.availability import unavailability, usable
+from kiosk.flow.availability import unavailable_services, usable
+from kiosk.flow.backend_watch import BackendWatch, Post, TerminalBackend
+from kiosk.flow.card_watch import CardWatch, refresh_purse_balance
 from kiosk.flow.clock import Clock
+from kiosk.flow.eligibility import EligibilityCheck
 from kiosk.flow.engine import ENDED, FlowEngine, FlowState
-from kiosk.flow.ports import CardPresencePort, Eligibility, FlowPorts, IdentifyMethod
-from kiosk.flow.steps import FlowSettings
+from kiosk.flow.ports import Eligibility, FlowPorts, IdentifyMethod
+from kiosk.flow.terminal_state import (
+    LOGIN,
+    SESSION_STATES,
+    Outcome,
+    TerminalSettings,
+    TerminalState,
+)
 from kiosk.session import CollectedData, IdleState, IdleTimer, Session
 
 log = logging.getLogger(__name__)
 
-LOGIN = ServiceDefinition(
-    id="login", topic="login", title=LocalText(zh="身份认证", en="Identification"),
-    description=LocalText(zh="身份认证", en="Identification"),
-    steps=(IdentifyStep(type="identify"),),
-)
-
-
-class TerminalState(Enum):
-    STARTING = "starting"
-    ATTRACT = "attract"
-    #: The session's login: an ID card, a citizen card or the app's QR code.
-    IDENTIFYING = "identifying"
-    MENU = "menu"
-    #: A service was chosen; the backend says whether the person may use it.
-    CHECKING = "checking"
-    IN_SERVICE = "in_service"
-    RESULT = "result"
-    #: The session ended; a card left in a reader keeps the terminal here.
-    GOODBYE = "goodbye"
-    OUT_OF_SERVICE = "out_of_service"
-    STAFF = "staff"
-
-
-#: States in which a resident's session exists.
-SESSION_STATES = frozenset({TerminalState.IDENTIFYING, TerminalState.MENU,
-                            TerminalState.CHECKING, TerminalState.IN_SERVICE,
-                            TerminalState.RESULT})
-
-
-class TerminalBackend(Protocol):
-    def catalog(self) -> Catalog: ...
-
-    def health(self) -> object: ...
-
-
-@dataclass(frozen=True)
-class TerminalSettings:
-    language: Literal["zh", "en"] = "zh"
-    idle_s: float = 60.0
-    countdown_s: float = 15.0
-    goodbye_s: float = 5.0
-    health_interval_s: float = 5.0
-    flow: FlowSettings = field(default_factory=FlowSettings)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What the result screen shows: the service and what it produced, or why not."""
-
-    service: ServiceDefinition
-    data: CollectedData
-    not_printed: bool = False
-    #: Not eligible: the backend's reason (in both languages), nothing was done.
-    refusal: Eligibility | None = None
-    #: Cancelled after paying: the pay step's refund state ("refunded", ...) and amount.
-    refund: str = ""
-    refund_fen: int = 0
-
-
 TerminalListener = Callable[["Terminal"], None]
-Post = Callable[[Callable[[], None]], None]
+__all__ = ["LOGIN", "SESSION_STATES", "Outcome", "Post", "Terminal", "TerminalBackend",
+           "TerminalSettings", "TerminalState"]
 
 
 class Terminal:
@@ -119,32 +69,50 @@ class Terminal:
         self.language: Literal["zh", "en"] = settings.language
         self.session: Session | None = None
         self.engine: FlowEngine | None = None
-        self.catalog: Catalog | None = None
-        self.catalog_error = ""
-        self.backend_online = True
+        self.watch = BackendWatch(backend, executor, clock, post,
+                                  interval_s=settings.health_interval_s,
+                                  on_catalog=self._notify, on_health=self._evaluate)
+        self.eligibility = EligibilityCheck(ports.eligibility, post)
+        self.cards = CardWatch(ports, post, self.card_presence)
         #: False until the payment journal's start-up reconciliation is done (paid
         #: services wait for it; set by the view from the payments keeper).
         self.payments_ready: Callable[[], bool] = lambda: True
         self.oos_reasons: tuple[str, ...] = ()
         self.outcome: Outcome | None = None
-        #: Cards that were in a reader when the last session ended and are still there.
-        self.cards_left: set[IdentifyMethod] = set()
         self.idle = IdleTimer(clock.monotonic, timeout_s=settings.idle_s,
                               countdown_s=settings.countdown_s)
         self._goodbye_until = 0.0
-        self._next_health = 0.0
-        self._checking: ServiceDefinition | None = None
         self._stopped = False
         self._listeners: list[TerminalListener] = []
-        self._unsubscribe: list[Callable[[], None]] = []
-        for method, reader in self._readers():
-            self._unsubscribe.append(reader.subscribe_presence(self._presence_listener(method)))
 
     # -- what the view reads ---------------------------------------------------------
 
     @property
     def state(self) -> TerminalState:
         return self._state
+
+    @property
+    def catalog(self) -> Catalog | None:
+        return self.watch.catalog
+
+    @property
+    def catalog_error(self) -> str:
+        return self.watch.catalog_error
+
+    @property
+    def backend_online(self) -> bool:
+        return self.watch.online
+
+    @property
+    def cards_left(self) -> set[IdentifyMethod]:
+        """Cards that must be taken out of a reader before a session can start."""
+        return self.cards.left
+
+    @property
+    def cards_found(self) -> bool:
+        """The cards left were in a reader when the terminal reached attract (not left
+        by a session that ended): the goodbye screen says so."""
+        return self.cards.found
 
     @property
     def busy(self) -> bool:
@@ -158,15 +126,16 @@ class Terminal:
         """Service id -> the message key of why it cannot run now."""
         if self.catalog is None:
             return {}
+        return unavailable_services(self.catalog, self.statuses(), self.backend_online,
+                                    payments_ready=self.payments_ready())
+
+    def presence_known(self) -> bool:
+        """Every working reader knows whether a card is in it (so a card put in from now
+        on is told apart from one that was there before)."""
+        self.cards.observe()
         statuses = self.statuses()
-        reasons: dict[str, str] = {}
-        for service in self.catalog.services:
-            reason = unavailability(service, statuses, self.backend_online)
-            if reason is not None:
-                reasons[service.id] = reason.message_key
-            elif not self.payments_ready() and any(s.type == "pay" for s in service.steps):
-                reasons[service.id] = "service.unavailable.reconciling"
-        return reasons
+        return all(known or not usable(role, statuses)
+                   for role, known in self.cards.known())
 
     def subscribe(self, listener: TerminalListener) -> Callable[[], None]:
         self._listeners.append(listener)
@@ -175,18 +144,16 @@ class Terminal:
     # -- lifecycle -------------------------------------------------------------------
 
     def start(self) -> None:
-        self._load_catalog()
-        self._next_health = self.clock.monotonic() + self.settings.health_interval_s
+        self.watch.start()
+        self.cards.observe()
         self._evaluate()
         if self._state is TerminalState.STARTING:
-            self._set_state(TerminalState.ATTRACT)
+            self._to_attract()
 
     def stop(self) -> None:
         """The app quits: end the session, ignore devices from now on."""
         self._stopped = True
-        for unsubscribe in self._unsubscribe:
-            unsubscribe()
-        self._unsubscribe.clear()
+        self.cards.stop()
         if self.session is not None:
             self._close_session()
 
@@ -199,7 +166,7 @@ class Terminal:
         self._set_state(TerminalState.IDENTIFYING)
         self._run_flow(LOGIN)
         if self.catalog is None:
-            self._load_catalog()
+            self.watch.load_catalog()
         return True
 
     def choose_service(self, service_id: str) -> None:
@@ -214,14 +181,11 @@ class Terminal:
             log.warning("service %s chosen while unavailable: %s", service_id, reason)
             return
         session = self.session
-        check = self.ports.eligibility
-        if session is None or session.person is None or check is None:
+        if session is None or session.person is None or not self.eligibility.available:
             self._begin_service(service)
             return
-        self._checking = service
         self._set_state(TerminalState.CHECKING)
-        future = check.eligibility(service.id, session.person)
-        future.add_done_callback(lambda f: self.post(lambda: self._eligibility_done(service, f)))
+        self.eligibility.ask(service, session.person, self._eligibility_answer)
 
     def back_to_menu(self) -> None:
         if self.session is None:
@@ -243,9 +207,7 @@ class Terminal:
         if self.session is None:
             return
         self._close_session()
-        self.cards_left = {m for m, reader in self._readers() if reader.card_present}
-        if self.cards_left:
-            log.info("session ended with a card in the reader: %s", sorted(self.cards_left))
+        self.cards.session_ended()
         self._goodbye_until = self.clock.monotonic() + self.settings.goodbye_s
         self._set_state(TerminalState.GOODBYE)
 
@@ -282,9 +244,8 @@ class Terminal:
         if self._stopped:
             return
         now = self.clock.monotonic()
-        if now >= self._next_health:
-            self._next_health = now + self.settings.health_interval_s
-            self._check_health()
+        self.watch.tick()
+        self.cards.observe()
         state = self._state
         if state is TerminalState.GOODBYE:
             if now >= self._goodbye_until and not self.cards_left:
@@ -339,21 +300,14 @@ class Terminal:
         self._set_state(TerminalState.IN_SERVICE)
         self._run_flow(service)
 
-    def _eligibility_done(self, service: ServiceDefinition, future: Future[Eligibility]) -> None:
-        if self._state is not TerminalState.CHECKING or self._checking is not service:
+    def _eligibility_answer(self, service: ServiceDefinition,
+                            answer: Eligibility | None) -> None:
+        if self._state is not TerminalState.CHECKING:
             return
-        self._checking = None
-        exc = future.exception()
-        if exc is not None:
-            # The service's own steps meet the backend again and report a failure there.
-            log.warning("eligibility of %s not known: %s", service.id, exc)
+        if answer is None or answer.eligible:
+            # Not known: the service's own steps meet the backend again and say so there.
             self._begin_service(service)
             return
-        answer = future.result()
-        if answer.eligible:
-            self._begin_service(service)
-            return
-        log.info("service %s: not eligible (%s)", service.id, answer.reason)
         self.outcome = Outcome(service, CollectedData(), refusal=answer)
         self._set_state(TerminalState.RESULT)
 
@@ -378,6 +332,7 @@ class Terminal:
                                not_printed=engine.documents_not_printed)
         self._drop_engine()
         self._set_state(TerminalState.RESULT)
+        refresh_purse_balance(self.ports, self.session, self.post, self._notify)
 
     def _drop_engine(self) -> None:
         engine, self.engine = self.engine, None
@@ -388,7 +343,7 @@ class Terminal:
 
     def _close_session(self) -> None:
         self._drop_engine()
-        self._checking = None
+        self.eligibility.withdraw()
         self.outcome = None
         session, self.session = self.session, None
         if session is not None:
@@ -398,42 +353,36 @@ class Terminal:
 
     # -- cards -----------------------------------------------------------------------
 
-    def _readers(self) -> list[tuple[IdentifyMethod, CardPresencePort]]:
-        readers: list[tuple[IdentifyMethod, CardPresencePort]] = []
-        if self.ports.id_card_reader is not None:
-            readers.append(("id_card", self.ports.id_card_reader))
-        if self.ports.citizen_card is not None:
-            readers.append(("citizen_card", self.ports.citizen_card))
-        return readers
-
-    def _presence_listener(self, method: IdentifyMethod) -> Callable[[bool], None]:
-        return lambda present: self.post(lambda: self.card_presence(method, present))
-
     def card_presence(self, method: IdentifyMethod, present: bool) -> None:
         """A card arrived or left (on this thread)."""
         if self._stopped:
             return
         if not present:
-            if method in self.cards_left:
-                self.cards_left.discard(method)
-                log.info("the card left in the reader was taken out")
+            if self.cards.removed(method):
                 self._notify()
                 self.tick()
             return
-        if self._state is TerminalState.ATTRACT:
+        fresh = self.cards.inserted(method)
+        if self._state is not TerminalState.ATTRACT:
+            return
+        if fresh:
             self.start_session()
+        elif self.cards.find_left(method):
+            self._goodbye_until = self.clock.monotonic()
+            self._set_state(TerminalState.GOODBYE)
 
-    # -- out of service, catalog, health ---------------------------------------------
+    # -- out of service ----------------------------------------------------------------
 
     def device_changed(self) -> None:
         if not self._stopped:
+            self.cards.observe()
             self._evaluate()
 
     def _evaluate(self) -> None:
         reasons: list[str] = []
         if not self.backend_online:
             reasons.append("oos.reason.backend")
-        elif getattr(self.backend, "clock_out_of_window", False):
+        elif self.watch.clock_out_of_window:
             reasons.append("oos.reason.clock")  # signed calls would be refused (trust)
         statuses = self.statuses()
         if not any(usable(role, statuses) for role in ("id_card_reader", "card_reader")) \
@@ -443,48 +392,25 @@ class Terminal:
         if reasons and self._state in (TerminalState.ATTRACT, TerminalState.STARTING):
             self._set_state(TerminalState.OUT_OF_SERVICE)
         elif not reasons and self._state is TerminalState.OUT_OF_SERVICE:
-            self._set_state(TerminalState.ATTRACT)
+            self._to_attract()
         else:
             self._notify()
 
     def _to_idle_screen(self) -> None:
         self._evaluate()
         if self._state is not TerminalState.OUT_OF_SERVICE:
-            self._set_state(TerminalState.OUT_OF_SERVICE if self.oos_reasons
-                            else TerminalState.ATTRACT)
+            if self.oos_reasons:
+                self._set_state(TerminalState.OUT_OF_SERVICE)
+            else:
+                self._to_attract()
 
-    def _check_health(self) -> None:
-        backend = self.backend
-        if backend is None:
-            return
-        future = self.executor.submit(backend.health)
-        future.add_done_callback(lambda f: self.post(lambda: self._health_done(f)))
-
-    def _health_done(self, future: Future[Any]) -> None:
-        online = future.exception() is None
-        if online != self.backend_online:
-            log.warning("backend %s", "reachable again" if online else "unreachable")
-        self.backend_online = online
-        if online and self.catalog is None:
-            self._load_catalog()
-        self._evaluate()
-
-    def _load_catalog(self) -> None:
-        backend = self.backend
-        if backend is None:
-            return
-        future = self.executor.submit(backend.catalog)
-        future.add_done_callback(lambda f: self.post(lambda: self._catalog_done(f)))
-
-    def _catalog_done(self, future: Future[Catalog]) -> None:
-        exc = future.exception()
-        if exc is not None:
-            log.warning("catalog not loaded: %s", exc)
-            self.catalog_error = getattr(exc, "message_key", "error.backend.unreachable")
+    def _to_attract(self) -> None:
+        """Attract, unless a card that started no session is in a reader: ask for it."""
+        if self.cards.find_left():
+            self._goodbye_until = self.clock.monotonic()
+            self._set_state(TerminalState.GOODBYE)
         else:
-            self.catalog = future.result()
-            self.catalog_error = ""
-        self._notify()
+            self._set_state(TerminalState.ATTRACT)
 
     # -- the one setter ----------------------------------------------------------------
 

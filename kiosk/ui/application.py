@@ -17,14 +17,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PyQt6.QtCore import QEvent, QObject, QTimer
 from PyQt6.QtWidgets import QApplication, QWidget
 
 from backend_client.errors import CredentialsError
-from kiosk.config import KioskConfig
+from kiosk.bootconfig import BootConfig
 from kiosk.ui.supervision import SupervisorLink, record_crash
+
+if TYPE_CHECKING:
+    from kiosk.config import KioskConfig
 
 log = logging.getLogger(__name__)
 
@@ -39,20 +42,21 @@ def _elapsed_ms() -> float:
 
 
 class FirstFrame(QObject):
-    """Calls ``then`` once, on the turn after the window's first paint."""
+    """Calls ``then`` once, on the turn after ``screen`` (the attract screen) first paints.
 
-    def __init__(self, app: QApplication, window: Any, then: Any) -> None:
+    The filter is on that screen alone: a Python filter on the application would see
+    every event of the first show and paint, each wrapped for Python."""
+
+    def __init__(self, screen: QWidget, then: Any) -> None:
         super().__init__()
-        self._window = window
+        self._screen = screen
         self._then = then
         self._done = False
-        self._app = app
-        app.installEventFilter(self)
+        screen.installEventFilter(self)
         QTimer.singleShot(500, self._fire)  # a platform that never paints (fallback)
 
     def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
-        if (not self._done and event is not None and event.type() == QEvent.Type.Paint
-                and isinstance(obj, QWidget) and obj.window() is self._window):
+        if not self._done and event is not None and event.type() == QEvent.Type.Paint:
             QTimer.singleShot(0, self._fire)
         return False
 
@@ -60,7 +64,7 @@ class FirstFrame(QObject):
         if self._done:
             return
         self._done = True
-        self._app.removeEventFilter(self)
+        self._screen.removeEventFilter(self)
         log.info("start-up: first frame after %.0f ms", _elapsed_ms())
         self._then()
 
@@ -73,32 +77,38 @@ ToolsHook = Callable[
 ]
 
 
-def run(config: KioskConfig, args: argparse.Namespace, tools: ToolsHook | None = None) -> int:
+def run(boot: BootConfig, args: argparse.Namespace, tools: ToolsHook | None = None, *,
+        load: Callable[[], KioskConfig], spawn_backend: Callable[[], Any]) -> int:
+    """``boot``: what the first frame needs (stdlib-parsed); ``load``: the whole config,
+    validated after the first frame (ConfigError: exit 2); ``spawn_backend``: spawns the
+    embedded backend's child, held until the config is valid (None: not embedded)."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("govkiosk")
     from kiosk.ui.screens.basic import AttractScreen
     from kiosk.ui.window import KioskWindow
 
-    window = KioskWindow(config.terminal_id, config.language, large_text=config.ui.large_text,
-                         high_contrast=config.ui.high_contrast, read_aloud=config.ui.read_aloud,
+    window = KioskWindow(boot.terminal_id, boot.language, large_text=boot.large_text,
+                         high_contrast=boot.high_contrast, read_aloud=boot.read_aloud,
                          speech_engine=args.speech_engine)
     from kiosk.ui.lockdown import Lockdown
 
-    lockdown = Lockdown(app, window, allow_close=bool(args.simulate and args.windowed))
+    # Its application-wide event filter goes in on the first frame (see FirstFrame).
+    lockdown = Lockdown(app, window, allow_close=bool(args.simulate and args.windowed),
+                        filter_now=False)
     window.lockdown = lockdown  # type: ignore[attr-defined]
     attract = AttractScreen()
     window.add_screen(attract)
     window.show_screen("attract")
     _starting(attract, True)
-    if config.ui.fullscreen and not args.headless:
+    if boot.fullscreen and not args.headless:
         lockdown.lock_window()
         window.showFullScreen()
     else:
         window.resize(1280, 900)
         window.show()
     exit_code = {"code": 0}
-    parts: dict[str, Any] = {"tools": tools}
+    parts: dict[str, Any] = {"tools": tools, "load": load, "spawn_backend": spawn_backend}
 
     out_dir = Path(args.out) if args.out else None
     supervisor = SupervisorLink(window, ready_when=lambda: bool(parts.get("ready")))
@@ -131,9 +141,12 @@ def run(config: KioskConfig, args: argparse.Namespace, tools: ToolsHook | None =
     watchdog = StallWatchdog()
     watchdog.start()
     parts["watchdog"] = watchdog
-    parts["first_frame"] = FirstFrame(
-        app, window,
-        lambda: _bring_up(app, config, args, window, attract, parts, exit_code, lockdown))
+
+    def first_frame() -> None:
+        lockdown.install_filter()
+        _bring_up(app, args, window, attract, parts, exit_code, lockdown)
+
+    parts["first_frame"] = FirstFrame(attract, first_frame)
     try:
         app.exec()
     finally:
@@ -146,6 +159,8 @@ def run(config: KioskConfig, args: argparse.Namespace, tools: ToolsHook | None =
             parts["controller"].stop()
         if parts.get("runtime") is not None:
             parts["runtime"].stop()
+        elif parts.get("backend") is not None:
+            parts["backend"].kill()
         if args.out:
             watchdog.write(Path(args.out) / "event_loop_stalls.json")
     code = lockdown.result()  # 70 when the event loop ended without the kiosk deciding
@@ -181,23 +196,31 @@ def _starting(attract: Any, starting: bool) -> None:
         attract.retranslate(attract.lang)
 
 
-def _bring_up(app: QApplication, config: KioskConfig, args: argparse.Namespace, window: Any,
+def _bring_up(app: QApplication, args: argparse.Namespace, window: Any,
               attract: Any, parts: dict[str, Any], exit_code: dict[str, int],
               lockdown: Any) -> None:
-    """First turn after the first frame. The backend's process is spawned here (on the UI
-    thread, which outlives it); resolving the devices (each driver's imports), opening
-    them and importing the rest of the UI run on a thread, so the attract screen stays
-    live; the controller is built on the UI thread once that is done."""
+    """First turn after the first frame. Validating the whole config (pydantic),
+    resolving the devices (each driver's imports), opening them and importing the rest of
+    the UI run on a thread, so the attract screen stays live; the embedded backend's
+    child (spawned before the window, held) is released once the config is valid; the
+    controller is built on the UI thread once that is done."""
     import threading
 
-    from kiosk.runtime import KioskRuntime, spawn_backend
     from kiosk_base.errors import ConfigError
 
-    pending = spawn_backend(config, args.auto_pay_after)
+    # The embedded backend's imports take longest: its child starts first of all.
+    pending = parts["backend"] = parts["spawn_backend"]()
     made: dict[str, Any] = {}
 
     def make() -> None:
         try:
+            try:
+                config = parts["load"]()
+            except ConfigError as exc:
+                made["config_error"] = exc
+                return
+            from kiosk.runtime import KioskRuntime
+
             runtime = KioskRuntime(config, auto_pay_after_s=args.auto_pay_after,
                                    backend_process=pending)
             runtime.start()
@@ -220,6 +243,14 @@ def _bring_up(app: QApplication, config: KioskConfig, args: argparse.Namespace, 
             QTimer.singleShot(20, made_up)
             return
         error = made.get("error")
+        if made.get("config_error") is not None:
+            if pending is not None:
+                pending.kill()
+            print(f"kiosk: bad configuration:\n{made['config_error'].args[0]}",
+                  file=sys.stderr)
+            exit_code["code"] = EXIT_USAGE
+            lockdown.quit(EXIT_USAGE)
+            return
         if isinstance(error, ConfigError):
             if pending is not None:
                 pending.kill()
@@ -246,7 +277,8 @@ def _bring_up(app: QApplication, config: KioskConfig, args: argparse.Namespace, 
             return
         if runtime.backend_error is not None:
             raise runtime.backend_error
-        _build(app, config, args, window, attract, runtime, made["ports"], parts, exit_code)
+        _build(app, runtime.config, args, window, attract, runtime, made["ports"], parts,
+               exit_code)
 
     QTimer.singleShot(0, made_up)
 
@@ -285,5 +317,8 @@ def _build(app: QApplication, config: KioskConfig, args: argparse.Namespace, win
     # package; kiosk.app passes their hook in.
     tools = parts.get("tools")
     if tools is not None:
+        # A scenario starts once the readers know whether a card is in (a card put in
+        # before that is taken for one left in the reader: see kiosk/flow/card_watch.py).
         parts["passed"] = tools(args, window, controller, runtime, exit_code, app,
-                                lambda: bool(parts.get("ready")))
+                                lambda: bool(parts.get("ready"))
+                                and controller.terminal.presence_known())

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from PyQt6.QtCore import QObject, QTimer
 
+from backend_client.service_definition import SubmitStep
 from drivers.health import HealthLevel
 from drivers.status import DeviceStatus, StatusChange
 from kiosk.flow.clock import SystemClock
@@ -31,7 +32,7 @@ from kiosk.ui.screens.menu import MenuScreen, ResultScreen, outcome_lines
 from kiosk.ui.screens.scan_documents import ScanDocumentsScreen
 from kiosk.ui.screens.staff import DiagnosticsScreen, StaffScreen
 from kiosk.ui.screens.staff_payments import StaffPaymentsDesk, StaffPaymentsScreen
-from kiosk.ui.screens.step_base import StepScreen
+from kiosk.ui.screens.step_base import StepScreen, yuan
 from kiosk.ui.screens.steps_data import FormScreen, ReviewScreen
 from kiosk.ui.screens.steps_identity import CapturePhotoScreen, IdentifyScreen, VerifyFaceScreen
 from kiosk.ui.screens.steps_outcome import (
@@ -206,7 +207,9 @@ class KioskController(QObject):
         state = t.state
         if t.language != self.window.lang and t.session is None:
             self.window.set_language(t.language)  # a new session starts in the default
-        self.menu.greeting_name = t.session.person.name if t.session and t.session.person else ""
+        person = t.session.person if t.session is not None else None
+        self.menu.set_greeting(person.name if person else "",
+                               person.purse_balance_fen if person else None)
         if self.menu.catalog is not t.catalog or self.menu.loading_error != t.catalog_error:
             self.runtime.catalog = t.catalog  # the adapters read payment purposes from it
             self.menu.set_catalog(t.catalog, t.catalog_error)
@@ -217,7 +220,7 @@ class KioskController(QObject):
                                          for s in t.catalog.services if s.id in unavailable])
         if self.oos.reason_keys != list(t.oos_reasons):
             self.oos.set_reasons(list(t.oos_reasons))
-        self.goodbye.set_cards_left(sorted(t.cards_left))
+        self.goodbye.set_cards_left(sorted(t.cards_left), t.cards_found)
         if t.session is None:
             self._unbind_steps()
             self.result.clear_personal()
@@ -250,6 +253,9 @@ class KioskController(QObject):
         screen = self.step_screens[controller.step_type]
         login = engine.service.id == LOGIN.id
         title = "" if login else engine.service.title.get(self.window.lang)
+        balance = self._purse_balance(engine)
+        if balance:
+            title += "　·　" + balance
         if screen.controller is not controller:
             screen.bind(controller, title, engine.can_go_back)
         else:
@@ -258,6 +264,16 @@ class KioskController(QObject):
             screen.refresh()
         if self.window.current_screen() is not screen:
             self.window.show_screen(screen.screen_id)
+
+    def _purse_balance(self, engine: FlowEngine) -> str:
+        """"电子钱包余额 ¥12.34" on the steps of a purse top-up, when the card has one."""
+        session = self.terminal.session
+        person = session.person if session is not None else None
+        if person is None or person.purse_balance_fen is None or not any(
+                isinstance(s, SubmitStep) and s.action == "card_topup"
+                for s in engine.service.steps):
+            return ""
+        return translate("purse.balance", self.window.lang, amount=yuan(person.purse_balance_fen))
 
     def _unbind_steps(self) -> None:
         for screen in self.step_screens.values():

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import logging
+from functools import cache
 
 from PyQt6.QtCore import QEvent, QObject, Qt, QTimer
 from PyQt6.QtGui import QCloseEvent, QKeyEvent
@@ -21,14 +22,20 @@ log = logging.getLogger(__name__)
 
 _ALT = Qt.KeyboardModifier.AltModifier
 _CTRL = Qt.KeyboardModifier.ControlModifier
-_VT_KEYS = {getattr(Qt.Key, f"Key_F{i}") for i in range(1, 13)}
+
+
+@cache
+def _vt_keys() -> frozenset[Qt.Key]:
+    # Built on the first key, not at import: PyQt makes its 471-member Qt.Key enum then
+    # (~5 ms), and the kiosk imports this module before its first frame.
+    return frozenset(getattr(Qt.Key, f"Key_F{i}") for i in range(1, 13))
 
 
 def is_blocked_shortcut(key: int, modifiers: Qt.KeyboardModifier) -> bool:
     """True for the key combinations a kiosk must never act on."""
     k = Qt.Key(key) if isinstance(key, int) else key
     alt, ctrl = bool(modifiers & _ALT), bool(modifiers & _CTRL)
-    if alt and ctrl and k in _VT_KEYS:
+    if alt and ctrl and k in _vt_keys():
         return True
     if alt and k in (Qt.Key.Key_F4, Qt.Key.Key_Tab, Qt.Key.Key_Backtab, Qt.Key.Key_Escape):
         return True
@@ -38,9 +45,12 @@ def is_blocked_shortcut(key: int, modifiers: Qt.KeyboardModifier) -> bool:
 class Lockdown(QObject):
     """Installed on the QApplication; owns the decision to quit."""
 
-    def __init__(self, app: QApplication, window: QWidget, *, allow_close: bool = False) -> None:
+    def __init__(self, app: QApplication, window: QWidget, *, allow_close: bool = False,
+                 filter_now: bool = True) -> None:
         """``allow_close``: development only (``--simulate --windowed``), a close quits
-        normally; everywhere else it is refused."""
+        normally; everywhere else it is refused. ``filter_now=False``: the event filter
+        is installed by :meth:`install_filter` (the kiosk does it on its first frame: a
+        Python filter on the application sees every event of the first show and paint)."""
         super().__init__(window)
         self.allow_close = allow_close
         self.app = app
@@ -50,7 +60,14 @@ class Lockdown(QObject):
         self.refused_closes = 0
         self.swallowed_keys = 0
         app.setQuitOnLastWindowClosed(False)
-        app.installEventFilter(self)
+        self._filtering = False
+        if filter_now:
+            self.install_filter()
+
+    def install_filter(self) -> None:
+        if not self._filtering:
+            self._filtering = True
+            self.app.installEventFilter(self)
 
     def lock_window(self) -> None:
         """Frameless, on top of everything: call before showFullScreen()."""

@@ -14,7 +14,7 @@ from backend_client.client import BackendClient
 from backend_client.journal import PaymentJournal
 from backend_client.settings import BackendSettings
 from backend_sim.catalog import build_catalog
-from backend_sim.embedded import EmbeddedBackend, start_embedded
+from backend_sim.embedded import EmbeddedBackend
 from backend_sim.phone import SimulatedPhone
 from drivers.base import Device
 from drivers.registry import DeviceRegistry
@@ -22,6 +22,7 @@ from kiosk.adapters.backend import BackendPorts
 from kiosk.config import parse_config
 from kiosk.devices import build_registry
 from kiosk.flow import ports as p
+from tests.backend.fixtures import running_backend
 
 TERMINAL = "KIOSK-ADAPTER-0001"
 ZHANG_WEI = p.Person(name="张伟", id_number="110101195803070230", source="id_card",
@@ -37,9 +38,7 @@ def executor() -> Iterator[ThreadPoolExecutor]:
 
 @pytest.fixture
 def backend(tmp_path: Path, state_dir: Path) -> Iterator[EmbeddedBackend]:
-    embedded = start_embedded(tmp_path / "backend.sqlite", state_dir, terminal_id=TERMINAL)
-    yield embedded
-    embedded.stop()
+    yield from running_backend(tmp_path, state_dir, TERMINAL)
 
 
 @pytest.fixture

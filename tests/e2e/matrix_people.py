@@ -2,7 +2,7 @@
 
 The people are the card profiles (card/profiles) that the reference backend seeds; what
 each is eligible for is read from a freshly seeded backend database (insurance months,
-household registration, unpaid bills, age, a purse on the card), keyed by the catalog's
+household registration, unpaid and paid bills, age, a purse on the card), keyed by the catalog's
 own vocabulary (submit action and kind, a choice field's ``options_from``), so a new
 service made of known steps needs no entry here. An action or kind this module does not
 know fails the matrix's own test (test_every_submit_action_is_understood).
@@ -37,6 +37,8 @@ class Resident:
     hukou: bool
     insured: bool
     unpaid_bills: int
+    #: Bills paid (at a counter or a kiosk) whose voucher can be printed.
+    paid_bills: int
     applications: int
     purse: bool
     id_card_valid: bool
@@ -85,6 +87,12 @@ def residents() -> tuple[Resident, ...]:
                                   db.bills.c.account_id == db.utility_accounts.c.account_id))
                 .where(db.utility_accounts.c.id_number == number,
                        db.bills.c.status == "unpaid")).scalar()
+            paid = conn.execute(
+                sa.select(sa.func.count()).select_from(
+                    db.bills.join(db.utility_accounts,
+                                  db.bills.c.account_id == db.utility_accounts.c.account_id))
+                .where(db.utility_accounts.c.id_number == number,
+                       db.bills.c.status == "paid", db.bills.c.paid_order.is_not(None))).scalar()
             apps = conn.execute(sa.select(sa.func.count()).select_from(db.applications)
                                 .where(db.applications.c.id_number == number)).scalar()
             card = profile.citizen_card
@@ -92,6 +100,7 @@ def residents() -> tuple[Resident, ...]:
                 profile=key, id_number=number,
                 birth_date=date.fromisoformat(str(row.birth_date)),
                 hukou=bool(row.hukou), insured=bool(insured), unpaid_bills=int(bills or 0),
+                paid_bills=int(paid or 0),
                 applications=int(apps or 0),
                 purse=card is not None and card.purse is not None,
                 id_card_valid=profile.id_card is not None and not profile.id_card.expired(today),
@@ -107,6 +116,8 @@ def eligible(service: ServiceDefinition, person: Resident) -> bool:
         if isinstance(step, FormStep):
             for field in step.fields:
                 if field.options_from == "bills" and not person.unpaid_bills:
+                    return False
+                if field.options_from == "paid_bills" and not person.paid_bills:
                     return False
     return eligible_ignoring_lists(service, person)
 

@@ -22,7 +22,6 @@ import pytest
 from catalog_cells import all_cells, changes_backend
 from catalog_matrix import SUBMIT_PATHS, Cell, accepted_routes
 from kiosk_process import KioskRun, run_kiosk
-from matrix_known_bugs import known_bug
 from matrix_people import person_for, understood
 
 from backend_client.service_definition import SubmitStep
@@ -120,9 +119,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> GroupRunner:
 
 
 def _param(cell: Cell) -> Any:
-    reason = known_bug(cell)
-    marks = [pytest.mark.xfail(strict=True, reason=f"bug: {reason}")] if reason else []
-    return pytest.param(cell, id=cell.outcome, marks=marks)
+    return pytest.param(cell, id=cell.outcome)
 
 
 def _group_class(group: str, cells: list[Cell]) -> type:

@@ -29,3 +29,18 @@ def test_no_face_check_before_a_refusal(tmp_path: Path) -> None:
     log = (state / "log" / "kiosk.jsonl").read_text(encoding="utf-8")
     assert "verify_face" not in log
     assert "not eligible (no_household_registration)" in log
+
+
+def test_a_card_in_the_reader_at_start_up_logs_nobody_in(tmp_path: Path) -> None:
+    """Started with a citizen card in the reader: it is asked for, and only put in again
+    does it log its holder in (whose purse balance the menu and top-up then show)."""
+    _, transcript, state = run_scenario("card_at_start_up", tmp_path,
+                                        card_in_reader="wang_fang")
+    summary = transcript[-1]
+    assert summary["ok"] is True and summary["steps_run"] == summary["steps"]
+    crash_free(state)
+    log = (state / "log" / "kiosk.jsonl").read_text(encoding="utf-8")
+    assert "a card was already in the reader" in log
+    assert "王芳" not in log
+    assert not [line for line in log.splitlines()
+                if "王" in line and ("balance" in line or "余额" in line)]

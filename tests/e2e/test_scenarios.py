@@ -18,9 +18,10 @@ pytestmark = pytest.mark.e2e
 
 
 def run_scenario(name: str, tmp_path: Path, *, idle: float = 120, countdown: float = 15,
-                 timeout: float = 300) -> tuple[int, list[dict[str, object]], Path]:
+                 timeout: float = 300, card_in_reader: str | None = None,
+                 ) -> tuple[int, list[dict[str, object]], Path]:
     run = run_kiosk(SCENARIOS / f"{name}.yaml", tmp_path, idle=idle, countdown=countdown,
-                    timeout=timeout)
+                    timeout=timeout, card_in_reader=card_in_reader)
     if run.returncode != 0:
         failed = [t for t in run.transcript if t.get("ok") is False]
         print(run.stderr[-6000:])
@@ -36,7 +37,7 @@ def crash_free(state: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["full_certificate", "bill_payment", "cancel_each_step",
-                                  "language_switch", "device_fault",
+                                  "language_switch", "device_fault", "face_camera_gone",
                                   "pinyin_search", "id_number_keypad"])
 def test_scenario(name: str, tmp_path: Path) -> None:
     _, transcript, state = run_scenario(name, tmp_path)

@@ -11,6 +11,7 @@ import io
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
@@ -130,7 +131,13 @@ class FakeClock:
 class _Presence:
     def __init__(self) -> None:
         self.card_present = False
+        #: False: the reader does not know yet whether a card is in (just opened).
+        self.known = True
         self._listeners: list[Callable[[bool], None]] = []
+
+    @property
+    def card_absent(self) -> bool:
+        return self.known and not self.card_present
 
     def subscribe_presence(self, listener: Callable[[bool], None]) -> Callable[[], None]:
         self._listeners.append(listener)
@@ -142,6 +149,7 @@ class _Presence:
 
     def _fire(self, present: bool) -> None:
         self.card_present = present
+        self.known = True
         for listener in list(self._listeners):
             listener(present)
 
@@ -183,6 +191,7 @@ class FakeCitizenCard(_Presence):
         self.lose_credit_answer = False
         self.credited_seqs: set[int] = set()
         self.blocked = False
+        self.holder_reads = 0
         self._pending: tuple[int, bytes] | None = None
 
     def insert(self, person: Person) -> None:
@@ -193,10 +202,13 @@ class FakeCitizenCard(_Presence):
         self._fire(False)
 
     def read_holder(self) -> Future[Person]:
+        self.holder_reads += 1
         if self.blocked:
             return failed(MediaError("blocked", code="SW_6A81", message_key="error.card.blocked"))
         assert self.person is not None
-        return done(self.person)
+        if self.person.purse_balance_fen is None:  # a social-security-only card
+            return done(self.person)
+        return done(replace(self.person, purse_balance_fen=self.balance_fen))
 
     def initialize_for_load(self, amount_fen: int) -> Future[LoadInitialisation]:
         if not self.card_present:

@@ -36,12 +36,27 @@ def test_required_roles_follow_the_steps() -> None:
 
 def test_a_device_down_makes_its_services_unavailable_up_front() -> None:
     statuses = all_online()
-    statuses["face_camera"] = DeviceStatus(DeviceState.HARDWARE_ERROR)
-    reason = unavailability(ELDERLY_CARD, statuses, backend_reachable=True)
+    statuses["a4_printer"] = DeviceStatus(DeviceState.HARDWARE_ERROR)
+    reason = unavailability(CERTIFICATE, statuses, backend_reachable=True)
     assert reason is not None
     assert reason.message_key == "service.unavailable.device"
+    assert reason.missing == ("a4_printer",)
+    assert unavailability(ELDERLY_CARD, statuses, backend_reachable=True) is None
+
+
+def test_a_face_camera_gone_says_so_and_comes_back() -> None:
+    statuses = all_online()
+    statuses["face_camera"] = DeviceStatus(DeviceState.NO_DEVICE)
+    reason = unavailability(ELDERLY_CARD, statuses, backend_reachable=True)
+    assert reason is not None
+    assert reason.message_key == "service.unavailable.face_camera"
     assert reason.missing == ("face_camera",)
     assert unavailability(CERTIFICATE, statuses, backend_reachable=True) is None
+    statuses["receipt_printer"] = DeviceStatus(DeviceState.OFFLINE)  # two devices: general
+    reason = unavailability(ELDERLY_CARD, statuses, backend_reachable=True)
+    assert reason is not None and reason.message_key == "service.unavailable.device"
+    statuses = all_online()
+    assert unavailability(ELDERLY_CARD, statuses, backend_reachable=True) is None
 
 
 def test_pay_needs_receipt_paper_even_without_a_print_step() -> None:

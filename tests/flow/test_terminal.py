@@ -294,6 +294,11 @@ def test_staff_entry_ends_the_session(rig: Rig) -> None:
     rig.terminal.enter_staff()
     assert rig.state is S.STAFF and rig.terminal.session is None
     rig.terminal.leave_staff()
+    # The resident's card is still in: it is asked for before anyone can start.
+    assert rig.state is S.GOODBYE and rig.terminal.cards_left == {"id_card"}
+    assert not rig.terminal.start_session()
+    rig.kiosk.id_reader.remove()
+    rig.later(5)
     assert rig.state is S.ATTRACT
 
 

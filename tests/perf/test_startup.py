@@ -94,3 +94,26 @@ def test_the_backend_process_dies_with_a_killed_kiosk_and_a_restart_works(
                           check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "start-up: ready" in proc.stderr
+
+
+def test_a_config_bad_past_the_first_frame_exits_2_and_the_held_backend_writes_nothing(
+        tmp_path: Path) -> None:
+    """The first frame reads its keys with the stdlib (a wrong type: the default); the
+    full validation after it still ends the start with 2, the key and the reason, and the
+    reference backend spawned before it never opened a database in the state dir."""
+    config = tmp_path / "kiosk.toml"
+    state = tmp_path / "state"
+    config.write_text(f'state_dir = "{state}"\nlanguage = "fr"\n[ui]\nlarge_text = "maybe"\n',
+                      encoding="utf-8")
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("- expect_screen: attract\n", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "kiosk.app", "--simulate", "--headless", "--config", str(config),
+         "--speech-engine", "mock", "--scenario", str(scenario), "--out", str(tmp_path / "o")],
+        cwd=ROOT, env=dict(os.environ, QT_QPA_PLATFORM="offscreen"), capture_output=True,
+        text=True, timeout=300, check=False)
+    assert proc.returncode == 2, proc.stderr[-3000:]
+    assert "kiosk: bad configuration" in proc.stderr
+    assert "language = 'fr'" in proc.stderr and "ui.large_text = 'maybe'" in proc.stderr
+    assert "start-up: first frame" in proc.stderr  # the window was up before the check
+    assert not (state / "reference-backend.sqlite").exists()

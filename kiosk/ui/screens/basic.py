@@ -63,6 +63,7 @@ class GoodbyeScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.cards_left: list[str] = []
+        self.cards_found = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(80, 60, 80, 60)
         self.title = label(role="title")
@@ -74,25 +75,34 @@ class GoodbyeScreen(Screen):
         outer.addWidget(self.body)
         outer.addStretch(1)
 
-    def set_cards_left(self, methods: list[str]) -> None:
-        """The cards (``id_card``, ``citizen_card``) still in a reader."""
-        if methods != self.cards_left:
+    def set_cards_left(self, methods: list[str], found: bool = False) -> None:
+        """The cards (``id_card``, ``citizen_card``) still in a reader; ``found``: they
+        were there when the terminal started (or came back to attract), not left by a
+        session, so there is nobody to thank."""
+        if methods != self.cards_left or found != self.cards_found:
             self.cards_left = methods
+            self.cards_found = found
             self.retranslate(self.lang)
+
+    def _title_key(self) -> str:
+        return "goodbye.card_found" if self.cards_found and self.cards_left else "goodbye.title"
 
     def _body(self) -> str:
         if self.cards_left:
-            return "\n".join(translate(_TAKE_CARD[m], self.lang) for m in self.cards_left
-                             if m in _TAKE_CARD)
+            lines = [translate(_TAKE_CARD[m], self.lang) for m in self.cards_left
+                     if m in _TAKE_CARD]
+            if self.cards_found:
+                lines.append(translate("goodbye.card_found.again", self.lang))
+            return "\n".join(lines)
         return translate("goodbye.body", self.lang)
 
     def retranslate(self, lang: str) -> None:
         super().retranslate(lang)
-        self.title.setText(translate("goodbye.title", lang))
+        self.title.setText(translate(self._title_key(), lang))
         self.body.setText(self._body())
 
     def prompt_text(self) -> str:
-        return translate("goodbye.title", self.lang) + " " + self._body()
+        return translate(self._title_key(), self.lang) + " " + self._body()
 
 
 class OutOfServiceScreen(Screen):

@@ -26,6 +26,8 @@ class MenuScreen(Screen):
         self.catalog: Catalog | None = None
         self.unavailable: dict[str, str] = {}
         self.greeting_name = ""
+        #: The citizen card's purse balance (fen) shown under the greeting; None: none.
+        self.purse_balance_fen: int | None = None
         self.loading_error = ""
         outer = QVBoxLayout(self)
         outer.setContentsMargins(60, 30, 60, 24)
@@ -135,11 +137,24 @@ class MenuScreen(Screen):
         super().retranslate(lang)
         self.title.setText(translate("menu.title", lang))
         # The name is masked: the next person in the queue can see the screen.
-        self.greeting.setText(translate("menu.greeting", lang, name=mask_name(self.greeting_name))
-                              if self.greeting_name else "")
+        self._greet()
         self.search.setPlaceholderText(translate("menu.search", lang))
         self.finish.setText(translate("menu.finish", lang))
         self._render()
+
+    def set_greeting(self, name: str, purse_balance_fen: int | None) -> None:
+        if (name, purse_balance_fen) != (self.greeting_name, self.purse_balance_fen):
+            self.greeting_name, self.purse_balance_fen = name, purse_balance_fen
+            self._greet()
+
+    def _greet(self) -> None:
+        lang = self.lang
+        # The name is masked: the next person in the queue can see the screen.
+        lines = [translate("menu.greeting", lang, name=mask_name(self.greeting_name))] \
+            if self.greeting_name else []
+        if self.purse_balance_fen is not None:
+            lines.append(translate("purse.balance", lang, amount=yuan(self.purse_balance_fen)))
+        self.greeting.setText("\n".join(lines))
 
     def prompt_text(self) -> str:
         return translate("menu.title", self.lang)

@@ -12,6 +12,26 @@ from kiosk.ui.widgets import Screen, card_frame, label, touch_button
 STATE_ICON = {"online": "✔", "busy": "…", "starting": "…"}
 
 
+def scrolling_list(outer: QVBoxLayout) -> QVBoxLayout:
+    """A scrolling column for a staff screen's entries (a card each), added to ``outer``."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    body = QWidget()
+    entries = QVBoxLayout(body)
+    scroll.setWidget(body)
+    outer.addWidget(scroll, 1)
+    return entries
+
+
+def clear_list(entries: QVBoxLayout) -> None:
+    """Remove every entry (before the list is drawn again)."""
+    while entries.count():
+        item = entries.takeAt(0)
+        widget = item.widget() if item is not None else None
+        if widget is not None:
+            widget.deleteLater()
+
+
 class StaffScreen(Screen):
     """Asks for the staff PIN, then offers diagnostics, reprint and leaving service."""
 
@@ -144,12 +164,7 @@ class DiagnosticsScreen(Screen):
         outer.setContentsMargins(60, 30, 60, 30)
         self.title = label(role="title")
         outer.addWidget(self.title)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        body = QWidget()
-        self.list = QVBoxLayout(body)
-        scroll.setWidget(body)
-        outer.addWidget(scroll, 1)
+        self.list = scrolling_list(outer)
         row = QHBoxLayout()
         self.selftest = touch_button("", "run self-test", "primary")
         self.back = touch_button("", "back", "")
@@ -169,10 +184,7 @@ class DiagnosticsScreen(Screen):
         self._render()
 
     def _render(self) -> None:
-        while self.list.count():
-            item = self.list.takeAt(0)
-            if item is not None and item.widget() is not None:
-                item.widget().deleteLater()  # type: ignore[union-attr]
+        clear_list(self.list)
         for role, (impl, status) in sorted(self._rows.items()):
             frame, inner = card_frame()
             icon = STATE_ICON.get(status.state.value, "✖")

@@ -13,11 +13,12 @@ from concurrent.futures import Future
 from typing import Any
 
 from PyQt6.QtCore import pyqtSignal
-from PyQt6.QtWidgets import QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QHBoxLayout, QVBoxLayout
 
 from backend_client.payment_staff import Action, act, describe, needing_person
 from kiosk.i18n import translate
 from kiosk.ui.dispatch import UiDispatcher
+from kiosk.ui.screens.staff import clear_list, scrolling_list
 from kiosk.ui.screens.step_base import yuan
 from kiosk.ui.widgets import Screen, card_frame, label, touch_button
 
@@ -40,12 +41,7 @@ class StaffPaymentsScreen(Screen):
         self.message = label(role="prompt")
         self.message.setAccessibleName("payments message")
         outer.addWidget(self.message)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        body = QWidget()
-        self.list = QVBoxLayout(body)
-        scroll.setWidget(body)
-        outer.addWidget(scroll, 1)
+        self.list = scrolling_list(outer)
         self.back = touch_button("", "back", "")
         self.back.clicked.connect(self.back_clicked)
         outer.addWidget(self.back)
@@ -59,11 +55,7 @@ class StaffPaymentsScreen(Screen):
         self.message.setText(self._message)
 
     def _render(self) -> None:
-        while self.list.count():
-            item = self.list.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.deleteLater()
+        clear_list(self.list)
         lang = self.lang
         if not self.entries:
             self.list.addWidget(label(translate("staff.payments.none", lang), "prompt"))
