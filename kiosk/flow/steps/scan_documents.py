@@ -138,8 +138,10 @@ class ScanDocumentsController(MaterialsMixin, StepController[ScanState]):
                 return
             self._previewing = True
             self._stillness = PageStillness()
+            self.preview = None
         try:
             camera.start_preview(self._on_frame)
+            log.info("step scan_documents: document camera preview on")
         except Exception as exc:  # noqa: BLE001 - a dead camera shows as a capture failure
             log.warning("step scan_documents: preview does not start: %s", exc)
             with self._preview_lock:
@@ -157,6 +159,8 @@ class ScanDocumentsController(MaterialsMixin, StepController[ScanState]):
     def _on_frame(self, frame: PreviewFrame) -> None:  # on the camera's worker
         if not self._previewing:
             return
+        if self.preview is None:
+            log.info("step scan_documents: the live view shows")
         self.preview = frame
         fire = self._stillness.update(frame.corners, frame.signature)
         for listener in list(self._preview_listeners):

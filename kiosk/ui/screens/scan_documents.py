@@ -86,6 +86,8 @@ class ScanDocumentsScreen(StepScreen):
         self._frame_lock = threading.Lock()
         self._frame: Any = None
         self._unsubscribe_preview: Any = None
+        #: A frame of the current binding was painted (the live view shows).
+        self._live = False
 
     # -- binding and the live view -----------------------------------------------------
 
@@ -93,6 +95,8 @@ class ScanDocumentsScreen(StepScreen):
         if self._unsubscribe_preview:
             self._unsubscribe_preview()
         self._unsubscribe_preview = controller.subscribe_preview(self._on_frame)
+        self._live = False
+        self.live.clear()
         super().bind(controller, service_title, can_go_back)
 
     def unbind(self) -> None:
@@ -112,6 +116,9 @@ class ScanDocumentsScreen(StepScreen):
             frame, self._frame = self._frame, None
         if frame is not None and self.controller is not None:
             self.live.show_frame(frame.image, frame.corners)
+            if not self._live:  # the hint says what the camera does once it shows
+                self._live = True
+                self.refresh()
 
     def clear_personal(self) -> None:
         self._clear(self.docs)
@@ -201,10 +208,10 @@ class ScanDocumentsScreen(StepScreen):
             self.live.placeholder = translate("scan.no_camera_view", lang)
             self.view.setCurrentWidget(self.live)
             target = next(d.label.get(lang) for d in c.documents if d.id == c.target)
-            self.view_hint.setText(translate("scan.target", lang, name=target))
+            self.view_hint.setText(translate("scan.target", lang, name=target) if self._live
+                                   else translate("scan.no_camera_view", lang))
         else:
-            self.idle_view.setText("🖨  " + translate(f"scan.source.{c.source}", lang)
-                                   if c.source else "")
+            self.idle_view.setText(translate("scan.scanner_hint", lang) if c.source else "")
             self.view.setCurrentWidget(self.idle_view)
 
     def _render_document(self, doc: Any, idle: bool) -> None:
@@ -307,7 +314,9 @@ class ScanDocumentsScreen(StepScreen):
                     ("✕", "delete", lambda _=False, d=doc.id, n=i: c.delete_page(d, n))):
                 b = touch_button(symbol, f"{name} page {doc.id} {i + 1}",
                                  "danger" if name == "delete" else "")
-                b.setMaximumWidth(72)  # a symbol: keep two pages a row in large text too
+                # A symbol: narrow (the touch minimum stays), two pages a row in large text.
+                b.setStyleSheet("padding: 4px 0px;")
+                b.setMaximumWidth(72)
                 b.setEnabled(idle and (name == "delete" or 0 <= i + (1 if name == "later"
                                                                       else -1) < len(pages)))
                 b.clicked.connect(action)
