@@ -29,9 +29,10 @@ imports:
 # workers: each worker takes whole (service, route) classes (--dist loadscope).
 MATRIX_WORKERS ?= 2
 
+# The SIGKILL crash proofs (marked "parallel") share that pass: one module per worker.
 pytest:
-	$(VENV)/bin/pytest -q -p no:cacheprovider -m "not matrix"
-	$(VENV)/bin/pytest -q -p no:cacheprovider -m matrix -n $(MATRIX_WORKERS) --dist loadscope tests/e2e
+	$(VENV)/bin/pytest -q -p no:cacheprovider -m "not matrix and not parallel"
+	$(VENV)/bin/pytest -q -p no:cacheprovider -m "matrix or parallel" -n $(MATRIX_WORKERS) --dist loadscope tests/e2e
 
 bench: bootstrap
 	@mkdir -p bench-out

@@ -8,11 +8,14 @@ restart the reconciler (:mod:`backend_client.reconcile`) reads every unfinished 
 back and settles it with the backend. Holds amounts and ids only; no personal data.
 
 Crash proofs: with ``GOVKIOSK_CRASH_AFTER=<state>`` in the environment the process
-SIGKILLs itself right after committing its first move into that state (tests only).
+SIGKILLs itself right after committing its first move into that state, and with
+``GOVKIOSK_CRASH_AFTER=load:<phase>`` right after committing a top-up's first move into
+that load phase (tests only).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -119,6 +122,12 @@ for _state in JournalState:
         TRANSITIONS[_state] = TRANSITIONS[_state] | _ANY_OPEN
     if _state is not S.RESOLVED and _state is not S.INTENT:
         TRANSITIONS[_state] = TRANSITIONS[_state] | {S.RESOLVED}
+
+
+#: A load phase (kiosk.flow.ports.LoadPhase) -> the state of its entries; any other
+#: phase (requested, authorised, crediting) is DELIVERING.
+_LOAD_STATES = {"confirmed": S.DELIVERED, "cancelled": S.CLOSED, "refunded": S.REFUNDED}
+_LOAD_FINAL = tuple(_LOAD_STATES)
 
 
 class TransitionError(JournalError):
@@ -249,8 +258,11 @@ class PaymentJournal:
         return moved
 
     def _maybe_crash(self, state: JournalState) -> None:
-        if self._crash_after and self._crash_after == state.value:
-            log.warning("journal: %s=%s reached; killing this process", CRASH_ENV, state)
+        self._maybe_crash_at(state.value)
+
+    def _maybe_crash_at(self, point: str) -> None:
+        if self._crash_after and self._crash_after == point:
+            log.warning("journal: %s=%s reached; killing this process", CRASH_ENV, point)
             os.kill(os.getpid(), signal.SIGKILL)
 
     # -- reading -----------------------------------------------------------------------
@@ -306,6 +318,8 @@ class PaymentJournal:
         confirmed -> DELIVERED, cancelled -> CLOSED, refunded -> REFUNDED, else DELIVERING.
         """
         with self._tx() as c:
+            before = c.execute("SELECT state FROM topups WHERE order_id=?",
+                               (order_id,)).fetchone()
             c.execute(
                 "INSERT INTO topups VALUES (?,?,?,?,?) ON CONFLICT(order_id) DO UPDATE SET"
                 " topup_id=COALESCE(excluded.topup_id, topup_id), state=excluded.state,"
@@ -313,27 +327,80 @@ class PaymentJournal:
                 (order_id, topup_id, state, request_json, _now()),
             )
         entry_id = f"topup:{order_id}"
+        new = _LOAD_STATES.get(state, S.DELIVERING)
         try:
             if self.get(entry_id) is None:
                 self.begin(entry_id, entry_id, "{}", 0, kind="topup", purpose="card_topup")
-            new = {"confirmed": S.DELIVERED, "cancelled": S.CLOSED,
-                   "refunded": S.REFUNDED}.get(state, S.DELIVERING)
-            current = self.get(entry_id)
-            if current is not None and new is not current.state \
-                    and new not in TRANSITIONS[current.state]:
-                self.transition(entry_id, S.DELIVERING, note=state)
-            self.transition(entry_id, new, operation_id=topup_id, note=state)
+            self._follow(entry_id, new, operation_id=topup_id, note=state)
         except TransitionError as exc:  # the topups row stays the purse's record
+            log.warning("journal: %s", exc)
+        self._follow_order(request_json, state, new)
+        if before is None or before[0] != state:
+            self._maybe_crash_at(f"load:{state}")
+
+    def _follow(self, entry_id: str, new: JournalState, **facts: Any) -> None:
+        """Move ``entry_id`` to ``new``, through DELIVERING when it cannot go there directly."""
+        current = self.get(entry_id)
+        if current is None or current.final:
+            return
+        if new is not current.state and new not in TRANSITIONS[current.state]:
+            self.transition(entry_id, S.DELIVERING, note=str(facts.get("note", "")))
+        self.transition(entry_id, new, **facts)
+
+    def _follow_order(self, request_json: str, phase: str, new: JournalState) -> None:
+        """The paying order's entry follows its load: DELIVERING while the card is being
+        loaded, DELIVERED once the TAC is confirmed, REFUNDED with the refund. A voided load
+        (cancelled) leaves it DELIVERING: the order is free to load again or be refunded."""
+        try:
+            order_id = str(json.loads(request_json).get("order_id") or "")
+        except (ValueError, AttributeError):
+            order_id = ""
+        entry = self.get(order_id) if order_id else None
+        if entry is None or entry.final or phase == "cancelled":
+            return
+        try:
+            self._follow(order_id, new, note=f"load {phase}")
+        except TransitionError as exc:
             log.warning("journal: %s", exc)
 
     def pending_topups(self) -> list[tuple[str, str | None, str]]:
-        """(order id, top-up id, state) of top-ups whose confirm never arrived."""
+        """(paying order id, top-up id, phase) of loads not settled yet (not confirmed,
+        cancelled or refunded): the purse recovery's, which the reconciler leaves alone."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT order_id, topup_id, state FROM topups WHERE state != 'confirmed'"
-                " ORDER BY rowid"
+                "SELECT request_json, topup_id, state FROM topups WHERE state NOT IN"
+                f" ({','.join('?' for _ in _LOAD_FINAL)}) ORDER BY rowid", _LOAD_FINAL,
             ).fetchall()
-        return [(str(r[0]), r[1], str(r[2])) for r in rows]
+        out = []
+        for raw, topup_id, state in rows:
+            try:
+                order_id = str(json.loads(raw).get("order_id") or "")
+            except (ValueError, AttributeError):
+                order_id = ""
+            out.append((order_id, topup_id, str(state)))
+        return out
+
+
+    def loads(self, *, row_key: str | None = None, order_id: str | None = None
+              ) -> list[tuple[str, str | None, str, dict[str, Any]]]:
+        """(row key, top-up id, phase, body) of card loads: the one ``row_key`` names, or
+        every load paid by ``order_id`` (the body: order id, card serial, amounts, online
+        sequence, as the purse ledger wrote it)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT order_id, topup_id, state, request_json FROM topups ORDER BY rowid"
+            ).fetchall()
+        out = []
+        for key, topup_id, state, raw in rows:
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = {}
+            body = body if isinstance(body, dict) else {}
+            if (row_key is not None and key == row_key) or (
+                    order_id is not None and body.get("order_id") == order_id):
+                out.append((str(key), topup_id, str(state), body))
+        return out
 
 
 def _entry(r: tuple[Any, ...]) -> JournalEntry:

@@ -5,7 +5,10 @@ keyed by its paying order, an audit batch), of the kind its payload is,
 with the idempotency key it was first tried with. :meth:`Outbox.flush` sends them in
 the order they were queued and stops at the first one the backend cannot take now, so
 a later submission never overtakes an earlier one. An entry the backend rejects (4xx)
-is kept as ``dead`` with the reason, for staff: nothing is dropped silently.
+is kept as ``dead`` with the reason, for staff: nothing is dropped silently. The flow's
+submit step tries the backend first and queues (``kiosk.adapters.backend.OutboxPort``) only
+what may wait, when the backend cannot be reached; the kiosk flushes at start-up and on a
+schedule (the payments keeper's reconciliation runs).
 
 The outbox file holds what residents submitted (forms, scans); it lives in the kiosk's
 state dir, which only the kiosk user can read. Logs name entries by id and kind only.
@@ -87,14 +90,6 @@ class OutboxEntry:
     result_json: str | None
 
 
-@dataclass(frozen=True)
-class Queued:
-    """A submission accepted by the outbox instead of the backend."""
-
-    outbox_id: int
-    message_key: str = "info.backend.queued"
-
-
 class Outbox:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -151,20 +146,6 @@ class Outbox:
             row = self._conn.execute(
                 "SELECT COUNT(*) FROM outbox WHERE status='pending'").fetchone()
         return int(row[0])
-
-    def submit_or_queue(
-        self, client: BackendClient, draft: ApplicationDraft, key: str
-    ) -> ApplicationSubmitted | Queued:
-        """Submit now; if the backend cannot be reached, keep it for :meth:`flush`.
-
-        Queued only when nothing is waiting already or the backend is down, so order holds.
-        """
-        if self.pending_count() == 0:
-            try:
-                return submit_application(client, draft, key)
-            except (BackendUnreachableError, BackendUnavailableError) as exc:
-                log.warning("outbox: backend unavailable (%s); queuing the application", exc)
-        return Queued(self.enqueue("application", draft, key))
 
     def flush(self, client: BackendClient) -> int:
         """Send pending entries in order; returns how many were delivered (0 when another

@@ -14,9 +14,9 @@ kiosk is idle. Nothing is repeated blindly: each entry is first queried.
 * A recently CLOSED entry is asked about again: a late payment after the close is
   refunded.
 Every outcome queues a receipt (the entry's ``receipt`` column: "queued" until printed).
-Purse entries (kind "topup", "purchase") are left to their own resolution on the card's
-next insert. Entries touched less than ``min_age_s`` ago are skipped (a session may
-still be working on them).
+Purse entries (kind "topup", "purchase"), and the order paying a card load that is still
+open, are left to their own resolution on the card's next insert. Entries touched less
+than ``min_age_s`` ago are skipped (a session may still be working on them).
 """
 
 from __future__ import annotations
@@ -79,8 +79,12 @@ class Reconciler:
                 log.info("reconcile: outbox not flushed now: %s", exc)
         now = datetime.now(UTC)
         late = now - LATE_PAYMENT_WINDOW
+        # An order whose card load is still open is the purse recovery's: only the card's
+        # own record can say whether it was loaded (it settles the order when it knows).
+        loading = {order_id for order_id, _topup, _phase in self.journal.pending_topups()}
         for entry in self.journal.entries(open_only=True, kind="payment"):
-            if entry.state is S.NEEDS_STAFF or _age(entry, now) < min_age_s:
+            if entry.state is S.NEEDS_STAFF or _age(entry, now) < min_age_s \
+                    or entry.order_id in loading:
                 continue
             self._one(entry, report)
         for entry in self.journal.entries(states=frozenset({S.CLOSED}), kind="payment"):

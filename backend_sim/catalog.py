@@ -1,4 +1,4 @@
-"""The reference backend's service catalog: eight services as data (zh and en).
+"""The reference backend's service catalog: the services as data (zh and en).
 
 Each entry validates against backend_client.service_definition; the kiosk's flow engine
 runs them without knowing any of them in advance.
@@ -28,6 +28,7 @@ TOPICS = [
     {"id": "social_assistance", "title": _t("社会救助", "Social assistance")},
     {"id": "appointments", "title": _t("预约", "Appointments")},
     {"id": "queries", "title": _t("办件查询", "Application status")},
+    {"id": "real_estate", "title": _t("不动产登记", "Real estate registration")},
 ]
 
 SERVICES: list[dict[str, Any]] = [
@@ -173,6 +174,21 @@ SERVICES: list[dict[str, Any]] = [
             {"type": "submit", "action": "certificate", "kind": "payment_voucher"},
             {"type": "print_certificate"},
         ],
+    },
+    {
+        # A certificate with a fee: paid by QR code before it is issued (the backend issues
+        # it only against the paid order, which the issue uses up), printed, then the receipt.
+        "id": "real_estate_record", "topic": "real_estate",
+        "title": _t("不动产登记信息查询证明", "Real estate registration record"),
+        "description": _t("打印本人名下不动产登记信息的查询结果证明，工本费5元。",
+                          "Print the register's record of real estate in your name; fee CNY 5."),
+        "fee_fen": 500,
+        "steps": [_IDENTIFY, _FACE, _REVIEW,
+                  {"type": "pay", "amount_fen": 500,
+                   "description": _t("不动产登记信息查询证明工本费",
+                                     "Real estate record certificate fee")},
+                  {"type": "submit", "action": "certificate", "kind": "real_estate_record"},
+                  {"type": "print_certificate"}, _RECEIPT],
     },
 ]
 

@@ -21,10 +21,15 @@ from PIL import Image, ImageDraw
 from backend_client.models import Certificate, CertificateRequest
 from backend_sim import db
 from backend_sim.http import ApiError, not_found
+from backend_sim.routes.payments import use_order
 from backend_sim.state import SIGNING_KEY_ID, BackendState
 
 PREFIX = {"social_insurance_record": "SB", "household_registration": "HJ",
-          "elderly_card": "LN", "payment_voucher": "JF"}
+          "elderly_card": "LN", "payment_voucher": "JF", "real_estate_record": "BDC"}
+#: Certificates with a fee (fen): issued only against a paid order of that amount, which
+#: the issue uses up (``used_by`` "certificate:<number>"), so a paid order pays once and
+#: an order the certificate never came out of can still be refunded.
+FEES = {"real_estate_record": 500}
 TITLES = {
     "social_insurance_record": (
         "社会保险参保缴费证明", "Social Insurance Contribution Certificate"
@@ -32,12 +37,15 @@ TITLES = {
     "household_registration": ("户籍证明", "Household Registration Certificate"),
     "elderly_card": ("老年人优待证明", "Elderly Preferential Treatment Certificate"),
     "payment_voucher": ("缴费凭证", "Payment Voucher"),
+    "real_estate_record": ("不动产登记信息查询结果证明", "Real Estate Registration Record"),
 }
 ISSUERS = {
     "social_insurance_record": ("北京市社会保险事业管理中心", "Beijing Social Insurance Centre"),
     "household_registration": ("北京市公安局东城分局", "Dongcheng Public Security Bureau"),
     "elderly_card": ("北京市东城区民政局", "Dongcheng Civil Affairs Bureau"),
     "payment_voucher": ("市政务服务中心", "City Government Service Centre"),
+    "real_estate_record": ("北京市东城区不动产登记中心",
+                           "Dongcheng Real Estate Registration Centre"),
 }
 
 
@@ -114,6 +122,14 @@ def _content(
                  f("年龄", "Age", str(age))], None,
                 ["凭此证明享受本市老年人优待。" if zh
                  else "Entitles the holder to senior benefits."])
+    if req.template == "real_estate_record":
+        # Reference data: the seeded people own no real estate in the city.
+        return ([f("性别", "Sex", sex), f("出生日期", "Date of birth", person.birth_date),
+                 f("查询范围", "Searched", "北京市" if zh else "Beijing"),
+                 f("查询结果", "Result", "未查询到登记在本人名下的不动产" if zh
+                   else "No real estate is registered in your name")], None,
+                ["本证明仅反映查询时点的登记信息。" if zh
+                 else "Shows the register at the time of the search only."])
     if req.payment_order_id is None:
         raise ApiError(422, "validation_error", "payment_voucher needs payment_order_id")
     with state.engine.connect() as conn:
@@ -142,11 +158,20 @@ def issue(
         person = conn.execute(
             sa.select(db.residents).where(db.residents.c.id_number == id_number)
         ).one()
+    fee = FEES.get(req.template, 0)
+    if fee and req.payment_order_id is None:
+        raise ApiError(409, "order_not_paid", "this certificate has a fee: pay it first")
     fields, table, notes = _content(state, req, person, terminal)
     lang = 0 if req.language == "zh" else 1
-    with state.lock, state.engine.begin() as conn:
-        count = conn.execute(sa.select(sa.func.count()).select_from(db.certificates)).scalar_one()
+    with state.lock:
+        with state.engine.connect() as conn:
+            count = conn.execute(
+                sa.select(sa.func.count()).select_from(db.certificates)).scalar_one()
         number = f"{PREFIX[req.template]}-{state.now().year}-{count + 1:08d}"
+        if fee:
+            assert req.payment_order_id is not None
+            use_order(state, req.payment_order_id, terminal, "service_fee", fee,
+                      f"certificate:{number}")
         doc: dict[str, Any] = {
             "number": number, "template": req.template, "language": req.language,
             "title": TITLES[req.template][lang], "issuer": ISSUERS[req.template][lang],
@@ -157,8 +182,9 @@ def issue(
             "seal_png_base64": seal_png_base64(), "signing_key_id": SIGNING_KEY_ID,
         }
         doc["signature"] = state.sign(canonical_bytes(doc))
-        conn.execute(sa.insert(db.certificates).values(
-            number=number, id_number=id_number, template=req.template,
-            document=json.dumps(doc, ensure_ascii=False),
-        ))
+        with state.engine.begin() as conn:
+            conn.execute(sa.insert(db.certificates).values(
+                number=number, id_number=id_number, template=req.template,
+                document=json.dumps(doc, ensure_ascii=False),
+            ))
     return Certificate.model_validate(doc)

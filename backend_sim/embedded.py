@@ -12,10 +12,7 @@ from pathlib import Path
 import sqlalchemy as sa
 import uvicorn
 
-from backend_client.client import CREDENTIALS_FILE
-from backend_client.enrollment import enroll_terminal
 from backend_client.errors import CredentialsError
-from backend_client.settings import BackendSettings
 from backend_client.signing import TerminalCredentials
 from backend_sim import db, enrolment
 from backend_sim.app import API_PREFIX, create_app
@@ -130,6 +127,12 @@ def start_embedded(
     HTTP like a real one. The credentials are written to
     ``<state_dir>/terminal-credentials.json`` (a file the BackendClient reads by default).
     """
+    # The kiosk's client side, imported here: `kiosk-backend-sim` (the kiosk's backend
+    # child) imports this module and needs none of it (requests alone is ~0.1 s).
+    from backend_client.client import CREDENTIALS_FILE
+    from backend_client.enrollment import enroll_terminal
+    from backend_client.settings import BackendSettings
+
     db_path.parent.mkdir(parents=True, exist_ok=True)
     state = load_state(f"sqlite:///{db_path}", auto_pay_after_s=auto_pay_after_s,
                        simulation=True)

@@ -94,31 +94,39 @@ def api_router(tag: str) -> APIRouter:
     return APIRouter(responses=ERROR_RESPONSES, tags=[tag])
 
 
-def remember_nonce(state: BackendState, terminal: str, nonce: str, timestamp: int) -> bool:
-    """Store (terminal, nonce) in the database; False when it was stored before (replay).
-
-    The row lives until the request's timestamp has left the clock window, after which the
-    timestamp check refuses a replay by itself. Being in the database, the refusal holds
-    across restarts and for every backend process sharing the database (the primary key
-    decides, atomically, whichever process sees the nonce first).
+def _remember_nonce(conn: sa.Connection, state: BackendState, terminal: str, nonce: str,
+                    timestamp: int) -> None:
+    """Store (terminal, nonce) in the database; IntegrityError when it was stored before
+    (a replay). The row lives until the request's timestamp has left the clock window,
+    after which the timestamp check refuses a replay by itself. Being in the database, the
+    refusal holds across restarts and for every backend process sharing the database (the
+    primary key decides, atomically, whichever process sees the nonce first).
     """
     now = int(state.unix_time())
     t = db.auth_nonces
+    if secrets.randbelow(64) == 0:
+        conn.execute(sa.delete(t).where(t.c.expires_at < now))
+    conn.execute(sa.insert(t).values(
+        terminal_id=terminal, nonce=nonce,
+        expires_at=max(now, timestamp) + MAX_CLOCK_SKEW_S + 1,
+    ))
+
+
+def remember_nonce(state: BackendState, terminal: str, nonce: str, timestamp: int) -> bool:
+    """:func:`_remember_nonce` in a transaction of its own; False for a replay."""
     try:
         with state.engine.begin() as conn:
-            if secrets.randbelow(64) == 0:
-                conn.execute(sa.delete(t).where(t.c.expires_at < now))
-            conn.execute(sa.insert(t).values(
-                terminal_id=terminal, nonce=nonce,
-                expires_at=max(now, timestamp) + MAX_CLOCK_SKEW_S + 1,
-            ))
+            _remember_nonce(conn, state, terminal, nonce, timestamp)
     except sa.exc.IntegrityError:
         return False
     return True
 
 
 async def authenticated_terminal(request: Request) -> str:
-    """The terminal id of a correctly signed request, else 401."""
+    """The terminal id of a correctly signed request, else 401.
+
+    The key lookup and the nonce are one transaction (one connection, one commit): a
+    request that fails the signature writes nothing, a replayed nonce rolls back."""
     state = state_of(request)
     h = request.headers
     terminal = h.get(HEADER_TERMINAL, "")
@@ -132,21 +140,22 @@ async def authenticated_terminal(request: Request) -> str:
         raise ApiError(401, "auth_failed", "request is not signed")
     if abs(state.unix_time() - int(timestamp)) > MAX_CLOCK_SKEW_S:
         raise ApiError(401, "auth_failed", "request timestamp is outside the allowed skew")
-    with state.engine.connect() as conn:
-        key = conn.execute(
-            sa.select(db.terminals.c.public_key).where(db.terminals.c.terminal_id == terminal)
-        ).scalar()
-    if key is None:
-        raise ApiError(401, "auth_failed", "terminal is not registered")
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     message = canonical_request(
         request.method, path, timestamp, nonce, await request.body(),
         idempotency_key=h.get(HEADER_IDEMPOTENCY), person_token=h.get(HEADER_PERSON),
     )
-    if not verify_signature(key, message, signature):
-        raise ApiError(401, "auth_failed", "signature does not verify")
-    if not remember_nonce(state, terminal, nonce, int(timestamp)):
-        raise ApiError(401, "auth_failed", "nonce was used before")
+    try:
+        with state.engine.begin() as conn:
+            key = conn.execute(sa.select(db.terminals.c.public_key).where(
+                db.terminals.c.terminal_id == terminal)).scalar()
+            if key is None:
+                raise ApiError(401, "auth_failed", "terminal is not registered")
+            if not verify_signature(key, message, signature):
+                raise ApiError(401, "auth_failed", "signature does not verify")
+            _remember_nonce(conn, state, terminal, nonce, int(timestamp))
+    except sa.exc.IntegrityError:
+        raise ApiError(401, "auth_failed", "nonce was used before") from None
     return terminal
 
 

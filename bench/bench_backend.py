@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import statistics
 import tempfile
 import threading
@@ -37,9 +38,12 @@ from backend_client.client import CREDENTIALS_FILE, BackendClient
 from backend_client.enrollment import enroll_terminal
 from backend_client.models import PaymentCreate
 from backend_client.settings import BackendSettings
+from backend_sim import enrolment
 from backend_sim.embedded import BackendServer, load_state
 
 CONCURRENCY = (1, 8, 32)
+if os.environ.get("BENCH_CONCURRENCY"):  # profiling one level: BENCH_CONCURRENCY=8
+    CONCURRENCY = tuple(int(c) for c in os.environ["BENCH_CONCURRENCY"].split(","))
 
 
 def _start(tmp: Path) -> tuple[BackendServer, Path]:
@@ -57,8 +61,9 @@ def _start(tmp: Path) -> tuple[BackendServer, Path]:
     app.add_api_route("/bench/bare", bare_post, methods=["POST"])
     server.start()
     creds = tmp / CREDENTIALS_FILE
+    code, _ = enrolment.issue_code(state, "KIOSK-BENCH-0001", 300)
     enroll_terminal(BackendSettings(url=server.base_url), server.base_url, "KIOSK-BENCH-0001",
-                    state.enrollment_code, creds, location="bench")
+                    code, creds, location="bench")
     return server, creds
 
 

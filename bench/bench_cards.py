@@ -5,7 +5,7 @@ interleaved (baseline, ours, baseline, ours...), with the median and the spread.
   Baseline: the frames' wire time at the baud (what the bytes cost on a real line) plus
   the simulator's own delays (its per-command processing sleep), i.e. the least any
   driver could take. The ratio shows what the driver and the pty add.
-* Citizen card, through the system pcscd + vpcd (run under ``flock /tmp/pcscd.lock``):
+* Citizen card, through the system pcscd + vpcd (it takes ``/tmp/pcscd.lock`` itself):
   the kiosk's identify read (``PcscCardReader.read()``: connect, APDUs, disconnect)
   against raw pyscard sending the minimal APDU list for holder + balance (SELECT SSSE
   without FCI, the six records the identify screen shows with their known lengths,
@@ -109,6 +109,19 @@ def bench_idcard(baud: int, rounds: int) -> dict[str, object]:
 
 
 def bench_citizen(rounds: int) -> list[dict[str, object]]:
+    """Holds /tmp/pcscd.lock (as ``flock /tmp/pcscd.lock`` would) while it uses the
+    system's pcscd and vpcd: tests and benches on the same machine share them."""
+    import fcntl
+
+    with open("/tmp/pcscd.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return _bench_citizen(rounds)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _bench_citizen(rounds: int) -> list[dict[str, object]]:
     from smartcard import scard as S
 
     from drivers.pcsc.daemon import PcscDaemon

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -138,6 +139,8 @@ class ScenarioRunner:
         self.spoken = spoken
         self.on_finished = on_finished
         self.index = 0
+        self._savers: list[threading.Thread] = []
+        self._screenshot_errors: list[str] = []
         self.ok = True
         self.stalls = StallMeter()
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -208,9 +211,7 @@ class ScenarioRunner:
             return self._fill(str(arg))
         if op == "screenshot":
             QApplication.processEvents()
-            path = self.out_dir / f"{arg}.png"
-            if not self.window.grab().save(str(path)):
-                raise ScenarioError(f"could not save {path}")
+            self._save_screenshot(self.window.grab().toImage(), self.out_dir / f"{arg}.png")
             return True
         action = self.actions.get(op)
         if action is None:
@@ -285,7 +286,23 @@ class ScenarioRunner:
         self._transcript.write(json.dumps(entry, ensure_ascii=False) + "\n")
         self._transcript.flush()
 
+    def _save_screenshot(self, image: Any, path: Path) -> None:
+        """PNG-encode off the UI thread (a 1280x900 PNG takes 100+ ms; PyQt releases the
+        GIL in Qt's code): the harness does not stall the kiosk it measures."""
+        def save() -> None:
+            if not image.save(str(path)):
+                self._screenshot_errors.append(f"could not save {path}")
+
+        saver = threading.Thread(target=save, name="screenshot", daemon=True)
+        self._savers.append(saver)
+        saver.start()
+
     def _finish(self, ok: bool) -> None:
+        for saver in self._savers:  # every screenshot is on disk before the run ends
+            saver.join()
+        if self._screenshot_errors:
+            log.error("scenario: %s", "; ".join(self._screenshot_errors))
+            ok = False
         self.stalls.stop()
         self.ok = ok
         summary = {"summary": True, "ok": ok, "steps_run": self.index + (0 if ok else 1),

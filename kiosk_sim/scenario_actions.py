@@ -25,10 +25,37 @@ def _simulator(runtime: KioskRuntime, role: str) -> Any:
     return sim
 
 
+class _ExternalBackendFaults:
+    """The faults of a reference backend in its own process (``--simulation``), over its
+    simulation API: scenarios inject them the same way as into the embedded one."""
+
+    def __init__(self, url: str) -> None:
+        self.root = url.rsplit("/v1", 1)[0] + "/sim/faults"
+
+    def _call(self, method: str, body: dict[str, Any] | None = None,
+              params: dict[str, str] | None = None) -> dict[str, Any]:
+        resp = requests.request(method, self.root, json=body, params=params, timeout=5)
+        resp.raise_for_status()
+        result: dict[str, Any] = resp.json()
+        return result
+
+    def faults(self) -> dict[str, str]:
+        return dict(self._call("GET")["supported"])
+
+    def inject(self, fault: str, **params: object) -> None:
+        self._call("POST", {"fault": fault, "params": params})
+
+    def clear(self, fault: str | None = None) -> None:
+        self._call("DELETE", params={"fault": fault} if fault else None)
+
+    def active_faults(self) -> dict[str, dict[str, object]]:
+        return dict(self._call("GET")["active"])
+
+
 def _fault_target(runtime: KioskRuntime, name: str) -> FaultInjectable:
     if name == "backend":
         if runtime.embedded is None:
-            raise RuntimeError("the backend is not the embedded reference backend")
+            return _ExternalBackendFaults(runtime.config.backend.url)
         return runtime.embedded.faults  # type: ignore[no-any-return]
     return _simulator(runtime, name)  # type: ignore[no-any-return]
 

@@ -84,7 +84,8 @@ class ApplicationSubmitted(ApiModel):
 
 
 CertificateTemplate = Literal[
-    "social_insurance_record", "household_registration", "elderly_card", "payment_voucher"
+    "social_insurance_record", "household_registration", "elderly_card", "payment_voucher",
+    "real_estate_record"
 ]
 
 
@@ -92,7 +93,8 @@ class CertificateRequest(ApiModel):
     person_token: Token
     template: CertificateTemplate
     language: Literal["zh", "en"] = "zh"
-    #: payment_voucher: the paid order it proves.
+    #: payment_voucher: the paid order it proves; a certificate with a fee (real_estate_record):
+    #: the paid order that pays the fee (used up by the issue).
     payment_order_id: Token | None = None
 
 

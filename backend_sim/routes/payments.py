@@ -103,6 +103,9 @@ def create_payment(
                 used_by=None, pay_token=secrets.token_urlsafe(12), created_at=now.isoformat(),
                 expires_at=(now + timedelta(seconds=state.payment_ttl_s)).isoformat(),
             ))
+            if state.auto_pay_after_s is None:  # nothing time does to it yet: read it here
+                return order_model(state, conn.execute(
+                    sa.select(t).where(t.c.order_id == body.order_id)).one())
         return order_model(state, _row(state, body.order_id, terminal))
 
     return PaymentOrder.model_validate(idempotent(state, terminal, key, "payment", body, create))

@@ -45,6 +45,9 @@ class PcscCardReader(CardReader):
         self._transport: CardTransport | None = None
         self._poller: PresencePoller | None = None
         self._load: tuple[CardChannel, LoadRequest] | None = None
+        #: The card reader's name as the last listing found it (the presence poll lists
+        #: the readers every interval): a read connects to it without listing again.
+        self._known_reader: str | None = None
 
     @property
     def cfg(self) -> PcscCardReaderSettings:
@@ -71,9 +74,22 @@ class PcscCardReader(CardReader):
         psam = self._pick(readers, self.cfg.psam_reader, None) if self.cfg.psam_reader else None
         reader = self._pick(readers, self.cfg.reader or None, psam)
         if reader is None:
+            self._known_reader = None
             raise NoDeviceError(f"no card reader matching {self.cfg.reader!r}",
                                 device=self.name, code="PCSC_NO_READER")
+        self._known_reader = reader
         return reader
+
+    def _connect_card(self) -> CardChannel:
+        """Connect to the card reader the last listing found (one pcscd call fewer per
+        read); if it has gone since, list the readers again and connect to the one found."""
+        known = self._known_reader
+        if known is not None:
+            try:
+                return self._connect(known)
+            except NoDeviceError:
+                self._known_reader = None
+        return self._connect(self._card_reader())
 
     def _psam_reader(self) -> str:
         assert self._transport is not None
@@ -174,7 +190,7 @@ class PcscCardReader(CardReader):
         """Run ``fn`` on a fresh connection; a card swapped just before we connected
         (stale reader state) gets one more try, a card pulled during ``fn`` does not."""
         for attempt in (1, 2):
-            channel = self._connect(self._card_reader())
+            channel = self._connect_card()
             answered = False
 
             def transmit(apdu: bytes, channel: CardChannel = channel) -> bytes:

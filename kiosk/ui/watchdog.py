@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 import traceback
+from collections import deque
 from pathlib import Path
 
 from PyQt6.QtCore import QObject, QTimer
@@ -50,6 +51,9 @@ class StallWatchdog(QObject):
         self._beat = time.perf_counter()
         self._ui_thread = threading.get_ident()
         self._caught: str | None = None
+        #: Stalls the UI thread saw, for the watcher to log (a log record is masked and
+        #: queued by the thread that logs it: not the UI thread's job).
+        self._to_log: deque[tuple[float, str]] = deque()
         self._stop = threading.Event()
         self._timer = QTimer(self)
         self._timer.setInterval(BEAT_MS)
@@ -65,6 +69,9 @@ class StallWatchdog(QObject):
     def stop(self) -> None:
         self._timer.stop()
         self._stop.set()
+        if self._watcher.is_alive():
+            self._watcher.join(1)
+        self._log_stalls()
 
     def _tick(self) -> None:
         now = time.perf_counter()
@@ -75,10 +82,16 @@ class StallWatchdog(QObject):
         if late > self.threshold_ms:
             where = caught or "(not caught)"
             self.stalls.append((late, where))
+            self._to_log.append((late, where))  # logged by the watcher, not on this thread
+
+    def _log_stalls(self) -> None:
+        while self._to_log:
+            late, where = self._to_log.popleft()
             log.warning("event loop stalled %.0f ms; UI thread was in %s", late, where)
 
     def _watch(self) -> None:
         while not self._stop.wait(BEAT_MS / 1000):
+            self._log_stalls()
             away = (time.perf_counter() - self._beat) * 1000 - BEAT_MS
             if away > self.threshold_ms * 0.6 and self._caught is None:
                 frame = sys._current_frames().get(self._ui_thread)

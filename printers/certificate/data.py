@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from printers.errors import CertificateDataError
 
 Template = Literal[
-    "social_insurance_record", "household_registration", "elderly_card", "payment_voucher"
+    "social_insurance_record", "household_registration", "elderly_card", "payment_voucher",
+    "real_estate_record",
 ]
 Language = Literal["zh", "en"]
 

@@ -56,6 +56,12 @@ TEMPLATES: dict[str, CertificateTemplate] = {
         table_caption={"zh": "缴费项目", "en": "Items paid"},
         emphasised_labels=frozenset({"金额", "合计", "实缴金额", "Amount", "Total", "Amount paid"}),
     ),
+    "real_estate_record": CertificateTemplate(
+        name="real_estate_record",
+        table_caption={"zh": "登记信息", "en": "Registered real estate"},
+        emphasised_labels=frozenset({"查询结果", "Result"}),
+        two_column_fields=False,
+    ),
 }
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from backend_client.client import BackendClient
 from backend_client.journal import JournalState, PaymentJournal
 from backend_client.models import ApplicationCreate, AttachmentUpload
-from backend_client.outbox import ApplicationDraft, Outbox, Queued
+from backend_client.outbox import ApplicationDraft, Outbox
 from backend_client.payments import PaymentDesk
 from backend_sim.embedded import EmbeddedBackend
 from backend_sim.phone import SimulatedPhone
@@ -29,14 +29,13 @@ def test_outbox_queues_when_down_and_flushes_in_order(
 ) -> None:
     outbox = Outbox(state_dir / "outbox.sqlite")
     backend.faults.inject("http_5xx", status=503)
-    first = outbox.submit_or_queue(client, _draft(zhang_token, 1), "outbox-key-0001")
-    second = outbox.submit_or_queue(client, _draft(zhang_token, 2), "outbox-key-0002")
-    assert isinstance(first, Queued) and isinstance(second, Queued)
+    first = outbox.enqueue("application", _draft(zhang_token, 1), "outbox-key-0001")
+    second = outbox.enqueue("application", _draft(zhang_token, 2), "outbox-key-0002")
     assert outbox.flush(client) == 0 and outbox.pending_count() == 2
     backend.faults.clear()
     assert outbox.flush(client) == 2 and outbox.pending_count() == 0
     done = outbox.entries("done")
-    assert [e.id for e in done] == [first.outbox_id, second.outbox_id]
+    assert [e.id for e in done] == [first, second]
     submitted = [a for a in client.applications(zhang_token).applications
                  if a.status == "submitted"]
     assert len(submitted) == 2 and all(a.attachments == 1 for a in submitted)

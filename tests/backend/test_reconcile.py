@@ -40,13 +40,20 @@ def test_transitions_follow_the_table_and_are_logged(state_dir: Path) -> None:
         ("", "intent", "kiosk"), ("intent", "order_created", "kiosk"),
         ("order_created", "shown", "kiosk"), ("shown", "closing", "kiosk"),
         ("closing", "closed", "reconcile")]
-    # top-ups are entries of the same journal (kind "topup"), with their old methods
-    journal.record_topup("O-2", "requested", "{}")
-    journal.record_topup("O-2", "mac2", "{}", topup_id="T-1")
-    assert journal.pending_topups() == [("O-2", "T-1", "mac2")]
-    journal.record_topup("O-2", "confirmed", "{}")
+    # top-ups are entries of the same journal (kind "topup"), one per card load session,
+    # and the paying order's entry follows its load
+    journal.begin("O-2", "k-2", "{}", 5000, purpose="card_topup")
+    journal.transition("O-2", S.PAID)
+    body = '{"order_id": "O-2"}'
+    journal.record_topup("O-2/7/ab", "requested", body)
+    assert journal.get("O-2").state is S.DELIVERING  # type: ignore[union-attr]
+    journal.record_topup("O-2/7/ab", "authorised", body, topup_id="T-1")
+    assert journal.pending_topups() == [("O-2", "T-1", "authorised")]
+    journal.record_topup("O-2/7/ab", "confirmed", body)
     assert journal.pending_topups() == []
-    assert journal.get("topup:O-2").kind == "topup"  # type: ignore[union-attr]
+    assert journal.get("topup:O-2/7/ab").kind == "topup"  # type: ignore[union-attr]
+    assert journal.get("topup:O-2/7/ab").state is S.DELIVERED  # type: ignore[union-attr]
+    assert journal.get("O-2").state is S.DELIVERED  # type: ignore[union-attr]
     journal.close()
 
 
@@ -72,6 +79,27 @@ def test_reconcile_settles_each_kind_of_unfinished_payment(
     assert len(pending_receipts(journal)) == 3  # a receipt for every outcome with money
     # Run again: nothing is repeated.
     assert Reconciler(client, journal).run().outcomes == {}
+    journal.close()
+
+
+def test_reconcile_leaves_an_order_with_an_open_card_load_to_the_purse_recovery(
+    client: BackendClient, phone: SimulatedPhone, state_dir: Path
+) -> None:
+    journal = PaymentJournal(state_dir / "payments.sqlite")
+    order = PaymentDesk(client, journal).create(5000, "充值", "citizen_card_topup",
+                                                "card_topup")
+    phone.pay(order.order_id)
+    journal.transition(order.order_id, S.PAID)
+    body = f'{{"order_id": "{order.order_id}"}}'
+    journal.record_topup(f"{order.order_id}/3/aa", "crediting", body, topup_id="T-9")
+    # Only the card can say whether it was loaded: not refunded, not called delivered.
+    assert Reconciler(client, journal).run().outcomes == {}
+    assert journal.get(order.order_id).state is S.DELIVERING  # type: ignore[union-attr]
+    assert client.payment(order.order_id).status == "paid"
+    # The card's record said "never credited": the load is voided; the order is free.
+    journal.record_topup(f"{order.order_id}/3/aa", "cancelled", body)
+    assert Reconciler(client, journal).run().outcomes == {"refunded": 1}
+    assert client.payment(order.order_id).status == "refunded"
     journal.close()
 
 

@@ -25,7 +25,8 @@ CST = timezone(timedelta(hours=8))
 
 #: Certificate kinds / application kinds whose eligibility depends on the person.
 KNOWN_CERTIFICATES = frozenset({"social_insurance_record", "household_registration",
-                                "payment_voucher"})
+                                "payment_voucher",
+                                "real_estate_record"})  # anyone: "no records" is a result
 KNOWN_APPLICATIONS = frozenset({"elderly_card", "subsidy"})
 
 

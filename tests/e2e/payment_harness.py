@@ -89,6 +89,16 @@ class ReferenceBackend:
             return {r["bill_id"]: dict(r) for r in conn.execute(
                 "SELECT bill_id, status, paid_order, amount_fen FROM bills")}
 
+    def certificates(self) -> set[str]:
+        with sqlite3.connect(self.db) as conn:
+            return {str(r[0]) for r in conn.execute("SELECT number FROM certificates")}
+
+    def topups(self) -> dict[str, dict[str, Any]]:
+        with sqlite3.connect(self.db) as conn:
+            conn.row_factory = sqlite3.Row
+            return {r["topup_id"]: dict(r) for r in conn.execute(
+                "SELECT topup_id, order_id, status, amount_fen FROM card_topups")}
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -111,6 +121,7 @@ class Kiosk:
     reconcile_s: float = 30
 
     def __post_init__(self) -> None:
+        self.base.mkdir(parents=True, exist_ok=True)
         self.state = self.base / "state"
         self.config = self.base / "kiosk.toml"
         self.config.write_text(CONFIG.format(
@@ -129,17 +140,33 @@ class Kiosk:
             timeout=60, check=False)
         assert done.returncode == 0, done.stdout + done.stderr
 
-    def run(self, scenario: Path, out: str, *, crash_after: str | None = None,
-            timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    def _cmd(self, scenario: Path, out: str) -> list[str]:
+        return [sys.executable, "-m", "kiosk.app", "--headless", "--config", str(self.config),
+                "--speech-engine", "mock", "--scenario", str(scenario),
+                "--out", str(self.base / out)]
+
+    @staticmethod
+    def _env(crash_after: str | None) -> dict[str, str]:
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
         env.pop("GOVKIOSK_CRASH_AFTER", None)
         if crash_after:
             env["GOVKIOSK_CRASH_AFTER"] = crash_after
-        return subprocess.run(
-            [sys.executable, "-m", "kiosk.app", "--headless", "--config", str(self.config),
-             "--speech-engine", "mock", "--scenario", str(scenario),
-             "--out", str(self.base / out)],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+        return env
+
+    def run(self, scenario: Path, out: str, *, crash_after: str | None = None,
+            timeout: float = 240) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(self._cmd(scenario, out), cwd=ROOT, env=self._env(crash_after),
+                              capture_output=True, text=True, timeout=timeout, check=False)
+
+    def start(self, scenario: Path, out: str) -> subprocess.Popen[bytes]:
+        """The kiosk running ``scenario`` in the background (the test kills it)."""
+        return subprocess.Popen(self._cmd(scenario, out), cwd=ROOT, env=self._env(None),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def purse_balance(self, serial: str) -> int:
+        """The card's balance, from the card simulator's own memory (kept on disk)."""
+        raw = json.loads((self.state / "card-sim" / f"purse-{serial}.json").read_text("utf-8"))
+        return int(raw["balance"])
 
     def journal(self) -> list[dict[str, Any]]:
         with sqlite3.connect(self.state / "payments.sqlite") as conn:
@@ -164,11 +191,13 @@ def killed(proc: subprocess.CompletedProcess[str]) -> bool:
 
 
 def money_agrees(backend: ReferenceBackend, kiosk: Kiosk) -> list[str]:
-    """Every order of this kiosk ends in exactly one charge and one delivery, or no
-    charge, or a full refund; and the journal says the same, with nothing left open."""
+    """Every order of this kiosk ends in exactly one charge and one delivery (a settled
+    bill, an issued certificate, a confirmed card load), or no charge, or a full refund;
+    the journal says the same, with no entry of any kind left open."""
     problems: list[str] = []
-    bills = backend.bills()
-    journal = {e["order_id"]: e for e in kiosk.journal() if e["kind"] == "payment"}
+    bills, certificates, topups = backend.bills(), backend.certificates(), backend.topups()
+    entries = kiosk.journal()
+    journal = {e["order_id"]: e for e in entries if e["kind"] == "payment"}
     ledger = {o["order_id"]: o for o in backend.ledger(kiosk.terminal)}
     for oid, entry in journal.items():
         order = ledger.get(oid)
@@ -179,10 +208,7 @@ def money_agrees(backend: ReferenceBackend, kiosk: Kiosk) -> list[str]:
             continue
         status, used = order["status"], order["used_by"]
         if status == "paid" and used:
-            bill_id = used.removeprefix("bill:")
-            bill = bills.get(bill_id)
-            if bill is None or bill["status"] != "paid" or bill["paid_order"] != oid:
-                problems.append(f"{oid}: charged for {used}, which is not delivered")
+            problems += _delivered(oid, used, bills, certificates, topups)
             if state != "delivered":
                 problems.append(f"{oid}: delivered at the backend, journal {state}")
         elif status == "refunded":
@@ -203,4 +229,36 @@ def money_agrees(backend: ReferenceBackend, kiosk: Kiosk) -> list[str]:
     for bill in charged:
         if ledger[bill["paid_order"]]["status"] != "paid":
             problems.append(f"{bill['bill_id']}: settled by an order that is not paid")
+    for topup in topups.values():
+        order = ledger.get(topup["order_id"])
+        if order is None:
+            continue  # another kiosk's
+        if topup["status"] == "confirmed" and (
+                order["status"] != "paid" or order["used_by"] != f"topup:{topup['topup_id']}"):
+            problems.append(f"{topup['topup_id']}: loaded, its order is {order['status']}")
+        if topup["status"] not in ("confirmed", "failed"):
+            problems.append(f"{topup['topup_id']}: left {topup['status']} at the backend")
+    for e in entries:
+        if e["kind"] != "payment" and e["state"] not in ("delivered", "closed", "refunded"):
+            problems.append(f"{e['order_id']}: {e['kind']} entry left {e['state']}")
     return problems
+
+
+def _delivered(oid: str, used: str, bills: dict[str, dict[str, Any]],
+               certificates: set[str], topups: dict[str, dict[str, Any]]) -> list[str]:
+    """What the order was used for exists at the backend, paid by this very order."""
+    kind, _, ref = used.partition(":")
+    if kind == "bill":
+        bill = bills.get(ref)
+        if bill is None or bill["status"] != "paid" or bill["paid_order"] != oid:
+            return [f"{oid}: charged for {used}, which is not delivered"]
+    elif kind == "certificate":
+        if ref not in certificates:
+            return [f"{oid}: charged for {used}, which was never issued"]
+    elif kind == "topup":
+        topup = topups.get(ref)
+        if topup is None or topup["status"] != "confirmed" or topup["order_id"] != oid:
+            return [f"{oid}: charged for {used}, which is not loaded"]
+    else:
+        return [f"{oid}: used by {used}, which this check does not know"]
+    return []

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.payment_harness import BIN, Kiosk, ReferenceBackend, money_agrees
-from tests.e2e.test_payment_crash import _TO_PAY, AFTER_RESTART
+from tests.e2e.test_payment_crash import AFTER_RESTART, TO_PAY
 
 pytestmark = pytest.mark.e2e
 
@@ -37,7 +37,7 @@ def test_cancel_after_paying_refunds_and_prints_a_refund_receipt(tmp_path: Path)
     try:
         kiosk = Kiosk(backend, tmp_path, "KIOSK-OUTCOME-01")
         backend.fault("http_5xx", path="/v1/bills/", status=503)
-        steps = [*_TO_PAY,
+        steps = [*TO_PAY["bill"],
                  {"expect_text": "收款方：市公用事业缴费中心"},
                  {"expect_text": "秒内完成支付"},
                  {"screenshot": "pay-countdown"},
@@ -67,7 +67,7 @@ def test_a_dropped_settlement_is_delivered_once_from_the_outbox(tmp_path: Path) 
     try:
         kiosk = Kiosk(backend, tmp_path, "KIOSK-OUTCOME-02")
         backend.fault("drop_connection", path="/v1/bills/", count=20)
-        steps = [*_TO_PAY, {"phone_pay": None}, {"expect_screen": "result", "timeout": 60},
+        steps = [*TO_PAY["bill"], {"phone_pay": None}, {"expect_screen": "result", "timeout": 60},
                  {"screenshot": "queued"}, {"tap": "finish"}, {"expect_screen": "goodbye"}]
         run = kiosk.run(_write(tmp_path / "s.json", steps), "out")
         assert run.returncode == 0, run.stderr[-3000:]

@@ -17,6 +17,7 @@ from PyQt6.QtWidgets import QHBoxLayout, QVBoxLayout
 
 from backend_client.payment_staff import Action, act, describe, needing_person
 from kiosk.i18n import translate
+from kiosk.staff_access import StaffGate
 from kiosk.ui.dispatch import UiDispatcher
 from kiosk.ui.screens.staff import clear_list, scrolling_list
 from kiosk.ui.screens.step_base import yuan
@@ -72,6 +73,15 @@ class StaffPaymentsScreen(Screen):
                 entry.get("service_id", ""), entry.get("note", ""),
                 " ".join(f"{k}={v}" for k, v in dict(backend).items())) if x)  # type: ignore[call-overload]
             inner.addWidget(label(facts, "hint"))
+            cards = entry.get("card") or []
+            for card in cards if isinstance(cards, list) else []:
+                # masked card number, balance before, what the card's record says
+                record = translate(f"staff.payments.load.{card.get('phase', '')}", lang,
+                                   seq=card.get("online_seq", ""))
+                inner.addWidget(label(translate(
+                    "staff.payments.card", lang, card=card.get("card_number", ""),
+                    balance="¥" + yuan(int(card.get("balance_before_fen") or 0)),
+                    record=record), "hint"))
             row = QHBoxLayout()
             for action in ACTIONS:
                 button = touch_button(translate(f"staff.payments.{action}", lang),
@@ -127,6 +137,11 @@ class StaffPaymentsDesk:
 
         def done(f: Future[dict[str, object]]) -> None:
             result = f.result() if f.exception() is None else {"ok": False, "error": "error"}
+            config = self.runtime.config
+            StaffGate(config.ui.staff_pin_hash, config.state_dir).audit(
+                "payment_action", via="staff screen", staff=self.STAFF_ID, action=action,
+                entry=order_id, ok=bool(result.get("ok")),
+                outcome=str(result.get("state") or result.get("error", "")))
             if result.get("ok"):
                 self.screen.show_result("staff.payments.done",
                                         action=f"{action} → {result.get('state')}")
