@@ -23,16 +23,19 @@ from typing import ClassVar
 
 from backend_client.service_definition import DocumentSpec, ScanDocumentsStep
 from drivers.camera.document import PageStillness
-from kiosk.flow.document_ports import Corners, PageCapture, PreviewFrame
+from kiosk.flow.document_ports import Corners, DocumentCameraPort, PageCapture, PreviewFrame
 from kiosk.flow.ports import CameraPort, CapturedImage
 from kiosk.flow.steps.base import StepContext, StepController
 from kiosk.flow.steps.document_pdf import build_pdf
 from kiosk.flow.steps.scan_materials import MaterialsMixin, ScanState
-from kiosk_base.errors import UserFacingError
+from kiosk_base.errors import NoDeviceError, UserFacingError
 
 log = logging.getLogger(__name__)
 
 DOCUMENT_CAMERA = "document_camera"
+#: A capture is tried this often, this far apart, while the camera reconnects.
+_CAMERA_ATTEMPTS = 3
+_CAMERA_RETRY_S = 1.5
 PreviewListener = Callable[[PreviewFrame], None]
 __all__ = ["ScanDocumentsController", "ScanState"]
 
@@ -201,7 +204,7 @@ class ScanDocumentsController(MaterialsMixin, StepController[ScanState]):
 
         def job() -> None:
             if use_camera and camera is not None:
-                capture = self._await(camera.capture_page())
+                capture = self._camera_capture(camera)
                 if self._cancelled.is_set():
                     return
                 if not capture.page_found:
@@ -217,6 +220,19 @@ class ScanDocumentsController(MaterialsMixin, StepController[ScanState]):
             self._keep(document_id, image, replace)
 
         self._run(job, ScanState.FAILED)
+
+    def _camera_capture(self, camera: DocumentCameraPort) -> PageCapture:
+        """A still; a camera that just dropped its stream gets a moment to come back."""
+        for attempt in range(_CAMERA_ATTEMPTS):
+            try:
+                capture: PageCapture = self._await(camera.capture_page())
+                return capture
+            except NoDeviceError:
+                if attempt == _CAMERA_ATTEMPTS - 1 or self.context.clock.wait(
+                        _CAMERA_RETRY_S, self._cancelled):
+                    raise
+                log.info("step scan_documents: the camera is reconnecting, trying again")
+        raise AssertionError("unreachable")
 
     def retake_page(self, document_id: str, index: int) -> None:
         self.capture_page(document_id, replace=index)
