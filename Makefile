@@ -5,13 +5,20 @@ PY    := $(VENV)/bin/python
 # Packages type-checked with mypy --strict (pyproject's [[tool.mypy.overrides]] says the same).
 STRICT_PKGS := kiosk_base card printers drivers backend_client kiosk kiosk_sim
 
-.PHONY: bootstrap demo test lint typecheck imports pytest bench soak fuzz deb clean
+.PHONY: bootstrap demo screenshots test lint typecheck imports pytest bench soak fuzz deb clean
 
 bootstrap:
 	@bash installer/bootstrap.sh
 
-demo: bootstrap
+demo: bootstrap screenshots
 	@bash installer/demo.sh
+
+# Every screen type in zh and en, normal and elder mode, at 1280x800 and 1920x1080, off-screen
+# from the real kiosk, layout-checked (kiosk_sim/screenshots.py). DOCS=docs/screenshots also
+# refreshes README's small copies.
+screenshots: bootstrap
+	QT_QPA_PLATFORM=offscreen $(PY) -m kiosk_sim.screenshots --out demo-out/screenshots \
+	  $(if $(DOCS),--docs $(DOCS))
 
 test: bootstrap lint typecheck imports pytest
 

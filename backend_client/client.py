@@ -48,8 +48,12 @@ from backend_client.models import (
     PaymentOrder,
     PhoneUpload,
     PhoneUploadCreate,
+    PurchaseRecord,
+    PurchaseUpload,
     QrLogin,
     QrLoginStatus,
+    RatingAccepted,
+    RatingCreate,
     RefundRequest,
     Topup,
     TopupConfirm,
@@ -272,6 +276,12 @@ class BackendClient:
             idempotency_key=idempotency_key,
         )
 
+    def rate(self, rating: RatingCreate, idempotency_key: str) -> RatingAccepted:
+        """A 好差评 rating of a finished service (POST /ratings)."""
+        return self.transport.call(
+            "POST", "/ratings", RatingAccepted, body=rating, idempotency_key=idempotency_key
+        )
+
     def application(self, application_id: str) -> Application:
         return self.transport.call("GET", f"/applications/{application_id}", Application)
 
@@ -336,3 +346,13 @@ class BackendClient:
 
     def topup(self, topup_id: str) -> TopupStatus:
         return self.transport.call("GET", f"/cards/topups/{topup_id}", TopupStatus)
+
+    # -- citizen card purse purchase (消费) --------------------------------------------
+
+    def upload_purchase(self, upload: PurchaseUpload, idempotency_key: str) -> PurchaseRecord:
+        """The card's TAC of a purse purchase paying an order: the backend checks the TAC,
+        records the purchase in its ledger and marks the order paid."""
+        return self.transport.call(
+            "POST", f"/cards/{upload.card_serial}/purchases", PurchaseRecord, body=upload,
+            idempotency_key=idempotency_key,
+        )

@@ -29,6 +29,7 @@ CODE_MESSAGE_KEYS: dict[str, str] = {
     "slot_full": "error.appointment.slot_full",
     "attachment_too_large": "error.application.attachment_too_large",
     "application_state": "error.application.state",
+    "delivery_incomplete": "error.application.delivery_incomplete",
     "idempotency_conflict": "error.backend.conflict",
     "idempotency_key_required": "error.backend.rejected",
     "not_found": "error.backend.not_found",

@@ -61,6 +61,13 @@ CREATE TABLE IF NOT EXISTS topups (
     request_json TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS purchases (
+    purchase_key TEXT PRIMARY KEY,
+    order_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    request_json TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS transitions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     order_id TEXT NOT NULL,
@@ -124,10 +131,20 @@ for _state in JournalState:
         TRANSITIONS[_state] = TRANSITIONS[_state] | {S.RESOLVED}
 
 
+#: A purse purchase's phase -> the state of its entry (see record_purchase).
+_PURCHASE_STATES = {
+    "purchase_intent": S.INTENT, "purchase_debiting": S.SHOWN, "purchase_debited": S.PAID,
+    "purchase_recorded": S.DELIVERED, "purchase_not_debited": S.CLOSED,
+    "purchase_needs_staff": S.NEEDS_STAFF,
+}
+
 #: A load phase (kiosk.flow.ports.LoadPhase) -> the state of its entries; any other
 #: phase (requested, authorised, crediting) is DELIVERING.
 _LOAD_STATES = {"confirmed": S.DELIVERED, "cancelled": S.CLOSED, "refunded": S.REFUNDED}
 _LOAD_FINAL = tuple(_LOAD_STATES)
+#: A card load voided after it started (the card never got it): its entry closes. Only a
+#: load's entry moves so; a paid order's entry never goes from delivering to closed.
+_LOAD_MOVES = frozenset({(S.DELIVERING, S.CLOSED)})
 
 
 class TransitionError(JournalError):
@@ -232,12 +249,14 @@ class PaymentJournal:
         does not allow raises :class:`TransitionError`.
         """
         with self._tx() as c:
-            row = c.execute("SELECT state FROM entries WHERE order_id=?", (order_id,)).fetchone()
+            row = c.execute("SELECT state, kind FROM entries WHERE order_id=?",
+                            (order_id,)).fetchone()
             if row is None:
                 raise TransitionError(f"no journal entry {order_id}")
             old = JournalState(row[0])
             moved = old is not new
-            if moved and new not in TRANSITIONS[old]:
+            if moved and new not in TRANSITIONS[old] and not (
+                    row[1] == "topup" and (old, new) in _LOAD_MOVES):
                 raise TransitionError(f"{order_id}: {old} -> {new} is not allowed")
             now = _now()
             c.execute(
@@ -383,9 +402,10 @@ class PaymentJournal:
 
     def loads(self, *, row_key: str | None = None, order_id: str | None = None
               ) -> list[tuple[str, str | None, str, dict[str, Any]]]:
-        """(row key, top-up id, phase, body) of card loads: the one ``row_key`` names, or
-        every load paid by ``order_id`` (the body: order id, card serial, amounts, online
-        sequence, as the purse ledger wrote it)."""
+        """(row key, top-up id, phase, body) of card loads: the one ``row_key`` names,
+        every load paid by ``order_id``, or (neither given) every load not settled yet
+        (the body: order id, card serial, amounts, online sequence, as the purse ledger
+        wrote it)."""
         with self._lock:
             rows = self._conn.execute(
                 "SELECT order_id, topup_id, state, request_json FROM topups ORDER BY rowid"
@@ -398,9 +418,63 @@ class PaymentJournal:
                 body = {}
             body = body if isinstance(body, dict) else {}
             if (row_key is not None and key == row_key) or (
-                    order_id is not None and body.get("order_id") == order_id):
+                    order_id is not None and body.get("order_id") == order_id) or (
+                    row_key is None and order_id is None and state not in _LOAD_FINAL):
                 out.append((str(key), topup_id, str(state), body))
         return out
+
+
+    # -- purse purchases (消费): the phases of kiosk.flow.purse_ports.PurchasePhase ----
+
+    def record_purchase(self, purchase_key: str, order_id: str, phase: str,
+                        request_json: str) -> None:
+        """A purse purchase's phase (``purchase_intent``, ``purchase_debiting``,
+        ``purchase_debited``, ``purchase_recorded``, ``purchase_not_debited``,
+        ``purchase_needs_staff``; see docs/purse_purchase_states.md): the ``purchases``
+        row the purse recovery reads, committed before the action the phase names, and
+        an entry of kind "purchase" (``purchase:<key>``) in the state machine, as a card
+        paying is like a QR code shown: intent -> INTENT, debiting -> SHOWN (the card was
+        asked to pay), debited -> PAID, recorded -> DELIVERED (the backend has the TAC and
+        the order is paid), not_debited -> CLOSED, needs_staff -> NEEDS_STAFF.
+        ``GOVKIOSK_CRASH_AFTER=<phase>`` kills the process right after the commit."""
+        with self._tx() as c:
+            old = c.execute("SELECT state FROM purchases WHERE purchase_key=?",
+                            (purchase_key,)).fetchone()
+            now = _now()
+            c.execute(
+                "INSERT INTO purchases VALUES (?,?,?,?,?) ON CONFLICT(purchase_key) DO UPDATE"
+                " SET state=excluded.state, request_json=excluded.request_json,"
+                " updated_at=excluded.updated_at",
+                (purchase_key, order_id, phase, request_json, now))
+            if old is None or old[0] != phase:
+                c.execute("INSERT INTO transitions (order_id, old, new, actor, note, at)"
+                          " VALUES (?,?,?,?,?,?)", (f"purchase:{purchase_key}",
+                                                    old[0] if old else "", phase, "kiosk",
+                                                    order_id, now))
+        entry_id = f"purchase:{purchase_key}"
+        new = _PURCHASE_STATES.get(phase)
+        try:
+            if self.get(entry_id) is None:
+                amount = int(json.loads(request_json).get("amount_fen", 0))
+                self.begin(entry_id, entry_id, "{}", amount, kind="purchase",
+                           purpose="card_purse")
+            if new is not None and new is not S.INTENT:
+                self.transition(entry_id, new, operation_id=order_id, note=phase)
+        except TransitionError as exc:  # the purchases row stays the purse's record
+            log.warning("journal: %s", exc)
+        if old is None or old[0] != phase:
+            self._maybe_crash_at(phase)
+
+    def purchase_rows(self, *, open_only: bool = True) -> list[tuple[str, str, str, str]]:
+        """(purchase key, order id, phase, request JSON) oldest first; ``open_only``:
+        not recorded, not debited, not handed to staff."""
+        sql = "SELECT purchase_key, order_id, state, request_json FROM purchases"
+        if open_only:
+            sql += (" WHERE state NOT IN ('purchase_recorded', 'purchase_not_debited',"
+                    " 'purchase_needs_staff')")
+        with self._lock:
+            rows = self._conn.execute(sql + " ORDER BY rowid").fetchall()
+        return [(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
 
 
 def _entry(r: tuple[Any, ...]) -> JournalEntry:

@@ -21,6 +21,7 @@ than ``min_age_s`` ago are skipped (a session may still be working on them).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -79,6 +80,7 @@ class Reconciler:
                 log.info("reconcile: outbox not flushed now: %s", exc)
         now = datetime.now(UTC)
         late = now - LATE_PAYMENT_WINDOW
+        self._close_loads_never_sent(report)
         # An order whose card load is still open is the purse recovery's: only the card's
         # own record can say whether it was loaded (it settles the order when it knows).
         loading = {order_id for order_id, _topup, _phase in self.journal.pending_topups()}
@@ -94,6 +96,24 @@ class Reconciler:
         if report.outcomes or report.deferred:
             log.info("reconcile: %s", report.as_dict())
         return report
+
+    def _close_loads_never_sent(self, report: ReconcileReport) -> None:
+        """A load whose MAC2 was asked for and never given (no top-up id) while its order
+        is no longer paid (refunded, closed): no MAC2 can be issued for it any more, so the
+        card can never have been loaded: the load is closed (voided) here."""
+        for key, topup_id, phase, body in self.journal.loads():
+            if phase != "requested" or topup_id:
+                continue
+            try:
+                order = self.client.payment(str(body.get("order_id", "")))
+            except BackendError as exc:
+                log.info("reconcile: load %s not checked now (%s)", key, type(exc).__name__)
+                continue
+            if order.status in ("refunded", "closed", "expired"):
+                self.journal.record_topup(key, "cancelled", json.dumps(body))
+                log.info("reconcile: load %s never got its MAC2 and its order is %s: closed",
+                         key, order.status)
+                report.outcomes["load_never_sent"] += 1
 
     def settle_one(self, entry: JournalEntry) -> str:
         """Settle one entry now (staff: retry); the outcome, or why it waits."""

@@ -121,12 +121,18 @@ class ReviewStep(_Model):
     type: Literal["review"]
 
 
+PayMethod = Literal["qr", "card_purse"]
+
+
 class PayStep(_Model):
     type: Literal["pay"]
     #: A fixed fee in fen, or taken from a form field holding fen ("amount_from").
     amount_fen: int | None = Field(None, ge=0)
     amount_from: str | None = None
     description: LocalText
+    #: How the resident may pay: a QR code always; "card_purse": also from the citizen
+    #: card's electronic purse (消费, with the terminal's PSAM) when logged in with it.
+    methods: list[PayMethod] = Field(default_factory=lambda: list[PayMethod](["qr"]))
 
     @model_validator(mode="after")
     def _one_amount(self) -> PayStep:
@@ -160,6 +166,29 @@ class PrintReceiptStep(_Model):
     type: Literal["print_receipt"]
 
 
+class SignStep(_Model):
+    """The resident signs with a finger; the image goes with the application."""
+
+    type: Literal["sign"]
+    title: LocalText
+    #: What the resident confirms by signing (shown above the pad).
+    statement: LocalText
+    #: The attachment's document id ("applicant_signature").
+    purpose: str = Field("applicant_signature", pattern=r"^[a-z][a-z0-9_]*$")
+
+
+DeliveryMethod = Literal["pickup", "mail"]
+
+
+class DeliveryStep(_Model):
+    """How the result reaches the resident: picked up at a window, or mailed."""
+
+    type: Literal["delivery"]
+    methods: tuple[DeliveryMethod, ...] = Field(("pickup", "mail"), min_length=1)
+    #: Where "pickup" is (shown with the choice).
+    pickup_place: LocalText | None = None
+
+
 Step = Annotated[
     IdentifyStep
     | VerifyFaceStep
@@ -170,7 +199,9 @@ Step = Annotated[
     | PayStep
     | SubmitStep
     | PrintCertificateStep
-    | PrintReceiptStep,
+    | PrintReceiptStep
+    | SignStep
+    | DeliveryStep,
     Field(discriminator="type"),
 ]
 

@@ -18,6 +18,7 @@ from backend_sim.http import (
 )
 from backend_sim.routes import (
     cards,
+    feedback,
     identity,
     materials,
     payments,
@@ -62,8 +63,11 @@ def create_app(state: BackendState) -> FastAPI:
         redoc_url=None,
     )
     app.state.backend = state
-    for module in (terminal, identity, person, services, payments, cards, materials):
+    for module in (terminal, identity, person, services, payments, cards, feedback,
+                   materials):
         app.include_router(module.router, prefix=API_PREFIX)
+    # The receipt's QR code: a page for a phone (unsigned, no personal data).
+    app.include_router(feedback.public, prefix=API_PREFIX)
     if state.simulation:
         # Never by default: these routes pay orders and inject faults without credentials.
         app.include_router(sim.router)

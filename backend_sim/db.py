@@ -179,6 +179,24 @@ topups = sa.Table(
     sa.Column("new_balance_fen", sa.Integer, nullable=True),
 )
 
+#: Purse purchases (消费) the kiosks uploaded: the issuer's ledger of card debits, one row
+#: per card transaction (purse serial + offline sequence), each paying one order.
+purchases = sa.Table(
+    "card_purchases", metadata,
+    sa.Column("purchase_id", sa.String(40), primary_key=True),
+    sa.Column("order_id", sa.String(128), sa.ForeignKey("payment_orders.order_id"), unique=True),
+    sa.Column("card_serial", sa.String(20), nullable=False),
+    sa.Column("offline_seq", sa.Integer, nullable=False),
+    sa.Column("amount_fen", sa.Integer, nullable=False),
+    sa.Column("old_balance_fen", sa.Integer, nullable=False),
+    sa.Column("terminal_number", sa.String(12), nullable=False),
+    sa.Column("terminal_seq", sa.String(8), nullable=False),
+    sa.Column("tx_datetime", sa.String(14), nullable=False),
+    sa.Column("tac", sa.String(8), nullable=False),
+    sa.Column("recovered", sa.Boolean, nullable=False, default=False),
+    sa.UniqueConstraint("card_serial", "offline_seq"),
+)
+
 certificates = sa.Table(
     "certificates", metadata,
     sa.Column("number", sa.String(32), primary_key=True),
@@ -214,6 +232,18 @@ idempotency = sa.Table(
     sa.Column("body_sha256", sa.String(64), nullable=False),
     sa.Column("status_code", sa.Integer, nullable=False),
     sa.Column("response", sa.Text, nullable=False),
+    _ts("created_at"),
+)
+
+ratings = sa.Table(
+    "ratings", metadata,
+    sa.Column("rating_id", sa.String(40), primary_key=True),
+    sa.Column("terminal_id", sa.String(32), nullable=False),
+    sa.Column("service_id", sa.String(40), nullable=False),
+    sa.Column("level", sa.Integer, nullable=False),
+    sa.Column("reasons", sa.Text, nullable=False, default="[]"),
+    # The application number / order / certificate number rated (no personal data).
+    sa.Column("reference", sa.String(64), nullable=False, default=""),
     _ts("created_at"),
 )
 

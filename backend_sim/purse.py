@@ -49,3 +49,17 @@ def verify_load_tac(row: Any, tac: str) -> bool:
         row.amount_fen, row.tx_type, bytes.fromhex(row.terminal_number), when,
     )
     return expected.hex().upper() == tac.upper()
+
+
+def verify_purchase_tac(card_serial: str, amount_fen: int, terminal_number: str,
+                        terminal_seq: str, tx_datetime: str, tac: str) -> bool:
+    """Check the card's TAC over a purse purchase (the issuer's proof of the debit)."""
+    dtk = pboc.diversify(MASTER_TAC_KEY, _serial8(card_serial))
+    try:
+        when = datetime.strptime(tx_datetime, "%Y%m%d%H%M%S")
+    except ValueError:
+        return False  # not a date: no card made this TAC
+    expected = pboc.purchase_tac(dtk, amount_fen, pboc.TX_EP_PURCHASE,
+                                 bytes.fromhex(terminal_number), bytes.fromhex(terminal_seq),
+                                 when)
+    return expected.hex().upper() == tac.upper()

@@ -88,6 +88,7 @@ def _utilities(conn: Connection) -> None:
         ("W-1101-0001", "110101195803070230", "water", "北京市东城区景山前街4号"),
         ("E-1101-0001", "110101195803070230", "electricity", "北京市东城区景山前街4号"),
         ("G-4403-0001", "440305194209150287", "gas", "广东省深圳市南山区科技园路1号"),
+        ("W-4403-0001", "440305194209150287", "water", "广东省深圳市南山区科技园路1号"),
     ]
     conn.execute(sa.insert(db.utility_accounts), [
         {"account_id": a, "id_number": p, "utility": u, "address": addr}
@@ -99,6 +100,8 @@ def _utilities(conn: Connection) -> None:
         ("bill-e-2026-10", "E-1101-0001", "2026-10", 18_733, "unpaid"),
         ("bill-g-2026-09", "G-4403-0001", "2026-09", 6_850, "paid"),
         ("bill-g-2026-10", "G-4403-0001", "2026-10", 7_200, "unpaid"),
+        # Less than 王芳's purse holds (the gas bill is more): pays from the purse.
+        ("bill-w4403-2026-10", "W-4403-0001", "2026-10", 2_350, "unpaid"),
     ]
     #: The paid bills were paid at a counter; their vouchers can be printed at any kiosk
     #: (one for an ID-card holder, one for a citizen-card holder).

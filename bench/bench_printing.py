@@ -109,7 +109,8 @@ def main() -> int:
             "cold_ratio_median": round(statistics.median(cold_r), 2),
             "cold_ratio_min": round(min(cold_r), 2), "cold_ratio_max": round(max(cold_r), 2),
         }
-    print(json.dumps(results, indent=2))
+    for name, figures in results.items():  # JSON lines, like every bench (results.jsonl)
+        print(json.dumps({"bench": f"printing.{name}", **figures}), flush=True)
     return 0
 
 

@@ -128,3 +128,28 @@ class PurchaseResult:
     offline_seq: int
     terminal_seq: int
     mac2: bytes = field(default=b"")
+
+
+@dataclass(frozen=True)
+class PurchaseStart:
+    """A purchase begun: INITIALIZE FOR PURCHASE answered and the PSAM's MAC1 made. What
+    a terminal journals before DEBIT FOR PURCHASE (with it, the card's GET TRANSACTION
+    PROOF and the TAC can be checked later)."""
+
+    card_serial: bytes
+    amount: int
+    old_balance: int
+    offline_seq: int
+    #: The PSAM's terminal number (6 bytes) and transaction sequence (4 bytes).
+    terminal_id: bytes
+    terminal_seq: bytes
+    when: datetime
+
+
+@dataclass(frozen=True)
+class PurchaseDebit:
+    """DEBIT FOR PURCHASE's answer, and whether the PSAM accepted the card's MAC2."""
+
+    tac: bytes
+    mac2: bytes
+    mac2_verified: bool

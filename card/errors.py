@@ -90,3 +90,10 @@ class IdNumberError(CardFormatError):
     """An ID number with a wrong check character, length or birth date."""
 
     default_message_key = "error.idcard.unreadable"
+
+
+class PsamError(CardError):
+    """The PSAM in the reader's second slot is missing or does not answer: purse
+    purchases are unavailable (the card itself is fine)."""
+
+    default_message_key = "purse.psam_unavailable"

@@ -161,24 +161,47 @@ def psam_terminal_id(psam: Transmit) -> bytes:
     return _expect(data, 6, "PSAM terminal id")
 
 
-def purchase(card: Transmit, psam: Transmit, serial: bytes, amount: int,
-             when: datetime) -> PurchaseResult:
-    """A full purchase: the PSAM makes MAC1, the card debits and answers TAC + MAC2,
-    the PSAM verifies MAC2. The card must have its purse selected."""
-    terminal_id = psam_terminal_id(psam)
-    init = initialize_purchase(card, amount, terminal_id)
+def psam_mac1(psam: Transmit, init: PurchaseInit, serial: bytes, amount: int,
+              when: datetime) -> tuple[bytes, bytes]:
+    """INIT SAM FOR PURCHASE: (terminal seq 4, MAC1 4) for DEBIT FOR PURCHASE."""
     day, time = pboc.bcd_datetime(when)
     sam_data = (init.card_random + init.offline_seq + amount.to_bytes(4, "big")
                 + bytes((pboc.TX_EP_PURCHASE,)) + day + time
                 + bytes((init.key_version, init.alg_id)) + serial[2:])
     sam_out = _expect(run(psam, CommandApdu(0x80, 0x70, 0x00, 0x00, sam_data, le=8),
                           "INIT SAM FOR PURCHASE"), 8, "INIT SAM FOR PURCHASE")
-    terminal_seq, mac1 = sam_out[:4], sam_out[4:]
+    return bytes(sam_out[:4]), bytes(sam_out[4:])
+
+
+def debit_purchase(card: Transmit, terminal_seq: bytes, mac1: bytes,
+                   when: datetime) -> tuple[bytes, bytes]:
+    """DEBIT FOR PURCHASE: the card takes the money and answers (TAC, MAC2)."""
+    day, time = pboc.bcd_datetime(when)
     debit = _expect(run(card, CommandApdu(0x80, 0x54, 0x01, 0x00,
                                           terminal_seq + day + time + mac1, le=8),
                         "DEBIT FOR PURCHASE"), 8, "DEBIT FOR PURCHASE")
-    tac, mac2 = debit[:4], debit[4:]
-    run(psam, CommandApdu(0x80, 0x72, 0x00, 0x00, mac2), "CREDIT SAM FOR PURCHASE")
+    return bytes(debit[:4]), bytes(debit[4:])
+
+
+def psam_verify_mac2(psam: Transmit, mac2: bytes) -> bool:
+    """CREDIT SAM FOR PURCHASE: whether the PSAM accepts the card's MAC2 (9302: no)."""
+    response = exchange(psam, CommandApdu(0x80, 0x72, 0x00, 0x00, mac2))
+    if response.sw == 0x9302:
+        return False
+    check(response, "CREDIT SAM FOR PURCHASE")
+    return True
+
+
+def purchase(card: Transmit, psam: Transmit, serial: bytes, amount: int,
+             when: datetime) -> PurchaseResult:
+    """A full purchase: the PSAM makes MAC1, the card debits and answers TAC + MAC2,
+    the PSAM verifies MAC2. The card must have its purse selected."""
+    terminal_id = psam_terminal_id(psam)
+    init = initialize_purchase(card, amount, terminal_id)
+    terminal_seq, mac1 = psam_mac1(psam, init, serial, amount, when)
+    tac, mac2 = debit_purchase(card, terminal_seq, mac1, when)
+    if not psam_verify_mac2(psam, mac2):
+        raise CardFormatError("the PSAM rejected the card's MAC2", code="MAC2")
     return PurchaseResult(tac=tac, new_balance=init.balance - amount,
                           offline_seq=int.from_bytes(init.offline_seq, "big") + 1,
                           terminal_seq=int.from_bytes(terminal_seq, "big"), mac2=mac2)

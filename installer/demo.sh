@@ -9,7 +9,8 @@ if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -z "${KIOSK_DEMO_HEADLESS:-}" 
   exec .venv/bin/kiosk --simulate --windowed --auto-pay-after 8
 fi
 out="demo-out"
-rm -rf "$out"
+mkdir -p "$out"  # keep demo-out/screenshots (`make screenshots`, run first)
+find "$out" -mindepth 1 -maxdepth 1 ! -name screenshots -exec rm -rf {} +
 echo "demo: no display, running the scripted demo off-screen..."
 if .venv/bin/kiosk --simulate --headless --speech-engine mock \
     --scenario demo/tour.yaml --out "$out" > "$out.log" 2>&1; then

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,6 +68,9 @@ class KioskRuntime:
         self.backend_ports: Any = None
         #: The payments keeper (kiosk.adapters.payments): start-up and idle reconciliation.
         self.payments: Any = None
+        #: Whether the status watch may ask ``role`` now: the UI says no for the cameras
+        #: while a resident's service may be using them (kiosk/ui/controller.py).
+        self.watch_allowed: Callable[[str], bool] = lambda role: True
 
     def start(self) -> None:
         """Open the devices and make the backend client, both in the background: the
@@ -114,7 +118,8 @@ class KioskRuntime:
         while not self._stopping.wait(interval):
             for role in WATCHED_ROLES:
                 device = self.devices.get(role)
-                if device is None or not device.is_open or device.status.state.value == "busy":
+                if device is None or not device.is_open or device.status.state.value == "busy" \
+                        or not self.watch_allowed(role):
                     continue
                 result = device.check_health(HealthLevel.INTERNAL, timeout=interval)
                 if not result.ok:

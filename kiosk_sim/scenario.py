@@ -8,14 +8,19 @@ A scenario is a JSON or YAML list; each item is ``{op: argument}`` or a bare ``o
     - expect_text: 张伟
     - screenshot: identified
 
-Ops: expect_screen NAME, expect_no_screen NAME, tap ACCESSIBLE_NAME, tap_first_option
-FIELD, expect_disabled ACCESSIBLE_NAME, type TEXT, fill "FIELD=TEXT", insert_id_card PROFILE,
+Ops: expect_screen NAME, expect_no_screen NAME, tap ID, long_press ID (held 1.8 s),
+draw ID (a finger signs across it), tap_first_option
+FIELD, expect_disabled ID, type TEXT, fill "FIELD=TEXT", insert_id_card PROFILE,
 remove_id_card, insert_card PROFILE, remove_card, inject "DEVICE FAULT [NAME=VALUE ...]"
 (DEVICE may be ``backend``; e.g. "backend http_5xx path=/v1/bills count=1"), clear DEVICE,
 note TEXT (written to the kiosk log, to tell apart the parts of a long scenario),
 wait SECONDS, screenshot NAME, expect_text TEXT, expect_no_text TEXT, present_person
 ID_NUMBER|none, phone_pay (the resident pays the shown QR order on their phone),
-phone_confirm_login PROFILE, expect_spoken TEXT.
+phone_confirm_login PROFILE, expect_spoken TEXT, window_size WIDTHxHEIGHT (the window as
+on a screen of that size), check_layout (nothing clipped or off the screen:
+kiosk_sim.layout_check).
+ID is a widget's stable id (its ``kiosk_id`` property, kiosk.ui.widgets): the same in
+every language, unlike its accessible name, which is translated.
 Expectations and taps retry until ``timeout`` (default 15 s; ``{tap: x, timeout: 30}``).
 
 Every step runs on the UI thread from timers, so the app keeps running between steps;
@@ -35,13 +40,24 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from PyQt6.QtCore import QTimer
+from PyQt6.QtCore import QEvent, QPointF, QSize, Qt, QTimer
+from PyQt6.QtGui import QMouseEvent
 from PyQt6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QWidget
+
+from kiosk.ui.widgets import stable_id
+from kiosk_sim.layout_check import layout_problems, parse_size
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 15.0
 RETRY_MS = 50
+#: How long ``long_press`` holds (the kiosk's staff long press is 1.5 s).
+LONG_PRESS_S = 1.8
+#: What ``draw`` signs: strokes of points in 0..1 of the widget (a loop and a flourish).
+SIGNATURE_STROKES = (
+    ((0.15, 0.6), (0.2, 0.3), (0.27, 0.7), (0.33, 0.35), (0.4, 0.65)),
+    ((0.45, 0.5), (0.55, 0.3), (0.6, 0.6), (0.7, 0.4), (0.85, 0.55)),
+)
 
 
 @dataclass
@@ -148,6 +164,9 @@ class ScenarioRunner:
         self._started = 0.0
         self._step_started = 0.0
         self._waiting_until = 0.0
+        self._pressing: tuple[QAbstractButton, float] | None = None
+        self.screen_size: QSize | None = None
+        self._layout_problems: list[str] = []
 
     def start(self) -> None:
         self._started = time.monotonic()
@@ -203,12 +222,25 @@ class ScenarioRunner:
         if op == "tap_first_option":
             return self._tap_first_option()
         if op == "expect_disabled":
-            return any(isinstance(w, QAbstractButton) and w.accessibleName() == str(arg)
+            return any(isinstance(w, QAbstractButton) and stable_id(w) == str(arg)
                        and not w.isEnabled() for w in visible_widgets(self.window))
         if op == "type":
             return self._type(str(arg))
         if op == "fill":
             return self._fill(str(arg))
+        if op == "draw":
+            return self._draw(str(arg))
+        if op == "long_press":
+            return self._long_press(str(arg))
+        if op == "window_size":
+            self.screen_size = parse_size(str(arg))
+            self.window.resize(self.screen_size)
+            return True
+        if op == "check_layout":
+            QApplication.processEvents()
+            screen = self.screen_size or self.window.screen().size()  # type: ignore[union-attr]
+            self._layout_problems = layout_problems(self.window, screen)
+            return not self._layout_problems
         if op == "screenshot":
             QApplication.processEvents()
             self._save_screenshot(self.window.grab().toImage(), self.out_dir / f"{arg}.png")
@@ -221,17 +253,17 @@ class ScenarioRunner:
 
     def _tap(self, name: str) -> bool:
         for w in visible_widgets(self.window):
-            if isinstance(w, QAbstractButton) and w.accessibleName() == name and w.isEnabled():
+            if isinstance(w, QAbstractButton) and stable_id(w) == name and w.isEnabled():
                 w.click()
                 return True
-            if isinstance(w, QLineEdit) and w.accessibleName() == name and w.isEnabled():
+            if isinstance(w, QLineEdit) and stable_id(w) == name and w.isEnabled():
                 w.setFocus()  # a finger on a text field puts the cursor there
                 return True
         return False
 
     def _tap_first_option(self) -> bool:
         for w in visible_widgets(self.window):
-            if isinstance(w, QAbstractButton) and w.accessibleName().startswith("option ") \
+            if isinstance(w, QAbstractButton) and stable_id(w).startswith("option ") \
                     and w.isEnabled():
                 w.click()
                 return True
@@ -241,13 +273,59 @@ class ScenarioRunner:
         """fill: "FIELD=TEXT" replaces the text of the form field FIELD."""
         name, _, text = assignment.partition("=")
         for w in visible_widgets(self.window):
-            if isinstance(w, QLineEdit) and w.accessibleName() == f"field {name.strip()}":
+            if isinstance(w, QLineEdit) and stable_id(w) == f"field {name.strip()}":
                 w.setFocus()
                 w.selectAll()
                 w.insert(text)
                 w.editingFinished.emit()
                 return True
         return False
+
+    def _long_press(self, name: str) -> bool:
+        """long_press: a finger held on the button NAME for LONG_PRESS_S, then lifted."""
+        if self._pressing is None:
+            button = next((w for w in visible_widgets(self.window)
+                           if isinstance(w, QAbstractButton) and stable_id(w) == name
+                           and w.isEnabled()), None)
+            if button is None:
+                return False
+            centre = QPointF(button.width() / 2, button.height() / 2)
+            self._mouse(button, QEvent.Type.MouseButtonPress, centre,
+                        Qt.MouseButton.LeftButton, Qt.MouseButton.LeftButton)
+            self._pressing = (button, time.monotonic())
+            return False
+        button, since = self._pressing
+        if time.monotonic() - since < LONG_PRESS_S:
+            return False
+        centre = QPointF(button.width() / 2, button.height() / 2)
+        self._mouse(button, QEvent.Type.MouseButtonRelease, centre, Qt.MouseButton.LeftButton,
+                    Qt.MouseButton.NoButton)
+        self._pressing = None
+        return True
+
+    def _draw(self, name: str) -> bool:
+        """draw: a finger's strokes (a short signature) across the widget NAME, as the
+        mouse events Qt makes of a touch."""
+        target = next((w for w in visible_widgets(self.window)
+                       if stable_id(w) == name and w.isEnabled()), None)
+        if target is None:
+            return False
+        w, h = target.width(), target.height()
+        left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+        for stroke in SIGNATURE_STROKES:
+            points = [QPointF(x * w, y * h) for x, y in stroke]
+            self._mouse(target, QEvent.Type.MouseButtonPress, points[0], left, left)
+            for point in points[1:]:
+                self._mouse(target, QEvent.Type.MouseMove, point, none, left)
+            self._mouse(target, QEvent.Type.MouseButtonRelease, points[-1], left, none)
+        return True
+
+    @staticmethod
+    def _mouse(target: QWidget, kind: QEvent.Type, at: QPointF, button: Qt.MouseButton,
+               buttons: Qt.MouseButton) -> None:
+        event = QMouseEvent(kind, at, target.mapToGlobal(at), button, buttons,
+                            Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(target, event)
 
     def _type(self, text: str) -> bool:
         focus = QApplication.focusWidget()
@@ -267,9 +345,12 @@ class ScenarioRunner:
         if step.op == "expect_screen":
             return f"screen is {self.screen_id()!r}, expected {step.arg!r}"
         if step.op == "tap":
-            names = sorted({w.accessibleName() for w in visible_widgets(self.window)
+            names = sorted({stable_id(w) for w in visible_widgets(self.window)
                             if isinstance(w, QAbstractButton) and w.isEnabled()})
             return f"no enabled button {step.arg!r} on {self.screen_id()!r}; there are: {names}"
+        if step.op == "check_layout":
+            shown, count = self._layout_problems[:12], len(self._layout_problems)
+            return f"layout problems on {self.screen_id()!r} ({count}): {shown}"
         if step.op in ("expect_text", "expect_no_text"):
             shown = [t for t in visible_texts(self.window) if t][:40]
             return f"{step.op} {step.arg!r} failed on {self.screen_id()!r}; shown: {shown}"

@@ -96,3 +96,34 @@ class TopupStatus(ApiModel):
 
 class BillSettle(ApiModel):
     order_id: Token
+
+
+class PurchaseUpload(ApiModel):
+    """A citizen-card purse purchase (消费) the card made at this terminal, paying
+    ``order_id``: what the TAC covers, and the TAC (plus the card's MAC2)."""
+
+    order_id: Token
+    card_serial: Hex = Field(min_length=16, max_length=20)
+    amount_fen: Fen = Field(gt=0)
+    old_balance_fen: Fen
+    #: The card's offline sequence number the purchase used (INITIALIZE FOR PURCHASE).
+    offline_seq: int = Field(ge=0, le=0xFFFF)
+    #: The PSAM's terminal number and its transaction sequence, hex.
+    terminal_number: Hex = Field(min_length=12, max_length=12)
+    terminal_seq: Hex = Field(min_length=8, max_length=8)
+    #: The date and time of DEBIT FOR PURCHASE, YYYYMMDDhhmmss.
+    tx_datetime: str = Field(pattern=r"^\d{14}$")
+    tac: Hex = Field(min_length=8, max_length=8)
+    mac2: Hex = Field(min_length=8, max_length=8)
+    #: Found by GET TRANSACTION PROOF on a later insert (the first answer was lost).
+    recovered: bool = False
+
+
+class PurchaseRecord(ApiModel):
+    purchase_id: Token
+    order_id: Token
+    status: Literal["recorded"]
+    amount_fen: Fen
+    new_balance_fen: Fen
+    #: The order as it stands now (paid by the purse).
+    order_status: OrderStatus

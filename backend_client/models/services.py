@@ -81,6 +81,44 @@ class ApplicationSubmitted(ApiModel):
     application_id: Token
     status: ApplicationState
     reference: str
+    #: What happens next, by language ("zh", "en"): printed on the receipt (回执).
+    next_steps: dict[str, str] = Field(default_factory=dict)
+    #: Where the resident follows the application (a page for a phone; a QR code).
+    progress_url: str | None = Field(None, max_length=300)
+
+
+RatingLevel = Literal[1, 2, 3, 4, 5]
+RatingReason = Literal["slow", "hard_to_use", "device_problem", "unclear_guidance",
+                       "not_solved", "staff_help"]
+
+
+class RatingCreate(ApiModel):
+    """One 好差评 rating: 5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意.
+
+    No personal data: ``reference`` is the application number, payment order or
+    certificate number the rating is about (the platform links it to the person).
+    """
+
+    service_id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    level: RatingLevel
+    #: Why, at the lower levels (1-3); the backend ignores them with a 4 or 5.
+    reasons: tuple[RatingReason, ...] = Field((), max_length=6)
+    reference: str = Field("", max_length=64)
+
+
+class RatingAccepted(ApiModel):
+    rating_id: Token
+    level: RatingLevel
+
+
+class ApplicationProgress(ApiModel):
+    """The public progress page's data: no personal data, only the status."""
+
+    reference: str
+    service_id: str
+    status: ApplicationState
+    updated_at: datetime
+    next_steps: dict[str, str] = Field(default_factory=dict)
 
 
 CertificateTemplate = Literal[

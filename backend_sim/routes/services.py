@@ -6,11 +6,12 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 from datetime import date, datetime
 from typing import Annotated
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from backend_client.models import (
     MAX_ATTACHMENT_BYTES,
@@ -35,11 +36,28 @@ from backend_sim.http import (
     person_for_token,
     state_of,
 )
+from backend_sim.routes.feedback import next_steps, progress_url
 from backend_sim.state import BackendState
 
 router = APIRouter(responses=ERROR_RESPONSES)
 State = Annotated[BackendState, Depends(state_of)]
 _SERVICES = {s.id for s in build_catalog().services}
+_PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-\d{7,8}(-\d{1,6})?")
+
+
+def _check_delivery(form: dict[str, str]) -> None:
+    """A mailed result needs somewhere to go: a recipient, a phone, an address."""
+    method = form.get("delivery_method")
+    if method is None:
+        return
+    if method not in ("pickup", "mail"):
+        raise ApiError(422, "validation_error", "delivery_method is pickup or mail")
+    if method == "mail":
+        if not form.get("delivery_name", "").strip() \
+                or not form.get("delivery_address", "").strip():
+            raise ApiError(422, "delivery_incomplete", "mail needs a name and an address")
+        if not _PHONE.fullmatch(form.get("delivery_phone", "")):
+            raise ApiError(422, "delivery_incomplete", "mail needs a valid phone number")
 
 
 def _application(state: BackendState, application_id: str, terminal: str) -> Application:
@@ -79,6 +97,7 @@ def create_application(
     id_number = person_for_token(state, body.person_token)
     if body.service_id not in _SERVICES:
         raise ApiError(422, "unknown_service", "no such service")
+    _check_delivery(body.form)
 
     def create() -> Application:
         if body.kind == "elderly_card":
@@ -142,14 +161,19 @@ def add_attachment(
 
 @router.post("/applications/{application_id}/submit", tags=["applications"])
 def submit_application(
-    application_id: str, terminal: Terminal, key: IdempotencyKey, state: State
+    application_id: str, terminal: Terminal, key: IdempotencyKey, state: State,
+    request: Request,
 ) -> ApplicationSubmitted:
-    """Submit a draft for review; it gets a reference number residents can quote."""
+    """Submit a draft for review; it gets a reference number residents can quote, what
+    happens next and the address of its progress page (the receipt's QR code)."""
 
     def submit() -> ApplicationSubmitted:
         app = _application(state, application_id, terminal)
         if app.status != "draft":
             raise ApiError(409, "application_state", "application is already submitted")
+        with state.engine.connect() as conn:
+            form = json.loads(conn.execute(sa.select(db.applications.c.form).where(
+                db.applications.c.application_id == application_id)).scalar_one() or "{}")
         reference = f"SQ{state.now():%Y%m%d}{application_id[-6:].upper()}"
         with state.engine.begin() as conn:
             conn.execute(sa.update(db.applications).where(
@@ -158,7 +182,9 @@ def submit_application(
                      updated_at=state.now().isoformat()))
         materials.keep_submitted(state, application_id)
         return ApplicationSubmitted(
-            application_id=application_id, status="submitted", reference=reference
+            application_id=application_id, status="submitted", reference=reference,
+            next_steps=next_steps(app.kind, form),
+            progress_url=progress_url(request, reference),
         )
 
     op = f"application.submit:{application_id}"

@@ -1,10 +1,16 @@
 """A PSAM (purchase secure access module) in the terminal's second card slot: holds the
-master purchase key, makes purchase MAC1 and verifies the card's MAC2."""
+master purchase key, makes purchase MAC1 and verifies the card's MAC2.
+
+With a ``store`` (a directory) its terminal transaction counter lives on disk like a
+PSAM's EEPROM: a restarted kiosk never reuses a terminal sequence number."""
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 from datetime import datetime
+from pathlib import Path
 
 from card import pboc
 from card.apdu import CommandApdu
@@ -16,7 +22,7 @@ PSAM_ATR = bytes.fromhex("3B6800005053414D00009000")
 
 class PsamEmulator:
     def __init__(self, terminal_id: bytes = bytes.fromhex("440305000777"),
-                 master_purchase_key: bytes = pboc.TEST_MPK) -> None:
+                 master_purchase_key: bytes = pboc.TEST_MPK, store: Path | None = None) -> None:
         if len(terminal_id) != 6:
             raise ValueError("terminal id must be 6 bytes")
         self.terminal_id = terminal_id
@@ -26,6 +32,9 @@ class PsamEmulator:
         self.terminal_seq = 1
         self._pending: tuple[bytes, int] | None = None
         self.apdu_count = 0
+        self.store = store / f"psam-{terminal_id.hex().upper()}.json" if store else None
+        if self.store is not None and self.store.exists():
+            self.terminal_seq = int(json.loads(self.store.read_text("utf-8"))["terminal_seq"])
 
     @property
     def atr(self) -> bytes:
@@ -67,6 +76,7 @@ class PsamEmulator:
             return b"\x6a\x80"
         terminal_seq = self.terminal_seq.to_bytes(4, "big")
         self.terminal_seq += 1
+        self._save()
         dpk = pboc.diversify(self._mpk, serial8)
         ses = pboc.purchase_session_key(dpk, rnd, offline_seq, terminal_seq)
         mac1 = pboc.purchase_mac1(ses, amount, tx_type, self.terminal_id, when)
@@ -81,3 +91,14 @@ class PsamEmulator:
         if c.data != pboc.purchase_mac2(ses, amount):
             return b"\x93\x02"
         return b"\x90\x00"
+
+    def _save(self) -> None:
+        if self.store is None:
+            return
+        self.store.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.store.with_suffix(".tmp")
+        with tmp.open("w", encoding="utf-8") as out:
+            out.write(json.dumps({"terminal_seq": self.terminal_seq}))
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, self.store)

@@ -7,7 +7,14 @@ from abc import abstractmethod
 from concurrent.futures import Future
 from datetime import datetime
 
-from card.citizen import CitizenCardData, LoadRequest, LoadResult, PurchaseResult
+from card.citizen import (
+    CitizenCardData,
+    LoadRequest,
+    LoadResult,
+    PurchaseDebit,
+    PurchaseResult,
+    PurchaseStart,
+)
 from drivers.base import Device
 
 
@@ -49,6 +56,38 @@ class CardReader(Device):
         if amount_fen <= 0:
             raise ValueError("amount must be positive")
         return self.submit(self._purchase, amount_fen, when)
+
+    def psam_terminal(self) -> Future[bytes]:
+        """The PSAM's terminal number (6 bytes); NoDeviceError (code NO_PSAM) when there
+        is no PSAM, DeviceError when it does not answer."""
+        return self.submit(self._psam_terminal)
+
+    def begin_purchase(self, amount_fen: int, when: datetime) -> Future[PurchaseStart]:
+        """INITIALIZE FOR PURCHASE on the card and the PSAM's MAC1; nothing is charged
+        yet. The card and PSAM stay connected until complete/cancel_purchase."""
+        if amount_fen <= 0:
+            raise ValueError("amount must be positive")
+        return self.submit(self._begin_purchase, amount_fen, when)
+
+    def complete_purchase(self) -> Future[PurchaseDebit]:
+        """DEBIT FOR PURCHASE (the card takes the money), then the PSAM checks MAC2."""
+        return self.submit(self._complete_purchase)
+
+    def cancel_purchase(self) -> Future[None]:
+        """Abandon a begun purchase (nothing was debited)."""
+        return self.submit(self._cancel_purchase)
+
+    @abstractmethod
+    def _psam_terminal(self) -> bytes: ...
+
+    @abstractmethod
+    def _begin_purchase(self, amount_fen: int, when: datetime) -> PurchaseStart: ...
+
+    @abstractmethod
+    def _complete_purchase(self) -> PurchaseDebit: ...
+
+    @abstractmethod
+    def _cancel_purchase(self) -> None: ...
 
     @abstractmethod
     def _read_card(self) -> CitizenCardData: ...

@@ -16,9 +16,16 @@ from typing import TypeVar, cast
 from pydantic import Field
 
 from card import purse
-from card.citizen import CitizenCardData, LoadRequest, LoadResult, PurchaseResult
+from card.citizen import (
+    CitizenCardData,
+    LoadRequest,
+    LoadResult,
+    PurchaseDebit,
+    PurchaseResult,
+    PurchaseStart,
+)
 from card.citizen_reader import read_citizen_card
-from card.errors import CardError
+from card.errors import CardError, PsamError
 from drivers.base import DeviceSettings
 from drivers.health import HealthLevel, HealthReport
 from drivers.idcard.polling import PresencePoller
@@ -45,6 +52,9 @@ class PcscCardReader(CardReader):
         self._transport: CardTransport | None = None
         self._poller: PresencePoller | None = None
         self._load: tuple[CardChannel, LoadRequest] | None = None
+        #: A begun purchase: (card channel, PSAM channel, what DEBIT needs).
+        self._buy: tuple[CardChannel, CardChannel, PurchaseStart, bytes] | None = None
+        self._psam_id: bytes | None = None
         #: The card reader's name as the last listing found it (the presence poll lists
         #: the readers every interval): a read connects to it without listing again.
         self._known_reader: str | None = None
@@ -115,6 +125,7 @@ class PcscCardReader(CardReader):
             self._poller.stop()
             self._poller = None
         self._cancel_load()
+        self._cancel_purchase()
         if self._transport is not None:
             self._transport.reset()
             self._transport = None
@@ -124,7 +135,14 @@ class PcscCardReader(CardReader):
         reader = self._card_reader()
         report.check("reader", True, f"{reader} via {self._transport.kind}")
         if self.cfg.psam_reader:
-            report.check("psam_reader", bool(self._psam_reader()))
+            try:
+                terminal = self._psam_terminal()
+            except PsamError as exc:
+                # A failed check, not a failed reader: citizen cards still read; only
+                # purse purchases are off (the pay screen says so).
+                report.check("psam", False, f"purse purchases unavailable: {exc}")
+            else:
+                report.check("psam", True, f"terminal {terminal.hex().upper()}")
         if level is HealthLevel.EXTERNAL:
             present = self._transport.card_present(reader)
             report.check("card", True, "present" if present else "no card")
@@ -152,10 +170,45 @@ class PcscCardReader(CardReader):
             elif self._load is not None:
                 log.warning("%s: card left with a load begun; abandoned", self.name)
                 self._cancel_load()
+            elif self._buy is not None:
+                log.warning("%s: card left with a purchase begun; abandoned", self.name)
+                self._cancel_purchase()
         if self.status.state not in (DeviceState.ONLINE, DeviceState.BUSY):
             self._set_status(DeviceState.ONLINE, error_code="",
                              reason=f"via {self._transport.kind}")
-        self._set_status(detail={"media": media.value})
+        self._set_status(detail={"media": media.value, **self._psam_detail()})
+
+    def _psam_detail(self) -> dict[str, str]:
+        """``psam`` (present / absent / fault / none) and ``psam_terminal`` for the status;
+        the PSAM is read once per insertion (its terminal number does not change)."""
+        if not self.cfg.psam_reader or self._transport is None:
+            return {"psam": "none"}
+        try:
+            present = self._transport.card_present(self._psam_reader())
+        except DeviceError:
+            present = False
+        if not present:
+            self._psam_id = None
+            return {"psam": "absent", "psam_terminal": "", "psam_error": ""}
+        if self._psam_id is None:
+            try:
+                self._psam_id = self._read_psam_terminal()
+            except (DeviceError, CardError) as exc:
+                return {"psam": "fault", "psam_terminal": "", "psam_error": exc.code}
+        return {"psam": "present", "psam_terminal": self._psam_id.hex().upper(),
+                "psam_error": ""}
+
+    def _read_psam_terminal(self) -> bytes:
+        try:
+            channel = self._connect(self._psam_reader())
+        except DeviceError as exc:
+            raise PsamError(f"PSAM: {exc}", device=self.name, code=exc.code) from exc
+        try:
+            return purse.psam_terminal_id(channel.transmit)
+        except DeviceError as exc:
+            raise PsamError(f"PSAM: {exc}", device=self.name, code=exc.code) from exc
+        finally:
+            channel.close()
 
     # -- card operations -------------------------------------------------------------------
 
@@ -292,3 +345,91 @@ class PcscCardReader(CardReader):
         result = self._guard("purchase", run)
         self.statistics.increment("purchases")
         return result
+
+    # -- the purchase in two halves (the kiosk journals between them) -----------------
+
+    def _psam_terminal(self) -> bytes:
+        # Not through _guard: a missing PSAM is not a fault of the card reader.
+        try:
+            self._psam_id = self._read_psam_terminal()
+        except PsamError as exc:
+            self._psam_id = None
+            self._set_status(detail={"psam": "fault", "psam_terminal": "",
+                                     "psam_error": exc.code})
+            raise
+        self._set_status(detail={"psam": "present", "psam_error": "",
+                                 "psam_terminal": self._psam_id.hex().upper()})
+        return self._psam_id
+
+    def _begin_purchase(self, amount_fen: int, when: datetime) -> PurchaseStart:
+        self._cancel_purchase()
+
+        def begin() -> PurchaseStart:
+            terminal = self._read_psam_terminal()
+            try:
+                psam = self._connect(self._psam_reader())
+            except DeviceError as exc:
+                raise PsamError(f"PSAM: {exc}", device=self.name, code=exc.code) from exc
+            try:
+                card = self._connect(self._card_reader())
+            except DeviceError:
+                psam.close()
+                raise
+            try:
+                purse.select_purse(card.transmit)
+                serial, _issuer, _info = purse.read_public_info(card.transmit)
+                init = purse.initialize_purchase(card.transmit, amount_fen, terminal)
+                try:
+                    terminal_seq, mac1 = purse.psam_mac1(psam.transmit, init, serial,
+                                                         amount_fen, when)
+                except DeviceError as exc:
+                    raise PsamError(f"PSAM: {exc}", device=self.name, code=exc.code) from exc
+            except DeviceError:
+                card.close()
+                psam.close()
+                raise
+            start = PurchaseStart(card_serial=serial, amount=amount_fen,
+                                  old_balance=init.balance,
+                                  offline_seq=int.from_bytes(init.offline_seq, "big"),
+                                  terminal_id=terminal, terminal_seq=terminal_seq, when=when)
+            self._buy = (card, psam, start, mac1)
+            return start
+
+        start = self._guard("beginning purchase", begin)
+        log.info("%s: purchase of %d fen begun (offline seq %d, terminal seq %s)", self.name,
+                 amount_fen, start.offline_seq, start.terminal_seq.hex())
+        return start
+
+    def _complete_purchase(self) -> PurchaseDebit:
+        pending, self._buy = self._buy, None
+        if pending is None:
+            raise DeviceError("no purchase begun", device=self.name, code="NO_PURCHASE",
+                              message_key="error.card.purchase_failed")
+        card, psam, start, mac1 = pending
+
+        def debit() -> PurchaseDebit:
+            try:
+                tac, mac2 = purse.debit_purchase(card.transmit, start.terminal_seq, mac1,
+                                                 start.when)
+            finally:
+                card.close()
+            try:
+                verified = purse.psam_verify_mac2(psam.transmit, mac2)
+            except (DeviceError, CardError) as exc:
+                log.warning("%s: the PSAM did not check MAC2 (%s)", self.name, exc.code)
+                verified = False
+            finally:
+                psam.close()
+            return PurchaseDebit(tac=tac, mac2=mac2, mac2_verified=verified)
+
+        result = self._guard("debiting purchase", debit)
+        self.statistics.increment("purchases")
+        log.info("%s: purchase debited (offline seq %d)%s", self.name, start.offline_seq,
+                 "" if result.mac2_verified else "; MAC2 NOT verified by the PSAM")
+        return result
+
+    def _cancel_purchase(self) -> None:
+        pending, self._buy = self._buy, None
+        if pending is not None:
+            pending[0].close()
+            pending[1].close()

@@ -31,9 +31,23 @@ FAULTS: Mapping[str, str] = {
     "pcscd_restart": "restart pcscd once (only a pcscd this process started)",
     "hold_command": "the next APDU with INS ins (hex, default 52: CREDIT FOR LOAD) waits "
                     "seconds (default 120) before the card sees it",
+    "card_pulled": "the card is pulled out at the next APDU with INS ins (hex, default 54: "
+                   "DEBIT FOR PURCHASE): when=after (default) the card executes it and the "
+                   "answer is lost, when=before the card never sees it",
+    "psam_missing": "the PSAM slot is empty (the second reader lists no card)",
+    "psam_fault": "the PSAM answers every command 6F00 (a failed or locked PSAM)",
     "hold_answer": "the card executes the next APDU with INS ins (default 52), then holds "
                    "its answer for seconds (default 120)",
 }
+
+
+def _pulled(faults: FaultSet, apdu: bytes) -> str:
+    """"before" / "after" when the card_pulled fault fires on ``apdu`` (consumed), else ""."""
+    params = faults.active_faults().get("card_pulled")
+    if params is None or len(apdu) < 2 or apdu[1] != int(str(params.get("ins", "54")), 16):
+        return ""
+    faults.clear("card_pulled")
+    return "before" if str(params.get("when", "after")) == "before" else "after"
 
 
 def _hold(faults: FaultSet, apdu: bytes, which: str) -> float:
@@ -64,11 +78,36 @@ class _FaultyCard:
     def process(self, raw: bytes) -> bytes:
         if self._faults.take("corrupt_response"):
             return b"\x42"
+        pulled = _pulled(self._faults, raw)
+        if pulled:
+            if pulled == "after":
+                self._card.process(raw)
+            return b""  # the link drops the card without answering (see VirtualCardLink)
         time.sleep(_hold(self._faults, raw, "hold_command"))
         hold = _hold(self._faults, raw, "hold_answer")
         response = self._card.process(raw)
         time.sleep(hold)
         return response
+
+
+class _FaultyPsam:
+    """The PSAM as vpcd and the in-process transport see it, with the PSAM faults."""
+
+    def __init__(self, psam: PsamEmulator, faults: FaultSet) -> None:
+        self.psam = psam
+        self._faults = faults
+
+    @property
+    def atr(self) -> bytes:
+        return self.psam.atr
+
+    def power_on(self) -> None:
+        self.psam.power_on()
+
+    def process(self, raw: bytes) -> bytes:
+        if self._faults.is_active("psam_fault"):
+            return b"\x6f\x00"
+        return self.psam.process(raw)
 
 
 class CardReaderSimulator:
@@ -84,7 +123,8 @@ class CardReaderSimulator:
         self._faults = FaultSet(FAULTS, owner=name)
         self._lock = threading.Lock()
         self.card: CitizenCardEmulator | None = None
-        self.psam = PsamEmulator()
+        self.psam = PsamEmulator(store=purse_dir)
+        self._psam_slot = _FaultyPsam(self.psam, self._faults)
         self._card_link: VirtualCardLink | None = None
         self._psam_link: VirtualCardLink | None = None
         self.service_down = False
@@ -106,6 +146,8 @@ class CardReaderSimulator:
             if self._card_link is not None:
                 self._card_link.remove_after = after
             self._in_process_removed_after = after
+        elif fault == "psam_missing" and not self.in_process:
+            self._stop_psam()
         elif fault == "reader_gone":
             self.service_down = True
             if not self.in_process and self._daemon is not None:
@@ -119,11 +161,14 @@ class CardReaderSimulator:
 
     def clear(self, fault: str | None = None) -> None:
         was_gone = self._faults.is_active("reader_gone")
+        was_missing = self._faults.is_active("psam_missing")
         self._faults.clear(fault)
         if was_gone and not self._faults.is_active("reader_gone"):
             self.service_down = False
             if not self.in_process and self._daemon is not None:
                 self._daemon.start()
+        if was_missing and not self._faults.is_active("psam_missing") and not self.in_process:
+            self.start()
         if not self._faults.is_active("card_removed_mid_read"):
             self._in_process_removed_after = None
             if self._card_link is not None and self._card_link.remove_after:
@@ -171,8 +216,9 @@ class CardReaderSimulator:
 
     def start(self) -> None:
         """Put the PSAM in its slot (vpcd mode) ."""
-        if not self.in_process and self._psam_link is None:
-            link = VirtualCardLink(self.psam, VPCD_PORTS[1])
+        if not self.in_process and self._psam_link is None \
+                and not self._faults.is_active("psam_missing"):
+            link = VirtualCardLink(self._psam_slot, VPCD_PORTS[1])
             link.start()
             self._psam_link = link
             if not (link.connected.wait(5) and wait_for_slot(PSAM_READER, present=True)):
@@ -180,6 +226,9 @@ class CardReaderSimulator:
 
     def stop(self) -> None:
         self.remove_card()
+        self._stop_psam()
+
+    def _stop_psam(self) -> None:
         link, self._psam_link = self._psam_link, None
         if link is not None:
             link.stop()
@@ -193,13 +242,15 @@ class CardReaderSimulator:
 
     def slot_present(self, reader: str) -> bool:
         if reader == PSAM_READER:
-            return True
+            return not self._faults.is_active("psam_missing")
         with self._lock:
             return reader == CARD_READER and self.card is not None
 
     def transmit_in_process(self, reader: str, apdu: bytes) -> bytes:
         if reader == PSAM_READER:
-            return self.psam.process(apdu)
+            if self._faults.is_active("psam_missing"):
+                raise CardRemovedError("no PSAM", device=self.name, code="PCSC_8010000C")
+            return self._psam_slot.process(apdu)
         with self._lock:
             card = self.card
         if card is None:
@@ -213,6 +264,12 @@ class CardReaderSimulator:
             self._in_process_removed_after -= 1
         if self._faults.take("corrupt_response"):
             return b"\x42"
+        pulled = _pulled(self._faults, apdu)
+        if pulled:
+            if pulled == "after":
+                card.process(apdu)
+            self.remove_card()
+            raise CardRemovedError("card removed", device=self.name, code="PCSC_80100069")
         time.sleep(_hold(self._faults, apdu, "hold_command"))
         hold = _hold(self._faults, apdu, "hold_answer")
         response = card.process(apdu)

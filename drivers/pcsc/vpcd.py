@@ -171,4 +171,7 @@ class VirtualCardLink:
                     return
                 self.remove_after -= 1
             response = self.card.process(payload)
+            if not response:  # the card was pulled out mid-command (a fault): no answer
+                self.remove_after = 0
+                return
             sock.sendall(len(response).to_bytes(2, "big") + response)

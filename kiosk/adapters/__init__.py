@@ -14,6 +14,11 @@ from drivers.idcard.base import IdCardReader
 from drivers.pcsc.base import CardReader
 from drivers.scanner.base import Scanner
 from kiosk.adapters.backend import BackendPorts, OutboxPort
+from kiosk.adapters.card_purse import (
+    JournalPurchaseLedger,
+    PurchaseBackendAdapter,
+    PurseCardAdapter,
+)
 from kiosk.adapters.devices import (
     CameraAdapter,
     CitizenCardAdapter,
@@ -51,6 +56,9 @@ def build_ports(runtime: KioskRuntime) -> FlowPorts:
     dev = devices.get("card_reader")
     if isinstance(dev, CardReader):
         kwargs["citizen_card"] = CitizenCardAdapter(dev, runtime.config.terminal_id)
+        if getattr(dev.settings, "psam_reader", None):  # purse purchases need the PSAM
+            kwargs["card_purse"] = PurseCardAdapter(dev)
+            kwargs["purchases"] = PurchaseBackendAdapter(runtime.backend, runtime.executor)
     dev = devices.get("face_camera")
     if isinstance(dev, Camera):
         kwargs["face_camera"] = CameraAdapter(dev)
@@ -76,4 +84,5 @@ def build_ports(runtime: KioskRuntime) -> FlowPorts:
                      journal=JournalPort(payments, EventJournal(state / "flow-events.jsonl"),
                                          backend.order_id),
                      purse_ledger=JournalPurseLedger(payments),
+                     purchase_ledger=JournalPurchaseLedger(payments), ratings=backend,
                      materials=MaterialsAdapter(backend), **kwargs)

@@ -29,6 +29,7 @@ from backend_client.models import (
     CertificateRequest,
     IdentityCheckRequest,
     PaymentCreate,
+    RatingCreate,
     RefundRequest,
     TopupConfirm,
 )
@@ -52,7 +53,9 @@ _KINDS = {"subsidy": ("低保补贴申请", "Subsidy application"),
           "elderly_card": ("老年人优待卡申领", "Elderly card application")}
 _LINES = {"reference": ("受理编号", "Reference"), "voucher": ("缴费凭证号", "Voucher no."),
           "booking": ("预约时间", "Appointment"), "office": ("地点", "Place"),
-          "none": ("暂无办件", "No applications")}
+          "none": ("暂无办件", "No applications"), "delivery": ("领取方式", "Delivery"),
+          "next": ("后续办理", "What happens next")}
+_DELIVERY = {"pickup": ("窗口领取", "Pick up at a window"), "mail": ("邮寄到家", "By mail")}
 
 
 def _yuan(fen: int) -> str:
@@ -287,8 +290,25 @@ class BackendPorts:
         def call() -> p.SubmissionReceipt:
             done = send_application(self.client, self.application_draft(request),
                                     request.idempotency_key)
-            return p.SubmissionReceipt(done.reference, (
-                (_tr(_LINES["reference"], request.language), done.reference),))
+            lang = request.language
+            lines = [(_tr(_LINES["reference"], lang), done.reference)]
+            method = request.fields.get("delivery_method", "")
+            if method in _DELIVERY:
+                lines.append((_tr(_LINES["delivery"], lang), _tr(_DELIVERY[method], lang)))
+            next_text = done.next_steps.get(lang) or done.next_steps.get("zh", "")
+            if next_text:
+                lines.append((_tr(_LINES["next"], lang), next_text))
+            return p.SubmissionReceipt(done.reference, tuple(lines),
+                                       progress_url=done.progress_url or "",
+                                       next_steps=dict(done.next_steps))
+        return self._submit(call)
+
+    def rate(self, request: p.RatingRequest) -> Future[None]:
+        def call() -> None:
+            self.client.rate(RatingCreate(service_id=request.service_id, level=request.level,
+                                          reasons=request.reasons,
+                                          reference=request.reference[:64]),
+                             f"rating-{request.idempotency_key}")
         return self._submit(call)
 
     def pay_bill(self, request: p.SubmissionRequest) -> Future[p.SubmissionReceipt]:

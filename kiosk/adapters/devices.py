@@ -167,6 +167,9 @@ class ReceiptPrinterAdapter:
     def ready(self) -> bool:
         return _printer_ready(self.device)
 
+    def check_ready(self) -> Future[None]:
+        return self.device.check_ready()
+
     def receipt(self, content: p.ReceiptContent) -> Receipt:
         en = content.language == "en"
         lines = [ReceiptLine(label=_fit(k, 40), value=_fit(v, 200)) for k, v in content.lines]
@@ -185,6 +188,8 @@ class ReceiptPrinterAdapter:
                        subtitle=_fit(("Self-service terminal " if en else "政务服务自助终端 ")
                                      + self.terminal_id, 60),
                        lines=tuple(lines), total=total, footer=footer,
+                       qr_payload=content.qr_payload[:500] or None,
+                       qr_caption=_fit(content.qr_caption, 60),
                        printed_at=datetime.now(), receipt_no=_fit(content.order_id, 40))
 
     def print_receipt(self, receipt: p.ReceiptContent,

@@ -26,6 +26,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Literal, Protocol
 
+from kiosk.flow.purse_ports import PurchaseBackend, PurchaseLedgerPort, PurseCardPort
 from kiosk_base.errors import UserFacingError
 
 if TYPE_CHECKING:
@@ -175,6 +176,9 @@ class PaymentOrder:
     amount_fen: int
     qr_url: str = ""
     payee: str = ""
+    #: How it was paid, as label/value lines for the result and the receipt (a purse
+    #: payment: method, masked card number, TAC, new balance); empty for a QR payment.
+    paid_with: tuple[tuple[str, str], ...] = ()
 
 
 # -- submissions --------------------------------------------------------------------
@@ -217,6 +221,13 @@ class SubmissionReceipt:
     reference: str
     #: Label/value lines to show and to print on the receipt, in the session language.
     lines: tuple[tuple[str, str], ...] = ()
+    #: An application: where its progress can be followed (printed as a QR code).
+    progress_url: str = ""
+    #: An application: what happens next, by language ("zh", "en"), from the backend.
+    next_steps: Mapping[str, str] = field(default_factory=dict)
+
+    def next_text(self, lang: str) -> str:
+        return self.next_steps.get(lang) or self.next_steps.get("zh", "")
 
 
 @dataclass(frozen=True)
@@ -306,6 +317,26 @@ class ReceiptContent:
     amount_fen: int = 0
     order_id: str = ""
     reference: str = ""
+    #: Printed as a QR code with its caption (an application's progress page).
+    qr_payload: str = ""
+    qr_caption: str = ""
+
+
+@dataclass(frozen=True)
+class RatingRequest:
+    """One 好差评 rating: which service, which application/order, how satisfied.
+
+    Carries no personal data: the backend links the reference to the person itself.
+    """
+
+    idempotency_key: str
+    service_id: str
+    #: 5 非常满意 .. 1 非常不满意.
+    level: int
+    reasons: tuple[str, ...] = ()
+    #: The application number, order or certificate number the rating is about.
+    reference: str = ""
+    language: str = "zh"
 
 
 ProgressListener = Callable[[float], None]
@@ -364,6 +395,12 @@ class ReceiptPrinterPort(PrinterPort, Protocol):
     def print_receipt(
         self, receipt: ReceiptContent, on_progress: ProgressListener
     ) -> Future[None]: ...
+
+    def check_ready(self) -> Future[None]:
+        """Ask the printer now (its real-time status, not the last poll); the future
+        raises a DeviceError when a receipt cannot be printed. A paid service calls it
+        before it takes any money."""
+        ...
 
 
 class DocumentPrinterPort(PrinterPort, Protocol):
@@ -450,6 +487,12 @@ class SubmissionBackend(Protocol):
         ...
 
 
+class RatingBackend(Protocol):
+    def rate(self, request: RatingRequest) -> Future[None]:
+        """POST /ratings (keyed: a repeat is the same rating)."""
+        ...
+
+
 class OutboxPort(Protocol):
     def enqueue(self, request: SubmissionRequest) -> str:
         """Store for delivery when the backend returns; the outbox entry's id."""
@@ -482,5 +525,11 @@ class FlowPorts:
     eligibility: EligibilityBackend | None = None
     #: The purse operations' durable record; None: kept in memory (tests without one).
     purse_ledger: PurseLedgerPort | None = None
+    #: Purse purchase (消费): the card with the PSAM, the TAC upload, their journal.
+    card_purse: PurseCardPort | None = None
+    purchases: PurchaseBackend | None = None
+    purchase_ledger: PurchaseLedgerPort | None = None
+    #: Where 好差评 ratings go; None: the rating step only thanks the resident.
+    ratings: RatingBackend | None = None
     #: The materials library and phone uploads (kiosk/flow/document_ports.py).
     materials: MaterialsBackend | None = None

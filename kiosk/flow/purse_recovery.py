@@ -11,6 +11,16 @@ For each open entry of the purse ledger that no running flow owns:
   answers: the TAC (the card was credited: confirmed to the backend, which checks the
   TAC) or nothing (never credited: voided and refunded). Another card, or none: wait.
 
+Purse purchases (消费, :mod:`kiosk.flow.steps.purchase`) left open the same way:
+
+* ``purchase_intent``: DEBIT FOR PURCHASE never went out: nothing charged.
+* ``purchase_debiting``: only the card knows. With that card in the reader, GET
+  TRANSACTION PROOF for the purchase's offline sequence answers: TAC + MAC2 (debited:
+  the TAC is uploaded, the backend marks the order paid, and the order's journal entry
+  goes to PAID so the reconciler delivers it, or refunds what cannot be delivered) or
+  nothing (never debited: nothing charged).
+* ``purchase_debited``: the TAC is uploaded (no card needed), then as above.
+
 Nothing is ever repeated blindly: every backend call is keyed and idempotent, and the
 ledger phase is committed before each action.
 """
@@ -24,6 +34,8 @@ from concurrent.futures import Executor, Future
 from typing import Any
 
 from kiosk.flow.ports import FlowPorts, LoadEntry, LoadPhase
+from kiosk.flow.purse_ports import PurchaseEntry, PurchasePhase
+from kiosk.flow.steps import purchase
 from kiosk.flow.steps.topup import is_live, ledger_of, resolve_load
 from kiosk_base.errors import DeviceError, UserFacingError
 
@@ -86,6 +98,10 @@ class PurseRecovery:
                 outcome = self._settle(entry)
                 if outcome:
                     done[entry.order_id] = outcome
+            for bought in purchase.purchase_ledger(self.ports).open_purchases():
+                outcome = self._settle_purchase(bought)
+                if outcome:
+                    done[bought.order_id] = outcome
             self.settled.update(done)
             return done
         finally:
@@ -107,3 +123,26 @@ class PurseRecovery:
         outcome = "confirmed" if confirmed is not None else "refunded"
         log.info("purse recovery: top-up of order %s %s", entry.order_id, outcome)
         return outcome
+
+    def _settle_purchase(self, entry: PurchaseEntry) -> str:
+        if self._stop.is_set() or purchase.is_live(entry.key):
+            return ""
+        card = self.ports.card_purse
+        if entry.phase is PurchasePhase.DEBITING and (card is None or not card.card_present):
+            return ""  # only the card can tell: wait for its next insert
+        try:
+            done = purchase.resolve_purchase(self.ports, entry, _await)
+        except (UserFacingError, DeviceError, TimeoutError) as exc:
+            reason = getattr(exc, "message_key", "") or type(exc).__name__
+            log.info("purse recovery: purchase %s still open (%s)", entry.key, reason)
+            return ""
+        if done is None:
+            log.info("purse recovery: purchase %s was never debited; nothing charged",
+                     entry.key)
+            return "not_charged"
+        # The order is paid now: its journal entry says so, and the reconciler delivers
+        # it (a bill settlement, keyed by the order) or refunds it.
+        self.ports.journal.record(entry.order_id, "paid", order_id=entry.order_id)
+        log.info("purse recovery: purchase %s was debited; TAC recorded", entry.key)
+        return "recorded"
+

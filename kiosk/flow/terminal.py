@@ -115,6 +115,12 @@ class Terminal:
         return self.cards.found
 
     @property
+    def cameras_free(self) -> bool:
+        """No step can be using a camera now (a status check may grab a frame)."""
+        return self._state not in (TerminalState.IDENTIFYING, TerminalState.CHECKING,
+                                   TerminalState.IN_SERVICE)
+
+    @property
     def busy(self) -> bool:
         """The resident waits on the kiosk, the backend or their phone: no idle timeout."""
         if self._state is TerminalState.CHECKING:

@@ -17,19 +17,25 @@ from PyQt6.QtCore import QObject, QTimer
 from backend_client.service_definition import SubmitStep
 from drivers.health import HealthLevel
 from drivers.status import DeviceStatus, StatusChange
-from kiosk.flow.clock import SystemClock
+from kiosk.adapters.backend import OutboxPort
+from kiosk.adapters.help_calls import HelpDesk
+from kiosk.flow.clock import KIOSK_ZONE, SystemClock
 from kiosk.flow.engine import FlowEngine, FlowState
 from kiosk.flow.ports import FlowPorts
+from kiosk.flow.rating import ServiceRating, reference_of
 from kiosk.flow.steps import FlowSettings
-from kiosk.flow.terminal import LOGIN, Terminal, TerminalSettings, TerminalState
+from kiosk.flow.terminal import LOGIN, Outcome, Terminal, TerminalSettings, TerminalState
 from kiosk.i18n import translate
 from kiosk.runtime import KioskRuntime
 from kiosk.session import IdleState
 from kiosk.staff_access import StaffGate
 from kiosk.ui.dispatch import UiDispatcher
 from kiosk.ui.screens.basic import AttractScreen, GoodbyeScreen, OutOfServiceScreen
+from kiosk.ui.screens.delivery import DeliveryScreen
 from kiosk.ui.screens.menu import MenuScreen, ResultScreen, outcome_lines
+from kiosk.ui.screens.result import things_to_take
 from kiosk.ui.screens.scan_documents import ScanDocumentsScreen
+from kiosk.ui.screens.signature import SignScreen
 from kiosk.ui.screens.staff import DiagnosticsScreen, StaffScreen
 from kiosk.ui.screens.staff_payments import StaffPaymentsDesk, StaffPaymentsScreen
 from kiosk.ui.screens.step_base import StepScreen, yuan
@@ -84,7 +90,12 @@ class KioskController(QObject):
             devices_opened=lambda: runtime.wait_devices_opened(0),
             temp_root=runtime.state_dir / "sessions",
             forget_person=backend_ports.forget if backend_ports is not None else lambda: None)
+        # The status watch leaves the cameras alone while a service may use them (its
+        # steps meet a camera fault themselves).
+        runtime.watch_allowed = lambda role: not role.endswith("camera") \
+            or self.terminal.cameras_free
         self._staff_page = "staff"
+        self._rating: tuple[Outcome, ServiceRating] | None = None
         self._stopped = False
         self._unsubscribe: list[Any] = []
         self.staff_gate = StaffGate(config.ui.staff_pin_hash, config.state_dir,
@@ -99,7 +110,13 @@ class KioskController(QObject):
         self._timer.start(TICK_MS)
         window.user_activity.connect(lambda: self.terminal.touch())
         window.language_changed.connect(self._language_changed)
-        window.status_bar.help_clicked.connect(self.open_staff)
+        # Help: a tap explains the screen and can call staff; a long press is staff's way in.
+        window.status_bar.help_clicked.connect(window.show_help)
+        window.staff_requested.connect(self.open_staff)
+        outbox = ports.outbox.outbox if isinstance(ports.outbox, OutboxPort) else None
+        self.help_desk = HelpDesk(runtime.backend, outbox, runtime.executor)
+        self.help_desk.on_change = lambda: dispatcher.post(self._show_help_calls)
+        window.help_panel.call_clicked.connect(self._call_staff)
         self._unsubscribe.append(self.terminal.subscribe(lambda _t: self._render()))
         for device in runtime.devices:
             self._unsubscribe.append(device.subscribe(self._post_device_change))
@@ -136,7 +153,8 @@ class KioskController(QObject):
             s.step_type: s for s in (
                 VerifyFaceScreen(d), FormScreen(d), CapturePhotoScreen(d),
                 ScanDocumentsScreen(d), ReviewScreen(d), PayScreen(d), SubmitScreen(d),
-                PrintCertificateScreen(d, self.runtime.executor), PrintReceiptScreen(d))
+                PrintCertificateScreen(d, self.runtime.executor), PrintReceiptScreen(d),
+                SignScreen(d), DeliveryScreen(d))
         }
         self.step_screens["identify"] = self.identify  # one identify screen for both uses
         for screen in (self.attract, self.menu, self.result, self.goodbye,
@@ -156,6 +174,7 @@ class KioskController(QObject):
         self.staff.exit_clicked.connect(self._leave_staff)
         self.staff.diagnostics_clicked.connect(self._open_diagnostics)
         self.staff.reprint_clicked.connect(lambda: self.staff_reprint.clicked())
+        self.staff.help_handled_clicked.connect(lambda: self.help_desk.handled())
         self.diagnostics.back_clicked.connect(lambda: self._show_staff_page("staff"))
         self.payments_desk = StaffPaymentsDesk(self.runtime, self.dispatcher, self.staff_payments)
         self.staff.payments_clicked.connect(self._open_payments)
@@ -221,6 +240,9 @@ class KioskController(QObject):
         if self.oos.reason_keys != list(t.oos_reasons):
             self.oos.set_reasons(list(t.oos_reasons))
         self.goodbye.set_cards_left(sorted(t.cards_left), t.cards_found)
+        if state is not TerminalState.RESULT:
+            self._rating = None
+            self.window.after_service.withdraw()
         if t.session is None:
             self._unbind_steps()
             self.result.clear_personal()
@@ -238,12 +260,26 @@ class KioskController(QObject):
             return
         if state is TerminalState.RESULT and t.outcome is not None:
             key, lines, warning = outcome_lines(t.outcome, self.window.lang)
-            self.result.show_outcome(key, lines, warning)
+            self.result.show_outcome(key, lines, warning, things_to_take(t.outcome))
+            self._after_service(t.outcome)
         if state is TerminalState.MENU:
             self._unbind_steps()
         screen = SCREENS[state]
         if self.window.current_screen_id() != screen:
             self.window.show_screen(screen)
+
+    def _after_service(self, outcome: Outcome) -> None:
+        """Under a completed service's result: its receipt's QR code and the rating."""
+        if outcome.refusal is not None or outcome.refund:
+            self.window.after_service.withdraw()
+            return
+        if self._rating is None or self._rating[0] is not outcome:
+            rating = ServiceRating(outcome.service.id, reference_of(outcome.data),
+                                   self.ports.ratings, lambda: self.terminal.language)
+            self._rating = (outcome, rating)
+        receipt = outcome.data.receipt
+        self.window.after_service.offer(self._rating[1],
+                                        receipt.progress_url if receipt else "")
 
     def _show_step(self, engine: FlowEngine) -> None:
         # One snapshot: the engine may move on (on a worker) while this runs.
@@ -287,7 +323,31 @@ class KioskController(QObject):
             return
         self._staff_page = "staff"
         self.staff.lock()
+        self._show_help_calls()
         self.terminal.enter_staff()
+
+    def _call_staff(self) -> None:
+        engine = self.terminal.engine
+        service = engine.service.id if engine is not None and engine.service.id != LOGIN.id \
+            else ""
+        self.help_desk.call(self.window.current_screen_id(), service)
+        self.window.help_panel.set_called()
+        self.window.speak(translate("help.called", self.window.lang), always=True)
+
+    def _show_help_calls(self) -> None:
+        if self._stopped:
+            return
+        lang = self.window.lang
+        calls = self.help_desk.open_calls()
+        lines = [translate("staff.help_call_line", lang,
+                           time=f"{c.at.astimezone(KIOSK_ZONE):%H:%M:%S}",
+                           screen=c.screen + (f" ({c.service_id})" if c.service_id else ""),
+                           delivery=translate(f"staff.help_delivery.{c.delivery}", lang))
+                 for c in calls]
+        text = "\n".join([translate("staff.help_calls", lang, count=len(calls)), *lines]) \
+            if calls else ""
+        self.staff.show_help_calls(text)
+        self.diagnostics.show_help_calls(text)
 
     def _open_payments(self) -> None:
         self._show_staff_page("staff_payments")
@@ -310,6 +370,7 @@ class KioskController(QObject):
     def _open_diagnostics(self) -> None:
         for device in self.runtime.devices:
             self.diagnostics.set_device(device.name, type(device).__name__, device.status)
+        self._show_help_calls()
         self._show_staff_page("diagnostics")
 
     def _selftest(self) -> None:

@@ -24,6 +24,7 @@ from PyQt6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -167,6 +168,12 @@ class OnScreenKeyboard(QWidget):
         self._keypad_kind = kind if kind in KEYPAD_FIELDS else ""
         self._cancel_composition()
         self._layouts.setCurrentIndex(1 if self._keypad_kind else 0)
+        for i in range(self._layouts.count()):  # the hidden layout takes no room
+            page = self._layouts.widget(i)
+            if page is not None:
+                policy = QSizePolicy.Policy.Preferred if i == self._layouts.currentIndex() \
+                    else QSizePolicy.Policy.Ignored
+                page.setSizePolicy(policy, policy)
         self.keypad_x.setVisible(self._keypad_kind == "id_number")
         if self.isVisible():
             self._reveal(field)

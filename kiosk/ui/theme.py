@@ -1,8 +1,8 @@
 """Style sheets: the normal theme, high contrast, and large text.
 
-Sizes are for a touch screen read at arm's length: body text 26 px (34 px in large-text
-mode), buttons at least 64 px high. Meaning is never carried by colour alone: every
-state also has a word and an icon character.
+Sizes are for a touch screen read at arm's length: body text 26 px, every font 1.5x in
+large-text (elder) mode, buttons at least 64 px high. Meaning is never carried by colour
+alone: every state also has a word and an icon character.
 """
 
 from __future__ import annotations
@@ -48,30 +48,65 @@ HIGH_CONTRAST = Palette(
 )
 
 MIN_TOUCH_PX = 64
+#: Large text (elder mode) multiplies every font size by this.
+LARGE_SCALE = 1.5
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Font sizes in px for one text mode; layouts read them to reflow."""
+
+    body: int
+    title: int
+    small: int
+    prompt: int
+    tile_icon: int
+    large: bool
+
+
+def sizes(large_text: bool) -> Sizes:
+    k = LARGE_SCALE if large_text else 1.0
+    return Sizes(body=round(26 * k), title=round(40 * k), small=round(20 * k),
+                 prompt=round(28 * k), tile_icon=72 if large_text else 56, large=large_text)
+
+
+def palette(high_contrast: bool) -> Palette:
+    return HIGH_CONTRAST if high_contrast else NORMAL
 
 
 def style_sheet(high_contrast: bool, large_text: bool) -> str:
-    p = HIGH_CONTRAST if high_contrast else NORMAL
-    body = 34 if large_text else 26
-    title = 52 if large_text else 42
-    small = 26 if large_text else 20
+    p = palette(high_contrast)
+    z = sizes(large_text)
+    body, title, small, prompt = z.body, z.title, z.small, z.prompt
     border_w = 3 if high_contrast else 1
+    tile_border = 3 if high_contrast else 2
     return f"""
 QWidget {{ background: {p.background}; color: {p.text};
   font-family: "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif; font-size: {body}px; }}
 QLabel#title {{ font-size: {title}px; font-weight: bold; color: {p.text}; }}
-QLabel#prompt {{ font-size: {body + 4}px; color: {p.text}; }}
+QLabel#prompt {{ font-size: {prompt}px; color: {p.text}; }}
 QLabel#muted, QLabel#hint {{ color: {p.muted}; font-size: {small}px; }}
 QLabel#error {{ color: {p.danger}; font-weight: bold; }}
 QLabel#amount {{ font-size: {title}px; font-weight: bold; color: {p.primary}; }}
+QLabel#countdown {{ font-size: {prompt}px; font-weight: bold; color: {p.primary};
+  background: transparent; }}
 QFrame#card {{ background: {p.surface}; border: {border_w}px solid {p.border};
   border-radius: 14px; }}
 QFrame#card QLabel {{ background: transparent; }}
+QFrame#plain_body {{ background: transparent; border: none; }}
 QFrame#statusbar {{ background: {p.primary}; }}
 QFrame#statusbar QLabel, QFrame#statusbar QPushButton {{ color: {p.primary_text};
   background: transparent; font-size: {small}px; }}
 QFrame#statusbar QPushButton {{ border: 2px solid {p.primary_text}; border-radius: 10px;
-  padding: 4px 14px; min-height: 48px; }}
+  padding: 4px 12px; min-height: 48px; }}
+QFrame#steps {{ background: transparent; }}
+QFrame#steps QLabel {{ background: transparent; color: {p.muted}; font-size: {small}px; }}
+QFrame#steps QLabel#step_done {{ color: {p.text}; }}
+QFrame#steps QLabel#step_now {{ color: {p.primary}; font-weight: bold; }}
+QFrame#steps QLabel#step_count {{ color: {p.text}; font-weight: bold; }}
+QFrame#step_bar {{ background: {p.border}; border: none; border-radius: 4px; }}
+QFrame#step_bar[state="done"] {{ background: {p.muted}; }}
+QFrame#step_bar[state="now"] {{ background: {p.primary}; }}
 QPushButton {{ background: {p.surface}; color: {p.text}; border: 2px solid {p.border};
   border-radius: 14px; padding: 10px 24px; min-height: {MIN_TOUCH_PX}px;
   min-width: {MIN_TOUCH_PX}px; }}
@@ -81,6 +116,19 @@ QPushButton#primary {{ background: {p.primary}; color: {p.primary_text};
   border-color: {p.primary}; font-weight: bold; }}
 QPushButton#danger {{ background: {p.surface}; color: {p.danger}; border-color: {p.danger}; }}
 QPushButton#service {{ text-align: left; padding: 18px 24px; min-height: 110px; }}
+QPushButton#tile {{ background: {p.surface}; border: {tile_border}px solid {p.border};
+  border-radius: 18px; padding: 0px; }}
+QPushButton#tile:pressed {{ background: {p.border}; }}
+QPushButton#tile:disabled {{ border-style: dashed; }}
+QPushButton#tile QLabel {{ background: transparent; }}
+QPushButton#tile QLabel#tile_title {{ font-weight: bold; color: {p.text}; }}
+QPushButton#tile QLabel#tile_detail {{ color: {p.muted}; font-size: {small}px; }}
+QPushButton#tile QLabel#tile_warn {{ color: {p.danger}; font-size: {small}px; }}
+QPushButton#tab {{ background: transparent; border: {tile_border}px solid transparent;
+  border-radius: 14px; padding: 0px; }}
+QPushButton#tab QLabel {{ background: transparent; font-size: {small}px; color: {p.text}; }}
+QPushButton#tab[selected="true"] {{ background: {p.surface}; border-color: {p.primary}; }}
+QPushButton#tab[selected="true"] QLabel {{ color: {p.primary}; font-weight: bold; }}
 QPushButton#key {{ min-height: {MIN_TOUCH_PX}px; min-width: {MIN_TOUCH_PX}px; padding: 4px;
   font-size: {body}px; }}
 QPushButton:disabled {{ color: {p.muted}; border-style: dashed; }}
@@ -91,4 +139,8 @@ QProgressBar {{ border: 2px solid {p.border}; border-radius: 10px; min-height: 2
   text-align: center; background: {p.surface}; color: {p.text}; }}
 QProgressBar::chunk {{ background: {p.primary}; border-radius: 8px; }}
 QScrollArea {{ border: none; }}
+QScrollBar:vertical {{ background: transparent; width: 12px; margin: 0px; }}
+QScrollBar::handle:vertical {{ background: {p.border}; border-radius: 6px; min-height: 48px; }}
+QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0px; }}
+QScrollBar::add-page:vertical, QScrollBar::sub-page:vertical {{ background: transparent; }}
 """

@@ -8,14 +8,34 @@ from __future__ import annotations
 
 import logging
 
-from PyQt6.QtCore import Qt, QTimer, pyqtSignal
-from PyQt6.QtWidgets import QFrame, QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+from PyQt6.QtCore import QEvent, QObject, Qt, QTimer, pyqtSignal
+from PyQt6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QMainWindow,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.flow.clock import local_now
 from kiosk.i18n import translate
+from kiosk.ui import icons
+from kiosk.ui.after_service import AfterServicePanel
+from kiosk.ui.help_panel import HelpPanel, LongPress
 from kiosk.ui.speech import ReadAloud
-from kiosk.ui.theme import style_sheet
-from kiosk.ui.widgets import Screen, StatusBar, label, touch_button
+from kiosk.ui.theme import palette, style_sheet
+from kiosk.ui.widgets import (
+    Screen,
+    StatusBar,
+    kinetic,
+    kinetic_everywhere,
+    label,
+    name_widgets,
+    set_id,
+    touch_button,
+)
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +52,7 @@ class IdleBanner(QFrame):
         row = QHBoxLayout(self)
         row.setContentsMargins(24, 12, 24, 12)
         self.text = label(role="prompt")
-        self.text.setAccessibleName("idle countdown")
+        set_id(self.text, "idle countdown")
         self.more = touch_button("", "need more time", "primary")
         self.end = touch_button("", "end session", "danger")
         self.more.clicked.connect(self.more_time)
@@ -51,9 +71,47 @@ class IdleBanner(QFrame):
         self.setVisible(True)
 
 
+class ScreenFrame(QScrollArea):
+    """Holds one screen in the window's stack. The screens are laid out to fit the
+    screen (the layout check, kiosk_sim.layout_check, fails a screen that does not);
+    should one still need more room than the screen has (a long text, a backend's
+    list), it scrolls here instead of growing the window past the screen."""
+
+    def __init__(self, screen: Screen, parent: QWidget) -> None:
+        super().__init__(parent)  # never a window of its own, not even for a moment
+        self.page = screen
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidget(screen)
+        self.setObjectName("screenframe")
+        kinetic(self)
+        screen.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
+        if obj is self.page and event is not None \
+                and event.type() == QEvent.Type.LayoutRequest:
+            self._fit()
+        return False
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._fit()
+
+    def _fit(self) -> None:
+        """The screen gets the whole view, and more height only if its minimum needs it
+        (not its preferred height, as a resizable QScrollArea would give it)."""
+        viewport = self.viewport()
+        if viewport is None:
+            return
+        need = self.page.minimumSizeHint().height()
+        self.page.resize(viewport.width(), max(viewport.height(), need))
+
+
 class KioskWindow(QMainWindow):
     language_changed = pyqtSignal(str)
     user_activity = pyqtSignal()
+    #: A long press on the status bar's help button: staff want the PIN screen.
+    staff_requested = pyqtSignal()
 
     def __init__(self, terminal_id: str, lang: str, *, large_text: bool = False,
                  high_contrast: bool = False, read_aloud: bool = False,
@@ -67,6 +125,7 @@ class KioskWindow(QMainWindow):
         self.terminal_id = terminal_id
         self.unavailable_titles: list[str] = []
         self.screens: dict[str, Screen] = {}
+        self.frames: dict[str, ScreenFrame] = {}
         self.stack = QStackedWidget()
         self.idle_banner = IdleBanner()
         self.idle_banner.setVisible(False)
@@ -76,6 +135,10 @@ class KioskWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.stack, 1)
+        self.after_service = AfterServicePanel()  # receipt QR and rating, under a result
+        column.addWidget(self.after_service)
+        self.help_panel = HelpPanel()  # the status bar's help button: help, call staff
+        column.addWidget(self.help_panel)
         column.addWidget(self.idle_banner)
         column.addWidget(self.status_bar)
         self.setCentralWidget(root)
@@ -83,6 +146,10 @@ class KioskWindow(QMainWindow):
         self.status_bar.large_text_clicked.connect(self.toggle_large_text)
         self.status_bar.contrast_clicked.connect(self.toggle_contrast)
         self.status_bar.read_aloud_clicked.connect(self.toggle_read_aloud)
+        # A tap on help explains the screen; a long press opens the staff PIN screen.
+        self._staff_press = LongPress(self.status_bar.help)
+        self._staff_press.long_pressed.connect(self.staff_requested)
+        self.help_panel.read_clicked.connect(self._read_help)  # a method: no ref cycle
         self._clock = QTimer(self)
         self._clock.timeout.connect(self._tick)
         self._clock.start(1000)
@@ -98,11 +165,16 @@ class KioskWindow(QMainWindow):
 
     def add_screen(self, screen: Screen) -> None:
         self.screens[screen.screen_id] = screen
-        self.stack.addWidget(screen)
+        frame = ScreenFrame(screen, self.stack)
+        self.frames[screen.screen_id] = frame
+        self.stack.addWidget(frame)
+        screen.set_large_text(self.large_text)
         screen.retranslate(self.lang)
 
     def current_screen(self) -> Screen:
         widget = self.stack.currentWidget()
+        if isinstance(widget, ScreenFrame):
+            return widget.page
         assert isinstance(widget, Screen)
         return widget
 
@@ -111,11 +183,16 @@ class KioskWindow(QMainWindow):
 
     def show_screen(self, screen_id: str) -> None:
         screen = self.screens[screen_id]
-        if self.stack.currentWidget() is not screen:
+        frame = self.frames[screen_id]
+        if self.stack.currentWidget() is not frame:
             log.info("screen -> %s", screen_id)
-        self.stack.setCurrentWidget(screen)
+            if self.help_panel.isVisible():  # its text was about the last screen
+                self.help_panel.hide_help()
+        self.stack.setCurrentWidget(frame)
         screen.retranslate(self.lang)
         screen.on_show()
+        kinetic_everywhere(screen)
+        name_widgets(screen, self.lang)
         self.speak(screen.prompt_text())
 
     # -- language, theme, speech ------------------------------------------------------
@@ -128,8 +205,12 @@ class KioskWindow(QMainWindow):
         self.lang = lang
         for screen in self.screens.values():
             screen.retranslate(lang)
+            name_widgets(screen, lang)
         if self.idle_banner.isVisible():
             self.idle_banner.show_countdown(self.idle_banner.seconds, lang)
+        self.after_service.retranslate(lang)
+        if self.help_panel.isVisible():
+            self.help_panel.retranslate(lang)
         self._retranslate_bar()
         self.language_changed.emit(lang)
         self.speak(self.current_screen().prompt_text() if self.stack.count() else "")
@@ -152,11 +233,27 @@ class KioskWindow(QMainWindow):
         self.user_activity.emit()
 
     def apply_theme(self) -> None:
+        p = palette(self.high_contrast)
+        icons.set_colors(p.text, p.primary)
         self.setStyleSheet(style_sheet(self.high_contrast, self.large_text))
+        for picture in self.findChildren(icons.Picture):
+            picture.recolor()
+        for screen in self.screens.values():
+            screen.set_large_text(self.large_text)
         self._retranslate_bar()
 
-    def speak(self, text: str) -> None:
-        if not (self.read_aloud and text):
+    def show_help(self) -> None:
+        """The help button: what this screen asks, read aloud when read-aloud is on."""
+        self.help_panel.show_for(self.current_screen_id(), self.lang)
+        self.speak(self.help_panel.help_text())
+        self.user_activity.emit()
+
+    def _read_help(self) -> None:
+        self.speak(self.help_panel.help_text(), always=True)
+
+    def speak(self, text: str, *, always: bool = False) -> None:
+        """Say ``text`` when read-aloud is on (``always``: the resident asked for it)."""
+        if not ((self.read_aloud or always) and text):
             return
         self.spoken.append(text)
         if not self._speech_tried:
@@ -173,14 +270,19 @@ class KioskWindow(QMainWindow):
         bar.contrast.setText(translate("bar.contrast", lang) + (on if self.high_contrast else off))
         bar.read_aloud.setText(translate("bar.read_aloud", lang)
                                + (on if self.read_aloud else off))
-        bar.help.setText(translate("bar.staff", lang))
+        bar.help.setText("？ " + translate("bar.help", lang))
         bar.terminal.setText(translate("bar.terminal", lang, terminal=self.terminal_id))
+        # Large text: the terminal id (for technicians; the staff screen has it) makes room.
+        bar.terminal.setVisible(not self.large_text)
         if self.unavailable_titles:
             services = "、".join(self.unavailable_titles)
             bar.unavailable.setText("⚠ " + translate("bar.unavailable", lang, services=services))
         else:
             bar.unavailable.setText("")
         self._tick()
+        name_widgets(bar, lang)
+        name_widgets(self.idle_banner, lang)
+        bar.reflow(bar.width() or self.width())
 
     def set_unavailable(self, titles: list[str]) -> None:
         self.unavailable_titles = titles

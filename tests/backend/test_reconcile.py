@@ -98,8 +98,16 @@ def test_reconcile_leaves_an_order_with_an_open_card_load_to_the_purse_recovery(
     assert client.payment(order.order_id).status == "paid"
     # The card's record said "never credited": the load is voided; the order is free.
     journal.record_topup(f"{order.order_id}/3/aa", "cancelled", body)
+    assert journal.get(f"topup:{order.order_id}/3/aa").state is S.CLOSED  # type: ignore[union-attr]
     assert Reconciler(client, journal).run().outcomes == {"refunded": 1}
     assert client.payment(order.order_id).status == "refunded"
+    # A load whose MAC2 request never got an answer, its order refunded meanwhile (the
+    # resident left): no MAC2 can come for it any more; the reconciler closes it.
+    journal.record_topup(f"{order.order_id}/4/bb", "requested", body)
+    assert Reconciler(client, journal).run().outcomes == {"load_never_sent": 1}
+    assert journal.pending_topups() == []
+    assert journal.get(f"topup:{order.order_id}/4/bb").state is S.CLOSED  # type: ignore[union-attr]
+    assert journal.open_entries() == []
     journal.close()
 
 

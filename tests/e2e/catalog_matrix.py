@@ -43,7 +43,7 @@ Op = dict[str, Any]
 ROUTES = ("id_card", "citizen_card", "qr_login")
 #: Steps that wait for the resident (the others run by themselves).
 INTERACTIVE = frozenset({"identify", "verify_face", "form", "capture_photo",
-                         "scan_documents", "review", "pay"})
+                         "scan_documents", "review", "pay", "sign", "delivery"})
 #: The fault each device role gets in its fault cell (each simulator's own vocabulary).
 DEVICE_FAULT = {
     "id_card_reader": "removed_mid_read",  # the card leaves mid-read: "insert it again"
@@ -169,6 +169,10 @@ class Walk:
             return [{"tap": "confirm"}]
         if step.type == "pay":
             return [{"phone_pay": None, "timeout": SLOW_S}]
+        if step.type == "sign":
+            return [{"draw": "signature pad"}, {"tap": "confirm signature"}]
+        if step.type == "delivery":
+            return [{"tap": "delivery pickup"}, {"tap": "next"}]
         return []
 
     def fill(self, step: FormStep) -> list[Op]:

@@ -50,9 +50,10 @@ class KioskRun:
 
 def run_kiosk(scenario: Path | list[dict[str, Any]], workdir: Path, *, idle: float = 120,
               countdown: float = 15, goodbye: float = 3, timeout: float = 300,
-              card_in_reader: str | None = None) -> KioskRun:
+              card_in_reader: str | None = None, extra_config: str = "") -> KioskRun:
     """Run one scenario (a file, or a list of ops written to one) to its end;
-    ``card_in_reader``: the citizen card profile already in the reader at start."""
+    ``card_in_reader``: the citizen card profile already in the reader at start;
+    ``extra_config`` is appended to the config (whole tables, e.g. ``[ui]``)."""
     workdir.mkdir(parents=True, exist_ok=True)
     state, out = workdir / "state", workdir / "out"
     if not isinstance(scenario, Path):
@@ -64,7 +65,7 @@ def run_kiosk(scenario: Path | list[dict[str, Any]], workdir: Path, *, idle: flo
     text = CONFIG.format(state=state, idle=idle, countdown=countdown, goodbye=goodbye)
     if card_in_reader is not None:  # [devices.card_reader] is the config's last table
         text += f'profile = "{card_in_reader}"\n'
-    config.write_text(text, encoding="utf-8")
+    config.write_text(text + extra_config, encoding="utf-8")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     command = [sys.executable, "-m", "kiosk.app", "--simulate", "--headless", "--config",
                str(config), "--speech-engine", "mock", "--scenario", str(scenario),

@@ -102,7 +102,7 @@ def test_staff_see_and_resolve_a_payment_that_needs_a_person(tmp_path: Path) -> 
                            actor="reconcile", note="rejected: bill_already_paid")
         journal.close()
         pin = [{"tap": f"pin {d}"} for d in "246810"]
-        steps = [{"expect_screen": "attract"}, {"tap": "help"}, {"expect_screen": "staff"},
+        steps = [{"expect_screen": "attract"}, {"long_press": "help"}, {"expect_screen": "staff"},
                  *pin, {"tap": "pin ok"}, {"tap": "payments needing staff"},
                  {"expect_screen": "staff_payments"},
                  {"expect_text": "KIOSK-OUTCOME-03-STUCK · ¥46.50 · needs_staff"},

@@ -104,3 +104,56 @@ def test_receipt_without_gs_h_and_paper_out_before_money(tmp_path: Path) -> None
     assert states  # the print journal exists
     log = (state / "log" / "kiosk.jsonl").read_text(encoding="utf-8")
     assert "real-time status after the cut" in log
+
+
+# -- purse purchase (消费) -----------------------------------------------------------
+
+
+def purchase_phases(state: Path) -> list[str]:
+    with sqlite3.connect(state / "payments.sqlite") as conn:
+        return [r[0] for r in conn.execute(
+            "SELECT new FROM transitions WHERE order_id LIKE 'purchase:%' AND new LIKE "
+            "'purchase_%' ORDER BY id")]
+
+
+def receipt_payloads(state: Path) -> str:
+    with sqlite3.connect(state / "print-journal.sqlite") as conn:
+        return "\n".join(str(r[0]) for r in conn.execute(
+            "SELECT payload FROM print_jobs WHERE kind='receipt'"))
+
+
+def check_paid_from_purse(state: Path, *, recovered: bool) -> None:
+    assert purse_balance(state) == 5000 - 2350  # on the card, kept on disk by the sim
+    rows = backend_rows(state, "SELECT p.amount_fen, p.recovered, o.status, o.used_by, p.tac "
+                        "FROM card_purchases p JOIN payment_orders o USING (order_id)")
+    assert [r[:4] for r in rows] == [(2350, int(recovered), "paid", "bill:bill-w4403-2026-10")]
+    assert backend_rows(state, "SELECT status FROM bills WHERE bill_id='bill-w4403-2026-10'"
+                        ) == [("paid",)]
+    receipt = receipt_payloads(state)
+    assert "市民卡电子钱包" in receipt and str(rows[0][4]) in receipt  # the TAC
+    assert "44030500000000000001" not in receipt  # the card number is masked
+
+
+def test_bill_paid_from_the_card_purse(tmp_path: Path) -> None:
+    state = run(tmp_path, "purse_purchase")
+    no_errors(state)
+    check_paid_from_purse(state, recovered=False)
+    assert purchase_phases(state) == ["purchase_intent", "purchase_debiting",
+                                      "purchase_debited", "purchase_recorded"]
+
+
+def test_card_pulled_mid_debit_is_recovered_on_reinsert(tmp_path: Path) -> None:
+    state = run(tmp_path, "purse_card_pulled")
+    no_errors(state)
+    check_paid_from_purse(state, recovered=True)
+    assert purchase_phases(state) == ["purchase_intent", "purchase_debiting",
+                                      "purchase_debited", "purchase_recorded"]
+
+
+def test_purse_unavailable_offers_the_qr_code(tmp_path: Path) -> None:
+    state = run(tmp_path, "purse_unavailable")
+    no_errors(state)
+    assert purse_balance(state) == 5000  # nothing taken from the card
+    assert backend_rows(state, "SELECT count(*) FROM card_purchases") == [(0,)]
+    assert backend_rows(state, "SELECT status FROM bills WHERE bill_id='bill-g-2026-10'"
+                        ) == [("paid",)]

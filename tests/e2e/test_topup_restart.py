@@ -255,12 +255,14 @@ def test_staff_see_an_open_card_load_with_the_cards_facts_and_act_on_it(
         (load,) = [e for e in listed["entries"] if e["kind"] == "topup"]  # type: ignore[attr-defined]
         assert load["card"][0]["phase"] == "authorised"
         code, done = _diag(never, "--refund", load["order_id"], "--staff", "S-07")
-        assert code == 0 and done["state"] == "refunded", done
+        assert code == 0 and done["outcome"] == "refunded" and done["state"] == "closed", done
         assert [(o["status"], o["refunded_fen"]) for o in backend.ledger(never.terminal)] \
             == [("refunded", AMOUNT)]
         assert [t["status"] for t in backend.topups().values()
                 if t["order_id"] != payment["order_id"]] == ["failed"]
-        assert {e["state"] for e in never.journal()} == {"refunded"}
+        # the order refunded; the load itself voided (the card never got it)
+        assert {(e["kind"], e["state"]) for e in never.journal()} == {
+            ("payment", "refunded"), ("topup", "closed")}
         assert not money_agrees(backend, never)
 
         for kiosk, staff_moves in ((unsure, {"resolved"}), (never, {"refunded"})):

@@ -292,6 +292,12 @@ class FakeReceiptPrinter:
     def ready(self) -> bool:
         return self.is_ready
 
+    def check_ready(self) -> Future[None]:
+        if not self.is_ready:
+            return failed(HardwareError("paper out", device="receipt_printer",
+                                        code="PAPER_OUT"))
+        return done(None)
+
     def print_receipt(self, receipt: ReceiptContent, on_progress: ProgressListener) -> Future[None]:
         if self.fail_next is not None:
             exc, self.fail_next = self.fail_next, None

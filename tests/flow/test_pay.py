@@ -48,6 +48,17 @@ def test_printer_not_ready_means_no_order(pay, kiosk, executor) -> None:
     assert pay.state is PayState.PAID
 
 
+def test_paper_out_since_the_last_status_poll_means_no_order(pay, kiosk, executor) -> None:
+    """The last poll said ready, the printer says otherwise when asked: no order."""
+    printer = kiosk.receipt_printer
+    printer.ready = lambda: True  # the cached status has not seen it yet
+    printer.is_ready = False  # what the printer answers when asked now
+    pay.start()
+    executor.run_all()
+    assert pay.state is PayState.PRINTER_NOT_READY
+    assert kiosk.backend.orders == {} and kiosk.journal.entries == []
+
+
 def test_timeout_closes_the_order_and_confirms_it(pay, kiosk, executor, settings) -> None:
     kiosk.backend.paid_after_polls = None
     pay.start()

@@ -361,3 +361,21 @@ def test_idle_timeout_in_every_state(rig: Rig, state: TerminalState) -> None:
     assert rig.state is IDLE_ENDS[state]
     if state in SESSION_STATES and state is not S.CHECKING:
         assert S.GOODBYE in rig.seen and rig.terminal.session is None
+
+
+def test_cameras_are_left_alone_while_a_service_may_use_them(rig: Rig) -> None:
+    """The status watch grabs a frame only while no step can be using a camera."""
+    assert rig.state is S.ATTRACT and rig.terminal.cameras_free
+    rig.terminal.start_session()
+    rig.pump()
+    assert rig.state is S.IDENTIFYING and not rig.terminal.cameras_free
+    rig.kiosk.id_reader.insert(ZHANG_WEI)
+    rig.pump()
+    assert rig.state is S.MENU and rig.terminal.cameras_free
+    rig.terminal.choose_service("social_insurance_certificate")
+    assert rig.state is S.CHECKING and not rig.terminal.cameras_free
+    rig.pump()
+    assert rig.state is S.IN_SERVICE and not rig.terminal.cameras_free
+    rig.terminal.step_cancel()
+    rig.pump()
+    assert rig.state is S.MENU and rig.terminal.cameras_free

@@ -1,15 +1,20 @@
-"""``make soak``: a few hundred random QR bill payments with injected faults.
+"""``make soak``: a few hundred random QR payments (bills and citizen-card top-ups) with
+injected faults.
 
-The kiosk's own payment stack (flow engine, pay/submit/receipt steps, backend adapter,
-journal state machine, outbox, reconciler, the simulated receipt printer) runs without
-Qt against the reference backend in its own process (127.0.0.1). Each payment draws a
-resident (pays at once, pays late, never pays, cancels, pays and then cancels) and a
-fault (backend latency, dropped connections before or after the commit, 5xx, receipt
-printer out of paper). At the end faults are cleared, the reconciler runs as it does
-while the kiosk is idle, and the backend's ledger and the journal must agree: every
-order one charge and one delivery, or no charge, or a full refund.
+The kiosk's own payment stack (flow engine, pay/submit/receipt steps, the top-up's card
+load, backend adapter, journal state machine, outbox, reconciler, purse recovery, the
+simulated receipt printer and citizen card) runs without Qt against the reference
+backend in its own process (127.0.0.1). Each payment draws a kind (a bill; a top-up of
+the citizen card in the reader), a resident (pays at once, pays late, never pays,
+cancels, pays and then cancels) and a fault (backend latency, dropped connections before
+or after the commit, 5xx, receipt printer out of paper; for a top-up also the card pulled
+at a random command of the load, the resident putting it back or walking away). At the
+end faults are cleared, the card is put back, the purse recovery and the reconciler run
+as they do at an insert and while the kiosk is idle, and the backend's ledger, the card's
+balance and the journal must agree: every order one charge and one delivery, or no
+charge, or a full refund; the card holds its balance before plus every confirmed load.
 
-Bounded: ``SOAK_PAYMENTS`` payments (default 300) or ``SOAK_SECONDS`` (default 420),
+Bounded: ``SOAK_PAYMENTS`` payments (default 300) or ``SOAK_SECONDS`` (default 900),
 whichever comes first. Figures are printed as one JSON line and kept in
 ``bench-out/soak.jsonl``.
 """
@@ -33,11 +38,12 @@ from kiosk.adapters import build_ports
 from kiosk.config import load_config
 from kiosk.flow.engine import ENDED, FlowEngine
 from kiosk.flow.ports import Option
+from kiosk.flow.purse_recovery import PurseRecovery
 from kiosk.flow.steps import FlowSettings
 from kiosk.runtime import KioskRuntime
 from kiosk.session import Session
 from tests.e2e.payment_harness import ROOT, Kiosk, ReferenceBackend, money_agrees
-from tests.flow.fakes import ZHANG_WEI
+from tests.flow.fakes import WANG_FANG_CARD, ZHANG_WEI
 
 pytestmark = pytest.mark.skipif(os.environ.get("GOVKIOSK_SOAK") != "1",
                                 reason="run with `make soak`")
@@ -45,6 +51,10 @@ pytestmark = pytest.mark.skipif(os.environ.get("GOVKIOSK_SOAK") != "1",
 RESIDENTS = ("pays", "pays", "pays", "pays_late", "never_pays", "cancels", "pays_then_cancels")
 FAULTS = ("none", "none", "latency", "drop", "drop_after_commit", "5xx", "5xx_settle",
           "paper_out", "paper_out_known")
+KINDS = ("bill", "bill", "bill", "bill", "topup", "topup")
+TOPUP_FAULTS = ("none", "latency", "drop", "drop_after_commit", "5xx_topup", "card_pulled",
+                "card_pulled", "card_pulled", "paper_out")
+CARD, SERIAL = "wang_fang", "44030500000000000001"
 
 
 def _new_bill(db: Path, n: int, amount: int) -> str:
@@ -67,8 +77,15 @@ def _inject(backend: ReferenceBackend, printer_sim: Any, fault: str, rng: random
         backend.fault("http_5xx", status=rng.choice((500, 502, 503)), count=rng.randint(1, 4))
     elif fault == "5xx_settle":
         backend.fault("http_5xx", status=503, path="/v1/bills/", count=rng.randint(1, 8))
+    elif fault == "5xx_topup":
+        backend.fault("http_5xx", status=503, path="/v1/cards/", count=rng.randint(1, 3))
     elif fault in ("paper_out", "paper_out_known"):
         printer_sim.inject("paper_out")
+
+
+def _balance(kiosk: Kiosk) -> int:
+    raw = json.loads((kiosk.state / "card-sim" / f"purse-{SERIAL}.json").read_text("utf-8"))
+    return int(raw["balance"])
 
 
 def _wait(engine: FlowEngine, until: float) -> None:
@@ -80,9 +97,10 @@ def _wait(engine: FlowEngine, until: float) -> None:
 def test_soak_random_payments_with_faults(tmp_path: Path) -> None:
     rng = random.Random(int(os.environ.get("SOAK_SEED", "20261201")))
     limit = int(os.environ.get("SOAK_PAYMENTS", "300"))
-    budget = float(os.environ.get("SOAK_SECONDS", "420"))
+    budget = float(os.environ.get("SOAK_SECONDS", "900"))
     backend = ReferenceBackend(tmp_path / "backend.sqlite")
     runtime: KioskRuntime | None = None
+    recovery: PurseRecovery | None = None
     started = time.monotonic()
     figures: Counter[str] = Counter()
     try:
@@ -94,26 +112,47 @@ def test_soak_random_payments_with_faults(tmp_path: Path) -> None:
         assert runtime.backend is not None
         catalog = runtime.backend.catalog()
         runtime.catalog = catalog
-        base = next(s for s in catalog.services if s.id == "utility_bill_payment")
-        steps = tuple(s for s in base.steps if s.type in ("pay", "submit", "print_receipt"))
-        # The bill is chosen up front (the soak plays the form): pay, settle, receipt.
-        service: ServiceDefinition = base.model_copy(update={"steps": steps})
+        # The bill / amount is chosen up front (the soak plays the form): pay, deliver
+        # (settle the bill / load the card), receipt.
+        services: dict[str, ServiceDefinition] = {}
+        for kind, service_id in (("bill", "utility_bill_payment"),
+                                 ("topup", "citizen_card_topup")):
+            base = next(s for s in catalog.services if s.id == service_id)
+            steps = tuple(s for s in base.steps if s.type in ("pay", "submit", "print_receipt"))
+            services[kind] = base.model_copy(update={"steps": steps})
+        card_sim = runtime.devices.get("card_reader").simulator  # type: ignore[union-attr]
+        card_sim.insert_card(CARD)
+        purse_before = _balance(kiosk)
+        recovery = PurseRecovery(ports, runtime.executor, interval_s=5.0)
+        recovery.start()
         settings = FlowSettings(payment_s=2.5, poll_interval_s=0.2)
         printer = runtime.devices.get("receipt_printer")
         printer_sim = printer.simulator if printer is not None else None
         n = 0
         while n < limit and time.monotonic() - started < budget:
             n += 1
-            resident, fault = rng.choice(RESIDENTS), rng.choice(FAULTS)
+            kind = rng.choice(KINDS)
+            resident = rng.choice(RESIDENTS)
+            fault = rng.choice(TOPUP_FAULTS if kind == "topup" else FAULTS)
+            figures[f"kind.{kind}"] += 1
             figures[f"resident.{resident}"] += 1
             figures[f"fault.{fault}"] += 1
-            amount = rng.randint(100, 50_000)
-            bill_id = _new_bill(backend.db, n, amount)
             session = Session("zh", temp_root=kiosk.state / "sessions")
-            session.identify(ZHANG_WEI)
-            ports.identity.check_identity(ZHANG_WEI).result(timeout=30)
-            session.data.picked["bill"] = Option(bill_id, f"bill {n}", amount)
-            session.data.fields["bill"] = bill_id
+            if kind == "bill":
+                amount = rng.randint(100, 50_000)
+                bill_id = _new_bill(backend.db, n, amount)
+                session.identify(ZHANG_WEI)
+                ports.identity.check_identity(ZHANG_WEI).result(timeout=30)
+                session.data.picked["bill"] = Option(bill_id, f"bill {n}", amount)
+                session.data.fields["bill"] = bill_id
+            else:
+                if card_sim.card is None:
+                    card_sim.insert_card(CARD)  # the next resident's card
+                session.identify(WANG_FANG_CARD)
+                ports.identity.check_identity(WANG_FANG_CARD).result(timeout=30)
+                session.data.fields["amount_fen"] = str(rng.randint(1, 30) * 100)
+            service = services[kind]
+            pulled = False
             _inject(backend, printer_sim, fault, rng)
             if fault == "paper_out_known":  # the status poll has seen it before anyone pays
                 until = time.monotonic() + 30
@@ -143,7 +182,23 @@ def test_soak_random_payments_with_faults(tmp_path: Path) -> None:
                         backend.sim("POST", f"/payments/{order_id}/pay")
                         time.sleep(rng.uniform(0.0, 0.4))
                         engine.cancel()
-                if step.step_type == "submit" and step.state.value == "failed":
+                if fault == "card_pulled" and step.step_type == "submit" and not pulled:
+                    # The card leaves before a random command of the load.
+                    pulled = True
+                    card_sim.inject("card_removed_mid_read", after=rng.randint(0, 6))
+                    figures["card_pulled"] += 1
+                if step.step_type == "submit" and step.state.value in (
+                        "failed", "topup_unresolved") and card_sim.card is None:
+                    card_sim.clear("card_removed_mid_read")
+                    if rng.random() < 0.5:  # puts the card back: the engine goes on
+                        figures["card_put_back"] += 1
+                        card_sim.insert_card(CARD)
+                        time.sleep(1.0)
+                    else:
+                        figures["card_taken_away"] += 1
+                        engine.cancel()
+                elif step.step_type == "submit" and step.state.value in (
+                        "failed", "topup_unresolved"):
                     engine.cancel()  # the resident gives up: the engine refunds
                 if step.step_type == "print_receipt" and step.state.value in (
                         "failed", "not_printed"):
@@ -156,7 +211,7 @@ def test_soak_random_payments_with_faults(tmp_path: Path) -> None:
             _wait(engine, deadline)
             figures[f"flow.{engine.state.value}"] += 1
             if os.environ.get("SOAK_VERBOSE"):
-                print(n, resident, fault, engine.state.value, engine.controller.step_type,
+                print(n, kind, resident, fault, engine.state.value, engine.controller.step_type,
                       engine.controller.state.value, round(time.monotonic() - started, 1))
             if engine.state not in ENDED:
                 engine.cancel()
@@ -171,12 +226,17 @@ def test_soak_random_payments_with_faults(tmp_path: Path) -> None:
                     time.sleep(0.1)
             engine.wipe()
             session.wipe()
-        # Idle now: faults gone; the reconciler settles what is open, as the timer does.
+        # Idle now: faults gone, the card back in; the purse recovery settles the loads
+        # left open (as at an insert), the reconciler what is open (as the timer does).
+        card_sim.clear()
+        if card_sim.card is None:
+            card_sim.insert_card(CARD)
         reconciler = Reconciler(runtime.backend, runtime.payments.journal,
                                 runtime.payments.reconciler.outbox)
         rounds = 0
         while rounds < 10:
             rounds += 1
+            figures.update(f"purse_recovery.{v}" for v in recovery.run_once().values())
             report = reconciler.run()
             figures.update({f"reconcile.{k}": v for k, v in report.outcomes.items()})
             figures["reconcile.flushed"] += report.flushed
@@ -185,6 +245,11 @@ def test_soak_random_payments_with_faults(tmp_path: Path) -> None:
             time.sleep(1)
         elapsed = time.monotonic() - started
         problems = money_agrees(backend, kiosk)
+        loaded = sum(t["amount_fen"] for t in backend.topups().values()
+                     if t["status"] == "confirmed")
+        purse_after = _balance(kiosk)
+        if purse_after != purse_before + loaded:
+            problems.append(f"card balance {purse_after}, expected {purse_before} + {loaded}")
         journal = kiosk.journal()
         states = Counter(e["state"] for e in journal)
         ledger = backend.ledger(kiosk.terminal)
@@ -194,6 +259,9 @@ def test_soak_random_payments_with_faults(tmp_path: Path) -> None:
             "charged_and_delivered": sum(1 for o in ledger if o["status"] == "paid"),
             "refunded": sum(1 for o in ledger if o["status"] == "refunded"),
             "closed": sum(1 for o in ledger if o["status"] == "closed"),
+            "card_loads_confirmed": sum(1 for t in backend.topups().values()
+                                        if t["status"] == "confirmed"),
+            "card_balance": {"before": purse_before, "after": purse_after, "loaded": loaded},
             "reconcile_rounds": rounds, "figures": dict(sorted(figures.items())),
             "problems": problems[:20], "errors": len(kiosk.errors()),
         }
@@ -208,6 +276,8 @@ def test_soak_random_payments_with_faults(tmp_path: Path) -> None:
         no_order = [e for e in journal if e["state"] == "intent"]
         assert not no_order
     finally:
+        if recovery is not None:
+            recovery.stop()
         if runtime is not None:
             runtime.stop()
         backend.stop()

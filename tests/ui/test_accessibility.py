@@ -56,7 +56,7 @@ def test_themes_change_size_and_colours() -> None:
     normal = style_sheet(high_contrast=False, large_text=False)
     large = style_sheet(high_contrast=False, large_text=True)
     contrast = style_sheet(high_contrast=True, large_text=False)
-    assert "font-size: 26px" in normal and "font-size: 34px" in large
+    assert "font-size: 26px" in normal and "font-size: 39px" in large
     assert "#000000" in contrast and "#000000" not in normal
 
 

@@ -52,3 +52,31 @@ def test_goodbye_asks_for_the_card_written_and_spoken(app: QApplication) -> None
     assert "请取走您的身份证" in screen.prompt_text()
     screen.set_cards_left([])
     assert "请取走您的身份证" not in screen.prompt_text()
+
+
+def test_a_card_found_at_start_up_is_not_thanked_for(app: QApplication) -> None:
+    screen = GoodbyeScreen()
+    screen.retranslate("zh")
+    screen.set_cards_left(["citizen_card"], found=True)
+    assert "读卡器中有一张卡片" in texts(screen) and "感谢使用，再见！" not in texts(screen)
+    assert "请取走您的市民卡" in screen.prompt_text()
+    assert "重新插入" in screen.prompt_text()
+    screen.retranslate("en")
+    assert "There is a card in the reader" in screen.prompt_text()
+    screen.set_cards_left([], found=False)
+    assert screen.title.text() == "Thank you, goodbye!"
+
+
+def test_the_menu_shows_the_purse_balance_only_with_a_purse(app: QApplication) -> None:
+    from kiosk.ui.screens.menu import MenuScreen
+
+    menu = MenuScreen()
+    menu.retranslate("zh")
+    menu.set_greeting("王芳", 1234)
+    assert menu.greeting.text() == "您好，王*\n电子钱包余额 ¥12.34"
+    menu.retranslate("en")
+    assert "Purse balance ¥12.34" in menu.greeting.text()
+    menu.set_greeting("陈杰", None)  # a social-security-only card
+    assert "¥" not in menu.greeting.text() and "陈*" in menu.greeting.text()
+    menu.set_greeting("", None)
+    assert menu.greeting.text() == ""

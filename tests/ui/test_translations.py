@@ -21,6 +21,7 @@ NAMESPACES = {
     "error", "validation", "step", "service", "form", "review", "identify", "verify_face",
     "capture_photo", "scan", "submit", "print", "result", "menu", "attract", "goodbye", "oos",
     "staff", "diagnostics", "common", "idle", "bar", "state", "role", "face", "topup", "pay",
+    "a11y", "steps",
 }
 KEY = re.compile(r"^[a-z_]+(\.[a-z0-9_]+)+$")
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from backend_client.service_definition import (
     CapturePhotoStep,
+    DeliveryStep,
     FormStep,
     IdentifyStep,
     PayStep,
@@ -13,12 +14,14 @@ from backend_client.service_definition import (
     PrintReceiptStep,
     ReviewStep,
     ScanDocumentsStep,
+    SignStep,
     Step,
     SubmitStep,
     VerifyFaceStep,
 )
 from kiosk.flow.steps.base import FlowSettings, StepContext, StepController
 from kiosk.flow.steps.capture_photo import CapturePhotoController
+from kiosk.flow.steps.delivery import DeliveryController
 from kiosk.flow.steps.form import FormController
 from kiosk.flow.steps.identify import IdentifyController
 from kiosk.flow.steps.pay import PayController
@@ -26,6 +29,7 @@ from kiosk.flow.steps.print_certificate import PrintCertificateController
 from kiosk.flow.steps.print_receipt import PrintReceiptController
 from kiosk.flow.steps.review import ReviewController
 from kiosk.flow.steps.scan_documents import ScanDocumentsController
+from kiosk.flow.steps.sign import SignController
 from kiosk.flow.steps.submit import SubmitController
 from kiosk.flow.steps.verify_face import VerifyFaceController
 
@@ -55,4 +59,8 @@ def controller_for(step: Step, context: StepContext) -> StepController[Any]:
             return PrintCertificateController(context, step)
         case PrintReceiptStep():
             return PrintReceiptController(context, step)
+        case SignStep():
+            return SignController(context, step)
+        case DeliveryStep():
+            return DeliveryController(context, step)
     raise AssertionError(f"no controller for {step.type}")

@@ -61,6 +61,8 @@ class IdentifyController(StepController[IdentifyState]):
         super().__init__(context, IdentifyState.WAITING)
         self.step = step
         self.login_code: LoginCode | None = None
+        #: When the QR login code on screen stops being accepted (clock.monotonic()).
+        self.qr_deadline: float | None = None
         self._unsubscribe: list[Callable[[], None]] = []
         self._first_start = True
 
@@ -85,6 +87,14 @@ class IdentifyController(StepController[IdentifyState]):
         before a service that must read the ID card): the screen says so."""
         known = self.context.session.person
         return known is not None and known.source not in self.step.methods and not self.done
+
+    @property
+    def seconds_left(self) -> int | None:
+        """The QR login's countdown while its code is shown (whole seconds), else None."""
+        if self.qr_deadline is None or self.state is not IdentifyState.QR_SHOWN \
+                or self.login_code is None:
+            return None
+        return max(0, int(self.qr_deadline - self.context.clock.monotonic() + 0.999))
 
     @property
     def reading_card(self) -> bool:
@@ -130,6 +140,7 @@ class IdentifyController(StepController[IdentifyState]):
             deadline = self.context.clock.monotonic() + min(
                 code.expires_in_s, self.context.settings.qr_login_s
             )
+            self.qr_deadline = deadline
             self._set_state(IdentifyState.QR_SHOWN)
             self._poll_later(code, deadline)
 

@@ -28,8 +28,9 @@ from kiosk.flow.ports import (
     ReceiptContent,
 )
 from kiosk.flow.steps.base import StepContext, StepController
+from kiosk.flow.steps.pay_purse import PurseOption
 from kiosk.session import CollectedData
-from kiosk_base.errors import UserFacingError
+from kiosk_base.errors import DeviceError, UserFacingError
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,11 @@ class PayState(Enum):
     REFUNDING = "refunding"
     REFUNDED = "refunded"
     REFUND_PENDING = "refund_pending"
+    #: Paying from the citizen card's purse (kiosk/flow/steps/pay_purse.py).
+    PURSE_PAYING = "purse_paying"
+    #: The purse debit's answer was lost (card pulled) or its upload not answered yet:
+    #: waits for the card to come back (or retry), never refunded or repeated blindly.
+    PURSE_UNRESOLVED = "purse_unresolved"
 
 
 _IN_FLIGHT = (PayState.CREATING, PayState.AWAITING, PayState.CLOSING, PayState.REFUNDING)
@@ -94,6 +100,7 @@ class PayController(StepController[PayState]):
         PayState.AWAITING,
         PayState.CLOSING,
         PayState.REFUNDING,
+        PayState.PURSE_PAYING,
     })
 
     def __init__(self, context: StepContext, step: PayStep) -> None:
@@ -106,6 +113,8 @@ class PayController(StepController[PayState]):
         self.deadline: float | None = None
         #: Whether a refund receipt went to the printer (cancel after paying).
         self.refund_receipt_printed = False
+        #: "Pay from card purse" beside the QR code (citizen-card logins).
+        self.purse = PurseOption(self)
 
     @property
     def done(self) -> bool:
@@ -118,7 +127,16 @@ class PayController(StepController[PayState]):
             PayState.REFUNDING,
             PayState.REFUNDED,
             PayState.REFUND_PENDING,
+            PayState.PURSE_UNRESOLVED,  # the card may have paid: no going back
         )
+
+    @property
+    def needs_card(self) -> bool:
+        return self.state in (PayState.PURSE_PAYING, PayState.PURSE_UNRESOLVED)
+
+    def pay_from_purse(self) -> None:
+        """The resident chose the card's purse instead of the QR code."""
+        self.purse.start_purchase()
 
     @property
     def settling(self) -> bool:
@@ -141,7 +159,8 @@ class PayController(StepController[PayState]):
         return self.order.qr_url if self.order and self.state is PayState.AWAITING else ""
 
     def start(self) -> None:
-        if self.state in (PayState.PAID, PayState.AWAITING, PayState.CREATING):
+        if self.state in (PayState.PAID, PayState.AWAITING, PayState.CREATING,
+                          PayState.PURSE_PAYING, PayState.PURSE_UNRESOLVED):
             return
         self._cancelled.clear()
         try:
@@ -155,7 +174,9 @@ class PayController(StepController[PayState]):
         self._begin()
 
     def retry(self) -> None:
-        if self.state is PayState.UNKNOWN:
+        if self.state is PayState.PURSE_UNRESOLVED:
+            self.purse.resume()
+        elif self.state is PayState.UNKNOWN:
             self._run(self._resolve_unknown, PayState.UNKNOWN)
         elif self.state in (PayState.PRINTER_NOT_READY, PayState.FAILED, PayState.CLOSED):
             self._cancelled.clear()
@@ -166,6 +187,7 @@ class PayController(StepController[PayState]):
     def cancel(self) -> None:
         """Leave: an open order is closed (jobs in flight see the flag and close it)."""
         super().cancel()
+        self.purse.release()
         if self.state is PayState.UNKNOWN:
             self._set_state(PayState.CLOSING)
             self._run(self._resolve_unknown, PayState.CLOSE_PENDING)
@@ -214,6 +236,15 @@ class PayController(StepController[PayState]):
         key = self.idempotency_key
         assert key is not None
         service = self.context.service
+        printer = self.context.ports.receipt_printer
+        try:  # asked now: paper may have run out since the last status poll
+            if printer is not None and self.order is None:
+                self._await(printer.check_ready())
+        except DeviceError as exc:
+            log.info("pay: the receipt printer cannot print (%s); no order", exc)
+            self._set_state(PayState.PRINTER_NOT_READY,
+                            error=UserFacingError("pay.printer_not_ready", cause=exc))
+            return
         self.context.ports.journal.record(
             key, "intent", service_id=service.id, amount_fen=self.amount_fen
         )
@@ -276,11 +307,17 @@ class PayController(StepController[PayState]):
         self.deadline = deadline
         self._set_state(PayState.AWAITING)
         self._poll_later(order, deadline)
+        self.purse.check()
 
     def _poll_later(self, order: PaymentOrder, deadline: float) -> None:
+        self._poll_gen = gen = getattr(self, "_poll_gen", 0) + 1
+
         def poll() -> None:
             clock = self.context.clock
-            if clock.wait(self.context.settings.poll_interval_s, self._cancelled):
+            cancelled = clock.wait(self.context.settings.poll_interval_s, self._cancelled)
+            if self.state is not PayState.AWAITING or gen != self._poll_gen:
+                return  # the purse took over: it closes the QR order itself
+            if cancelled:
                 self._close(order, None)
                 return
             try:
@@ -289,6 +326,8 @@ class PayController(StepController[PayState]):
                 )
             except BackendUnreachableError:
                 now = order  # a lost poll is not a lost payment: ask again
+            if self.state is not PayState.AWAITING:
+                return
             if now.state is PaymentState.PAID:
                 self._paid(now)
             elif now.state in (PaymentState.CLOSED, PaymentState.EXPIRED):

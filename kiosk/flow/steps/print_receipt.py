@@ -24,13 +24,19 @@ class PrintReceiptController(PrintController):
         data = session.data
         payment = data.payment
         submitted = data.receipt
+        lang = session.language
+        # An application's receipt (回执): its progress page as a QR code.
+        progress = submitted.progress_url if submitted else ""
         return ReceiptContent(
-            service_title=self.context.service.title.get(session.language),
-            language=session.language,
-            lines=submitted.lines if submitted else (),
+            service_title=self.context.service.title.get(lang),
+            language=lang,
+            lines=(payment.paid_with if payment else ()) + (submitted.lines if submitted else ()),
             amount_fen=payment.amount_fen if payment else 0,
             order_id=payment.order_id if payment else "",
             reference=submitted.reference if submitted else "",
+            qr_payload=progress,
+            qr_caption=("Scan to follow your application" if lang == "en"
+                        else "扫码查看办件进度") if progress else "",
         )
 
     def _send(self) -> Future[None]:

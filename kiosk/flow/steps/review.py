@@ -11,8 +11,16 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
-from backend_client.service_definition import FormField, FormStep, LocalText, ReviewStep
+from backend_client.service_definition import (
+    DeliveryStep,
+    FormField,
+    FormStep,
+    LocalText,
+    ReviewStep,
+    SignStep,
+)
 from kiosk.flow.steps.base import StepContext, StepController
+from kiosk.flow.steps.delivery import MAIL_FIELDS, METHOD_TEXT
 from kiosk.flow.validation import FieldValue
 from kiosk_base.masking import mask_address, mask_id_number, mask_name, mask_phone
 
@@ -24,6 +32,25 @@ class ReviewItem:
     key: str
     value: str
     label: LocalText | None = None
+    #: A value that is a text in both languages (shown instead of ``value``).
+    value_text: LocalText | None = None
+
+
+def delivery_items(fields: dict[str, FieldValue]) -> list[ReviewItem]:
+    """The delivery choice, masked (the next in line may see the screen)."""
+    method = fields.get("delivery_method")
+    if method not in METHOD_TEXT:
+        return []
+    items = [ReviewItem("delivery.method", "", DELIVERY_LABEL, METHOD_TEXT[str(method)])]
+    if method == "mail":
+        masks = {"delivery_name": mask_name, "delivery_phone": mask_phone,
+                 "delivery_address": mask_address}
+        items += [ReviewItem(f"field.{f.name}", masks[f.name](str(fields.get(f.name, ""))),
+                             f.label) for f in MAIL_FIELDS]
+    return items
+
+
+DELIVERY_LABEL = LocalText(zh="领取方式", en="Delivery")
 
 
 class ReviewState(Enum):
@@ -69,8 +96,14 @@ class ReviewController(StepController[ReviewState]):
                     if field.name in data.fields and data.fields[field.name] is not None:
                         shown = self._shown(field, data.fields[field.name])
                         items.append(ReviewItem(f"field.{field.name}", shown, field.label))
+        signs = {s.purpose: s for s in self.context.service.steps if isinstance(s, SignStep)}
         for purpose in data.photos:
-            items.append(ReviewItem(f"photo.{purpose}", "1"))
+            if purpose in signs:  # a signature: its step's title, never the image
+                items.append(ReviewItem(f"signature.{purpose}", "✔", signs[purpose].title))
+            else:
+                items.append(ReviewItem(f"photo.{purpose}", "1"))
+        if any(isinstance(s, DeliveryStep) for s in self.context.service.steps):
+            items.extend(delivery_items(data.fields))
         for document_id, pages in data.pages.items():
             count = data.reused[document_id][1] if document_id in data.reused else len(pages)
             items.append(ReviewItem(f"document.{document_id}", str(count)))

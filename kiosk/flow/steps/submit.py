@@ -173,7 +173,9 @@ class SubmitController(StepController[SubmitState]):
         data = session.data
         attachments: list[Attachment] = []
         for purpose, path in data.photos.items():
-            attachments.append(Attachment(purpose, 1, CapturedImage(session.read_file(path))))
+            kind = "image/png" if path.suffix == ".png" else "image/jpeg"  # a signature: PNG
+            attachments.append(Attachment(purpose, 1, CapturedImage(session.read_file(path),
+                                                                    kind)))
         for document_id, (material_id, _pages) in data.reused.items():
             attachments.append(Attachment(document_id, 1, CapturedImage(b"", "application/pdf"),
                                           material_id=material_id))

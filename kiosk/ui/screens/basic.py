@@ -2,11 +2,37 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import QHBoxLayout, QVBoxLayout
 
 from kiosk.i18n import translate
+from kiosk.ui.icons import Picture
 from kiosk.ui.widgets import Screen, card_frame, label, touch_button
+
+#: The ways in shown on the attract screen: (picture, caption key).
+_WAYS = (("id_card", "identify.way_short.id_card"),
+         ("citizen_card", "identify.way_short.citizen_card"),
+         ("qr_login", "identify.way_short.qr_login"))
+
+
+def _picture_row(names: tuple[str, ...], captions: list[Any]) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.setSpacing(32)
+    row.addStretch(1)
+    for name in names:
+        column = QVBoxLayout()
+        column.setSpacing(6)
+        column.addWidget(Picture(name, 200, 150, illustration=True), 0,
+                         Qt.AlignmentFlag.AlignHCenter)
+        caption = label(role="prompt")
+        caption.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        captions.append(caption)
+        column.addWidget(caption)
+        row.addLayout(column)
+    row.addStretch(1)
+    return row
 
 
 class AttractScreen(Screen):
@@ -18,33 +44,45 @@ class AttractScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(80, 60, 80, 40)
-        outer.setSpacing(28)
+        outer.setContentsMargins(80, 40, 80, 24)
+        outer.setSpacing(20)
         self.title = label(role="title")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.subtitle = label(role="prompt")
         self.subtitle.setAlignment(Qt.AlignmentFlag.AlignCenter)
         frame, inner = card_frame()
+        self.ways_frame = frame
         self.ways = label(role="prompt")
         inner.addWidget(self.ways)
+        self.way_captions: list[Any] = []
+        pictures = _picture_row(tuple(name for name, _ in _WAYS), self.way_captions)
         self.start = touch_button("", "start", "primary")
-        self.start.setMinimumHeight(120)
+        self.start.setMinimumHeight(100)
         self.start.clicked.connect(self.start_clicked)
         self.hint = label(role="hint")
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         outer.addStretch(1)
         outer.addWidget(self.title)
         outer.addWidget(self.subtitle)
+        outer.addLayout(pictures)
         outer.addWidget(frame)
         outer.addWidget(self.start)
         outer.addWidget(self.hint)
         outer.addStretch(1)
+
+    def set_large_text(self, large: bool) -> None:
+        for picture in self.findChildren(Picture):
+            picture.set_box(*((160, 120) if large else (200, 150)))
+        # Large text: the pictures and their captions say what the card of text says.
+        self.ways_frame.setVisible(not large)
 
     def retranslate(self, lang: str) -> None:
         super().retranslate(lang)
         self.title.setText(translate("attract.title", lang))
         self.subtitle.setText(translate("attract.subtitle", lang))
         self.ways.setText(translate("attract.ways", lang))
+        for caption, (_name, key) in zip(self.way_captions, _WAYS, strict=True):
+            caption.setText(translate(key, lang))
         self.start.setText(translate("attract.start", lang))
         self.hint.setText(translate("attract.hint", lang))
 
@@ -70,10 +108,13 @@ class GoodbyeScreen(Screen):
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.body = label(role="prompt")
         self.body.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.picture = Picture("take_card", 240, 180, illustration=True)
         outer.addStretch(1)
+        outer.addWidget(self.picture, 0, Qt.AlignmentFlag.AlignHCenter)
         outer.addWidget(self.title)
         outer.addWidget(self.body)
         outer.addStretch(1)
+        self.picture.setVisible(False)
 
     def set_cards_left(self, methods: list[str], found: bool = False) -> None:
         """The cards (``id_card``, ``citizen_card``) still in a reader; ``found``: they
@@ -100,6 +141,7 @@ class GoodbyeScreen(Screen):
         super().retranslate(lang)
         self.title.setText(translate(self._title_key(), lang))
         self.body.setText(self._body())
+        self.picture.setVisible(bool(self.cards_left))  # where the card comes out
 
     def prompt_text(self) -> str:
         return translate(self._title_key(), self.lang) + " " + self._body()
@@ -117,8 +159,7 @@ class OutOfServiceScreen(Screen):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(80, 60, 80, 60)
         outer.setSpacing(24)
-        self.icon = label("⚠", role="title")
-        self.icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.icon = Picture("warning", 96)
         self.title = label(role="title")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.body = label(role="prompt")
@@ -131,7 +172,7 @@ class OutOfServiceScreen(Screen):
         row.addStretch(1)
         row.addWidget(self.staff)
         outer.addStretch(1)
-        outer.addWidget(self.icon)
+        outer.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignHCenter)
         outer.addWidget(self.title)
         outer.addWidget(self.body)
         outer.addWidget(self.reasons)

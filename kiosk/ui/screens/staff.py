@@ -7,7 +7,7 @@ from PyQt6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QScrollArea, QV
 
 from drivers.status import DeviceStatus
 from kiosk.i18n import translate
-from kiosk.ui.widgets import Screen, card_frame, label, touch_button
+from kiosk.ui.widgets import Screen, card_frame, label, set_id, touch_button
 
 STATE_ICON = {"online": "✔", "busy": "…", "starting": "…"}
 
@@ -41,6 +41,7 @@ class StaffScreen(Screen):
     payments_clicked = pyqtSignal()
     exit_clicked = pyqtSignal()
     pin_entered = pyqtSignal(str)
+    help_handled_clicked = pyqtSignal()
 
     def __init__(self) -> None:
         super().__init__()
@@ -51,15 +52,15 @@ class StaffScreen(Screen):
         #: False while no staff PIN is configured: the screen says staff mode is closed.
         self.pin_configured = True
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(80, 40, 80, 40)
-        outer.setSpacing(20)
+        outer.setContentsMargins(60, 20, 60, 16)  # fits 800 px high in large text too
+        outer.setSpacing(12)
         self.title = label(role="title")
         outer.addWidget(self.title)
         self.message = label(role="prompt")
         outer.addWidget(self.message)
         self.pin = QLineEdit()
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin.setAccessibleName("staff pin")
+        set_id(self.pin, "staff pin")
         self.pin.setMaxLength(8)
         outer.addWidget(self.pin)
         pad = QGridLayout()
@@ -72,6 +73,15 @@ class StaffScreen(Screen):
         self.pad = QWidget()
         self.pad.setLayout(pad)
         outer.addWidget(self.pad)
+        # Residents' calls for staff (shown locked too: whoever comes sees why).
+        self.help_calls = label(role="error")
+        set_id(self.help_calls, "help calls")
+        self.help_calls.setVisible(False)
+        outer.addWidget(self.help_calls)
+        self.help_handled = touch_button("", "help calls handled", "")
+        self.help_handled.clicked.connect(self.help_handled_clicked)
+        self.help_handled.setVisible(False)
+        outer.addWidget(self.help_handled)
         self.diagnostics = touch_button("", "diagnostics", "")
         self.reprint = touch_button("", "reprint last receipt", "")
         self.leave = touch_button("", "leave staff mode", "primary")
@@ -93,6 +103,12 @@ class StaffScreen(Screen):
             self.pin.clear()
         else:
             self.pin.insert(ch)
+
+    def show_help_calls(self, text: str) -> None:
+        """The open calls for staff ("" when none), with a button to mark them handled."""
+        self.help_calls.setText(("⚠ " + text) if text else "")
+        self.help_calls.setVisible(bool(text))
+        self.help_handled.setVisible(bool(text) and self.unlocked)
 
     def lock(self) -> None:
         self.unlocked = False
@@ -122,6 +138,7 @@ class StaffScreen(Screen):
         self.diagnostics.setVisible(self.unlocked)
         self.reprint.setVisible(self.unlocked)
         self.payments.setVisible(self.unlocked)
+        self.help_handled.setVisible(self.unlocked and bool(self.help_calls.text()))
         self.retranslate(self.lang)
 
     def retranslate(self, lang: str) -> None:
@@ -138,6 +155,7 @@ class StaffScreen(Screen):
         self.reprint.setText(translate(
             "staff.reprint_confirm" if self.reprint_armed else "staff.reprint", lang))
         self.payments.setText(translate("staff.payments.title", lang))
+        self.help_handled.setText(translate("staff.help_handled", lang))
         self.leave.setText(translate("staff.leave", lang))
 
     def prompt_text(self) -> str:
@@ -164,6 +182,10 @@ class DiagnosticsScreen(Screen):
         outer.setContentsMargins(60, 30, 60, 30)
         self.title = label(role="title")
         outer.addWidget(self.title)
+        self.help_calls = label(role="error")
+        set_id(self.help_calls, "help calls")
+        self.help_calls.setVisible(False)
+        outer.addWidget(self.help_calls)
         self.list = scrolling_list(outer)
         row = QHBoxLayout()
         self.selftest = touch_button("", "run self-test", "primary")
@@ -174,6 +196,10 @@ class DiagnosticsScreen(Screen):
         row.addStretch(1)
         row.addWidget(self.selftest)
         outer.addLayout(row)
+
+    def show_help_calls(self, text: str) -> None:
+        self.help_calls.setText(("⚠ " + text) if text else "")
+        self.help_calls.setVisible(bool(text))
 
     def set_device(self, role: str, implementation: str, status: DeviceStatus) -> None:
         self._rows[role] = (implementation, status)

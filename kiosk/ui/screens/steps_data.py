@@ -11,7 +11,7 @@ from kiosk.i18n import translate
 from kiosk.ui.dispatch import UiDispatcher
 from kiosk.ui.keyboard import OnScreenKeyboard
 from kiosk.ui.screens.step_base import StepScreen
-from kiosk.ui.widgets import label, touch_button
+from kiosk.ui.widgets import label, set_id, touch_button
 from kiosk_base.errors import UserFacingError
 
 
@@ -29,7 +29,7 @@ class FormScreen(StepScreen):
         self.keyboard = OnScreenKeyboard()
         self.keyboard.setVisible(False)
         self.keyboard.closed.connect(lambda: self.keyboard.setVisible(False))
-        self.body.addWidget(self.keyboard)
+        self.add_below_body(self.keyboard)
         self.kb_button = self.add_action("keyboard", "")
         self.kb_button.clicked.connect(
             lambda: self.keyboard.setVisible(not self.keyboard.isVisible()))
@@ -85,7 +85,7 @@ class FormScreen(StepScreen):
                     self.form_layout.addWidget(empty)
             else:
                 edit = QLineEdit(c.raw.get(field.name, ""))
-                edit.setAccessibleName(f"field {field.name}")
+                set_id(edit, f"field {field.name}", field.label.get(self.lang))
                 edit.setProperty("keypad", field.type)  # the keyboard picks its layout by it
                 edit.textEdited.connect(lambda text, n=field.name: self._edited(n, text))
                 edit.editingFinished.connect(lambda n=field.name: self._check(n))
@@ -100,7 +100,8 @@ class FormScreen(StepScreen):
 
     def _option_signature(self) -> tuple[Any, ...]:
         c = self.controller
-        options = tuple((f.name, tuple(o.value for o in c.options(f.name)))
+        # Labels too: they follow the session's language (switched mid-form).
+        options = tuple((f.name, tuple((o.value, o.label) for o in c.options(f.name)))
                         for f in c.fields if f.type == "choice")
         return (c.state.value == "loading", *options)
 
@@ -177,7 +178,8 @@ class ReviewScreen(StepScreen):
         for row, item in enumerate(c.items):
             caption = self._caption(item)
             self.items.addWidget(label(caption + "：", "muted"), row, 0)
-            self.items.addWidget(label(item.value, "prompt"), row, 1)
+            value = item.value_text.get(lang) if item.value_text else item.value
+            self.items.addWidget(label(value, "prompt"), row, 1)
         self.confirm.setText(translate("common.confirm", lang))
 
     def _caption(self, item: Any) -> str:

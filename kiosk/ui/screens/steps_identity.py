@@ -1,61 +1,14 @@
-"""Step screens about the person: identify, verify_face, capture_photo."""
+"""Step screens about the person: verify_face, capture_photo (identify: identify.py)."""
 
 from __future__ import annotations
 
-from PyQt6.QtWidgets import QHBoxLayout
-
 from kiosk.i18n import translate
 from kiosk.ui.dispatch import UiDispatcher
-from kiosk.ui.screens.step_base import ImageBox, StepScreen, qr_pixmap
+from kiosk.ui.screens.identify import IdentifyScreen
+from kiosk.ui.screens.step_base import ImageBox, StepScreen
 from kiosk.ui.widgets import label
 
-
-class IdentifyScreen(StepScreen):
-    step_type = "identify"
-
-    def __init__(self, dispatcher: UiDispatcher) -> None:
-        super().__init__(dispatcher)
-        self.screen_id = "identify"
-        row = QHBoxLayout()
-        self.ways = label(role="prompt")
-        self.qr = ImageBox("login qr code")
-        row.addWidget(self.ways, 1)
-        row.addWidget(self.qr)
-        self.body.addLayout(row)
-        self.qr_button = self.add_action("scan qr code to log in", "")
-        self.retry = self.add_action("try again", "primary")
-        self.qr_button.clicked.connect(lambda: self.controller and self.controller.start_qr_login())
-        self.retry.clicked.connect(lambda: self.controller and self.controller.retry())
-
-    def render_body(self) -> None:
-        c, lang = self.controller, self.lang
-        state = c.state.value
-        methods = c.methods
-        lines = []
-        if c.asks_for_card:
-            lines.append(translate("identify.needs_card", lang))
-        if "id_card" in methods:
-            lines.append("① " + translate("identify.way.id_card", lang))
-        if "citizen_card" in methods:
-            lines.append("② " + translate("identify.way.citizen_card", lang))
-        if "qr_login" in methods:
-            lines.append("③ " + translate("identify.way.qr_login", lang))
-        self.ways.setText("\n\n".join(lines))
-        code = c.login_code
-        if state == "qr_shown" and code is not None:
-            self.qr.setPixmap(qr_pixmap(code.qr_url))
-            self.qr.setVisible(True)
-        else:
-            self.qr.clear()
-            self.qr.setVisible(False)
-        self.qr_button.setText(translate("identify.qr_button", lang))
-        self.qr_button.setVisible("qr_login" in methods and state in ("waiting", "failed",
-                                                                       "reinsert"))
-        self.retry.setText(translate("common.retry", lang))
-        self.retry.setVisible(state in ("failed", "reinsert", "qr_shown"))
-
-    def clear_personal(self) -> None:
-        self.qr.clear()
+__all__ = ["CapturePhotoScreen", "IdentifyScreen", "VerifyFaceScreen"]
 
 
 class VerifyFaceScreen(StepScreen):

@@ -10,11 +10,12 @@ from typing import Any
 from PyQt6.QtCore import QBuffer, QByteArray, QIODevice, QTimer
 from PyQt6.QtPdf import QPdfDocument
 from PyQt6.QtPdfWidgets import QPdfView
+from PyQt6.QtWidgets import QHBoxLayout, QVBoxLayout
 
 from kiosk.i18n import translate
 from kiosk.ui.dispatch import UiDispatcher
 from kiosk.ui.screens.step_base import ImageBox, StepScreen, qr_pixmap, yuan
-from kiosk.ui.widgets import label
+from kiosk.ui.widgets import label, set_id
 
 
 class PayScreen(StepScreen):
@@ -24,19 +25,31 @@ class PayScreen(StepScreen):
         super().__init__(dispatcher)
         self.what = label(role="prompt")
         self.amount = label(role="amount")
-        self.amount.setAccessibleName("amount")
+        set_id(self.amount, "amount")
         self.payee = label(role="prompt")
-        self.payee.setAccessibleName("payee")
-        self.countdown = label(role="prompt")
-        self.countdown.setAccessibleName("payment countdown")
+        set_id(self.payee, "payee")
+        self.countdown = label(role="countdown")
+        set_id(self.countdown, "payment countdown")
         self.qr = ImageBox("payment qr code")
-        self.body.addWidget(self.what)
-        self.body.addWidget(self.amount)
-        self.body.addWidget(self.payee)
-        self.body.addWidget(self.qr, 1)
-        self.body.addWidget(self.countdown)
+        #: The citizen card's purse beside the QR code: balance, or why it cannot pay.
+        self.purse_info = label(role="prompt")
+        set_id(self.purse_info, "card purse")
+        # What is paid on the left, the code (as large as the screen allows) on the right.
+        row = QHBoxLayout()
+        row.setSpacing(24)
+        texts = QVBoxLayout()
+        texts.setSpacing(12)
+        for widget in (self.what, self.amount, self.payee, self.countdown, self.purse_info):
+            texts.addWidget(widget)
+        texts.addStretch(1)
+        row.addLayout(texts, 1)
+        row.addWidget(self.qr, 1)
+        self.body.addLayout(row, 1)
         self.retry = self.add_action("try again", "primary")
         self.retry.clicked.connect(lambda: self.controller and self.controller.retry())
+        self.pay_purse = self.add_action("pay from card purse", "primary")
+        self.pay_purse.clicked.connect(
+            lambda: self.controller and self.controller.pay_from_purse())
         # The countdown moves every second while the QR code is shown.
         self._tick = QTimer(self)
         self._tick.timeout.connect(self._update_countdown)
@@ -66,10 +79,33 @@ class PayScreen(StepScreen):
             self.qr.clear()
             self.qr.setVisible(False)
         self.retry.setText(translate("common.retry", lang))
-        self.retry.setVisible(state in ("unknown", "printer_not_ready", "failed", "closed"))
+        self.retry.setVisible(state in ("unknown", "printer_not_ready", "failed", "closed",
+                                        "purse_unresolved"))
+        self._render_purse(c, state, lang)
+
+    def _render_purse(self, c: Any, state: str, lang: str) -> None:
+        purse = getattr(c, "purse", None)
+        shown = purse is not None and purse.eligible and state in ("awaiting", "purse_paying")
+        text = ""
+        if purse is not None and shown and state == "awaiting":
+            if purse.reason:
+                text = translate(purse.reason, lang, **purse.reason_params)
+                if purse.reason.startswith("purse.insufficient"):
+                    text += " " + translate("purse.use_qr", lang)
+            elif purse.offer is not None:
+                text = translate("purse.pay_balance", lang,
+                                 balance=yuan(purse.offer.balance_fen))
+            else:
+                text = translate("purse.reading", lang)
+        self.purse_info.setText(text)
+        self.purse_info.setVisible(bool(text))
+        self.pay_purse.setText(translate("purse.pay", lang))
+        self.pay_purse.setVisible(purse is not None and shown and state == "awaiting"
+                                  and purse.available)
 
     def clear_personal(self) -> None:
         self.qr.clear()
+        self.purse_info.setText("")
 
 
 class SubmitScreen(StepScreen):
@@ -125,7 +161,7 @@ class PrintCertificateScreen(PrintScreen):
         self._buffer: QBuffer | None = None
         self._shown_for: object = None
         self.preview = QPdfView(self)
-        self.preview.setAccessibleName("certificate preview")
+        set_id(self.preview, "certificate preview")
         self.preview.setDocument(self._pdf)
         self.preview.setPageMode(QPdfView.PageMode.MultiPage)
         self.preview.setZoomMode(QPdfView.ZoomMode.FitToWidth)

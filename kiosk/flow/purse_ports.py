@@ -1,0 +1,142 @@
+"""What the purse purchase (消费) of a pay step needs from below: the card and PSAM, the
+backend that takes the TAC, and the journal that holds each phase before its action.
+
+The journal states of one purchase (:class:`PurchasePhase`, in this order; each is
+committed before the action after it, see docs/purse_purchase_states.md):
+
+``purchase_intent`` -> ``purchase_debiting`` -> ``purchase_debited`` -> ``purchase_recorded``,
+or ``purchase_not_debited`` (nothing was charged), or ``purchase_needs_staff``.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+
+class PurchasePhase(StrEnum):
+    #: Committed before INITIALIZE FOR PURCHASE: nothing can have been charged.
+    INTENT = "purchase_intent"
+    #: Committed (with offline seq, PSAM terminal seq, date/time) before DEBIT FOR
+    #: PURCHASE goes to the card: from here only the card knows whether it paid.
+    DEBITING = "purchase_debiting"
+    #: The card answered TAC + MAC2 (it has paid); committed before the upload.
+    DEBITED = "purchase_debited"
+    #: The backend checked the TAC, recorded the purchase and marked the order paid.
+    RECORDED = "purchase_recorded"
+    #: Nothing was charged (failed before DEBIT, the card refused it, or its
+    #: GET TRANSACTION PROOF says it never debited).
+    NOT_DEBITED = "purchase_not_debited"
+    #: The card paid and the backend refused the TAC's order (a conflict): staff.
+    NEEDS_STAFF = "purchase_needs_staff"
+
+
+PURCHASE_FINAL = frozenset({PurchasePhase.RECORDED, PurchasePhase.NOT_DEBITED,
+                            PurchasePhase.NEEDS_STAFF})
+
+
+@dataclass(frozen=True)
+class PurchaseEntry:
+    """One purse purchase as the journal keeps it (ids, amounts, MACs; no personal data)."""
+
+    key: str
+    order_id: str
+    phase: PurchasePhase
+    amount_fen: int
+    card_serial: str = ""
+    old_balance_fen: int = 0
+    offline_seq: int = -1
+    #: The PSAM's terminal number (12 hex) and transaction sequence (8 hex).
+    terminal_number: str = ""
+    terminal_seq: str = ""
+    #: DEBIT FOR PURCHASE's date and time, YYYYMMDDhhmmss.
+    tx_datetime: str = ""
+    tac: str = ""
+    mac2: str = ""
+
+    def at(self, phase: PurchasePhase, **facts: object) -> PurchaseEntry:
+        return replace(self, phase=phase, **facts)  # type: ignore[arg-type]
+
+    @property
+    def when(self) -> datetime:
+        return datetime.strptime(self.tx_datetime, "%Y%m%d%H%M%S")
+
+
+@dataclass(frozen=True)
+class PurseOffer:
+    """The inserted card's purse and the PSAM, as the pay screen offers them."""
+
+    card_serial: str
+    balance_fen: int
+    terminal_number: str
+
+
+@dataclass(frozen=True)
+class PurchaseStarted:
+    """INITIALIZE FOR PURCHASE and the PSAM's MAC1 done; nothing charged yet."""
+
+    card_serial: str
+    old_balance_fen: int
+    offline_seq: int
+    terminal_number: str
+    terminal_seq: str
+    when: datetime
+
+
+@dataclass(frozen=True)
+class PurchaseDebited:
+    tac: bytes
+    mac2: bytes
+    mac2_verified: bool
+
+
+@dataclass(frozen=True)
+class PurchaseRecorded:
+    purchase_id: str
+    order_id: str
+    new_balance_fen: int
+
+
+class PurseCardPort(Protocol):
+    """The citizen card's purse with the PSAM in the reader's second slot."""
+
+    @property
+    def card_present(self) -> bool: ...
+
+    def purse_offer(self) -> Future[PurseOffer]:
+        """Balance and PSAM; fails with a UserFacingError whose key says why the purse
+        cannot pay now (``purse.psam_unavailable``, ``purse.no_purse``...)."""
+        ...
+
+    def begin_purchase(self, amount_fen: int, when: datetime) -> Future[PurchaseStarted]: ...
+
+    def complete_purchase(self) -> Future[PurchaseDebited]:
+        """DEBIT FOR PURCHASE; the card takes the money."""
+        ...
+
+    def cancel_purchase(self) -> Future[None]: ...
+
+    def purchase_proof(self, offline_seq: int) -> Future[tuple[str, bytes | None]]:
+        """(purse serial, TAC || MAC2) of the inserted card's purchase made with
+        ``offline_seq``; None when the card never debited it."""
+        ...
+
+
+class PurchaseBackend(Protocol):
+    def upload_purchase(self, entry: PurchaseEntry, *,
+                        recovered: bool = False) -> Future[PurchaseRecorded]:
+        """POST /cards/{serial}/purchases: the TAC checked, the order paid (idempotent)."""
+        ...
+
+
+class PurchaseLedgerPort(Protocol):
+    def record_purchase(self, entry: PurchaseEntry) -> None:
+        """Commit the entry's phase before the action it describes."""
+        ...
+
+    def open_purchases(self) -> list[PurchaseEntry]:
+        """Purchases not yet recorded, not debited or handed to staff, oldest first."""
+        ...
