@@ -18,7 +18,10 @@ wait SECONDS, screenshot NAME, expect_text TEXT, expect_no_text TEXT, present_pe
 ID_NUMBER|none, phone_pay (the resident pays the shown QR order on their phone),
 phone_confirm_login PROFILE, expect_spoken TEXT, window_size WIDTHxHEIGHT (the window as
 on a screen of that size), check_layout (nothing clipped or off the screen:
-kiosk_sim.layout_check).
+kiosk_sim.layout_check). The face camera's scene: present_photo PROFILE (a flat printed
+photo), face_pose "x=-0.3 size=0.6 turn=0 blur=0 light=1 eyes_closed=no", blink,
+turn_head left|right, follow_challenge (the resident does what the face check's liveness
+challenge asks, again while it asks; retried until one is asked).
 ID is a widget's stable id (its ``kiosk_id`` property, kiosk.ui.widgets): the same in
 every language, unlike its accessible name, which is translated.
 Expectations and taps retry until ``timeout`` (default 15 s; ``{tap: x, timeout: 30}``).

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import logging
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -150,12 +152,77 @@ def scenario_actions(runtime: KioskRuntime, controller: Any) -> dict[str, Callab
             "content_type": content_type, "data_base64": base64.b64encode(data).decode()})
         return True
 
+    def face_camera() -> Any:
+        return _simulator(runtime, "face_camera")
+
+    def present_photo(arg: Any) -> None:
+        """A flat printed photo of PROFILE (or ID number) held up to the face camera."""
+        who = str(arg)
+        face_camera().present_photo(who if who[:1].isdigit() else _profile_id_number(who))
+
+    def face_pose(arg: Any) -> None:
+        """face_pose: "x=-0.3 y=0 size=0.6 turn=0 blur=0 light=1 eyes_closed=no"."""
+        changes: dict[str, float | bool] = {}
+        for word in str(arg).split():
+            name, sep, value = word.partition("=")
+            if not sep:
+                raise ValueError(f"face_pose parameter {word!r} is not NAME=VALUE")
+            if name == "eyes_closed":
+                changes[name] = value.lower() in ("1", "yes", "true")
+            elif name in ("x", "y", "size", "turn", "blur", "light"):
+                changes[name] = float(value)
+            else:
+                raise ValueError(f"face_pose knows x, y, size, turn, blur, light, "
+                                 f"eyes_closed; not {name!r}")
+        face_camera().set_pose(**changes)
+
+    def turn_head(arg: Any) -> None:
+        direction = str(arg).strip()
+        if direction not in ("left", "right"):
+            raise ValueError(f"turn_head needs left or right, got {direction!r}")
+        face_camera().turn_head(direction)
+
+    def gesture(challenge: Any) -> None:
+        if challenge.value == "blink":
+            face_camera().blink()
+        else:
+            face_camera().turn_head("left" if challenge.value == "turn_left" else "right")
+
+    def follow_challenge(_arg: Any) -> bool:
+        """The resident does what the face check asks, as long as the step asks (again
+        after a while when nothing happens, like a person would). False until the step
+        asks something; then a helper thread follows it until the step is left."""
+        engine = controller.engine
+        step = engine.controller if engine else None
+        if step is None or step.state.value != "challenge" or step.challenge is None:
+            return False
+
+        def follow(asked: Any) -> None:
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                current: Any = controller.engine.controller if controller.engine else None
+                if asked.state.value in ("verified", "failed") or current is not asked:
+                    return
+                if asked.state.value == "challenge" and asked.challenge is not None:
+                    gesture(asked.challenge)
+                    time.sleep(2.0)
+                else:
+                    time.sleep(0.2)
+
+        threading.Thread(target=follow, args=(step,), name="sim-resident", daemon=True).start()
+        return True
+
     return {
         "place_page": place_page,
         "hand_over_page": lambda _a: desk(_a).hand_over_page(True),
         "withdraw_hand": lambda _a: desk(_a).hand_over_page(False),
         "remove_page": lambda _a: desk(_a).remove_page(),
         "phone_upload": phone_upload,
+        "present_photo": present_photo,
+        "face_pose": face_pose,
+        "blink": lambda _a: face_camera().blink(),
+        "turn_head": turn_head,
+        "follow_challenge": follow_challenge,
         "insert_id_card": lambda p: _simulator(runtime, "id_card_reader").insert_card(str(p)),
         "remove_id_card": lambda _a: _simulator(runtime, "id_card_reader").remove_card(),
         "insert_card": lambda p: _simulator(runtime, "card_reader").insert_card(str(p)),

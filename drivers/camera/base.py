@@ -170,6 +170,10 @@ class Camera(Device):
         pacer.start()
         self._set_status(detail={"preview": "on"})
 
+    def set_detect_every(self, frames: int) -> None:
+        """Change how often the running preview detects faces (1: every frame)."""
+        self._detect_every = max(1, frames)
+
     def stop_preview(self) -> None:
         """Stop delivering frames; a frame being produced may still arrive once."""
         pacer, self._pacer = self._pacer, None

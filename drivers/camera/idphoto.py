@@ -36,9 +36,11 @@ class PhotoSpec:
     width: int = 358
     height: int = 441
     #: Haar face box height (brows to chin, roughly) as a fraction of the photo height.
-    face_height: float = 0.55
+    face_height: float = 0.52
     #: Face box centre from the top, as a fraction of the photo height.
-    face_centre_y: float = 0.52
+    face_centre_y: float = 0.56
+    #: A cut reaching past the frame by at most this (fraction of its size) is moved in.
+    slack: float = 0.08
     min_brightness: float = 80
     max_brightness: float = 225
     min_sharpness: float = 40
@@ -78,10 +80,10 @@ def check_and_crop(image: Image, face: FaceAnalysis, spec: PhotoSpec) -> IdPhoto
         problems.append(PhotoProblem.TOO_BRIGHT)
     if laplacian_variance(region) < spec.min_sharpness:
         problems.append(PhotoProblem.BLURRY)
-    crop = _crop_rect(box, spec)
     h, w = grey.shape[:2]
+    crop = _fit_in_frame(_crop_rect(box, spec), w, h, spec.slack)
     x, y, cw, ch = crop
-    if cw * ch < 0.25 * spec.width * spec.height:
+    if ch < 0.8 * spec.height:  # the face too far away: the photo would be blown up
         problems.append(PhotoProblem.TOO_SMALL)
     if x < 0 or y < 0 or x + cw > w or y + ch > h:
         # The photo would reach past the frame: too close, or too far to one side.
@@ -102,6 +104,22 @@ def _crop_rect(box: Box, spec: PhotoSpec) -> tuple[int, int, int, int]:
     cw = ch * spec.width / spec.height
     cx, cy = box.centre
     return (int(cx - cw / 2), int(cy - spec.face_centre_y * ch), int(cw), int(ch))
+
+
+def _fit_in_frame(
+    crop: tuple[int, int, int, int], w: int, h: int, slack: float
+) -> tuple[int, int, int, int]:
+    """Move (or shrink) a cut that reaches a little past the frame back inside it."""
+    x, y, cw, ch = crop
+    shrink = min(w / cw, h / ch)
+    if 1 - slack <= shrink < 1:  # a little too big: the face comes out a little larger
+        x, y = int(x + cw * (1 - shrink) / 2), int(y + ch * (1 - shrink) / 2)
+        cw, ch = int(cw * shrink), int(ch * shrink)
+    if cw <= w and -slack * cw <= x and x + cw <= w + slack * cw:
+        x = min(max(x, 0), w - cw)
+    if ch <= h and -slack * ch <= y and y + ch <= h + slack * ch:
+        y = min(max(y, 0), h - ch)
+    return (x, y, cw, ch)
 
 
 def _plain_light_background(

@@ -16,6 +16,7 @@ only when the frames show it; a printed photo never blinks and never shows paral
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass
 from enum import StrEnum
@@ -26,7 +27,7 @@ import numpy as np
 from drivers.camera.jpeg import Image
 
 #: A turn this strong (asymmetry of the eyes between the face edges) counts as turned.
-TURNED = 0.16
+TURNED = 0.2
 #: Below this the face looks straight at the camera.
 STRAIGHT = 0.08
 
@@ -68,7 +69,21 @@ def measure_features(image: Image, box: tuple[int, int, int, int]) -> FaceFeatur
     ]
     if not eyes:
         return FaceFeatures(0, None)
-    return FaceFeatures(len(eyes), _yaw(image, box, sum(eyes) / len(eyes)))
+    midpoint = _between_the_eyes(sorted(eyes), w)
+    return FaceFeatures(len(eyes), None if midpoint is None else _yaw(image, box, midpoint))
+
+
+def _between_the_eyes(xs: list[float], w: int) -> float | None:
+    """The midpoint of the two eyes from their white blobs (a pupil splits one eye's
+    white in two). None unless both eyes are seen: one eye's midpoint is no midpoint."""
+    if len(xs) < 2:
+        return None
+    gaps = [b - a for a, b in itertools.pairwise(xs)]
+    split = max(range(len(gaps)), key=gaps.__getitem__)
+    if gaps[split] < w / 8:
+        return None
+    left, right = xs[: split + 1], xs[split + 1 :]
+    return (sum(left) / len(left) + sum(right) / len(right)) / 2
 
 
 def _yaw(image: Image, box: tuple[int, int, int, int], eyes_x: float) -> float | None:
@@ -128,14 +143,13 @@ def random_challenge(rng: random.Random | None = None) -> Challenge:
 class LivenessCheck:
     """Watches frames for one challenge's gesture; not thread-safe (one preview feeds it).
 
-    Blink: eyes seen open, then closed, then open again. Turn: the head first straight,
+    Blink: eyes seen closed, then open again. Turn: the head first straight,
     then turned the asked way past :data:`TURNED` in two measured frames.
     """
 
     def __init__(self, challenge: Challenge, started: float, timeout_s: float = 10.0) -> None:
         self.challenge = challenge
         self.deadline = started + timeout_s
-        self._seen_open = False
         self._seen_closed = False
         self._seen_straight = False
         self._turned = 0
@@ -152,11 +166,10 @@ class LivenessCheck:
 
     def _take(self, f: FaceFeatures) -> None:
         if self.challenge is Challenge.BLINK:
+            # Closed, then open again (the eyes were open while the face was placed).
             if f.eyes_open and self._seen_closed:
                 self.outcome = LivenessOutcome.PASSED
-            elif f.eyes_open:
-                self._seen_open = True
-            elif self._seen_open:
+            elif not f.eyes_open:
                 self._seen_closed = True
             return
         if f.yaw is None:

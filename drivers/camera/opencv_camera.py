@@ -16,7 +16,7 @@ import logging
 import os
 import time
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, NoReturn
 
 import cv2
 import numpy as np
@@ -47,7 +47,7 @@ class OpenCvCameraSettings(CameraSettings):
         description="Pixel format asked of a USB camera, e.g. MJPG for high resolutions.",
     )
     still_skip_frames: int = Field(
-        2, ge=0, le=10, description="Queued frames a still capture skips (cameras, streams)."
+        4, ge=0, le=10, description="Queued frames a still capture skips (cameras, streams)."
     )
     stale_after_s: float = Field(
         1.0, gt=0, description="A network stream unread this long is reopened before a grab."
@@ -153,17 +153,22 @@ class OpenCvCamera(Camera):
             cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
             ok, frame = cap.read()
         if not ok or frame is None:
-            cap.release()
-            self._capture_device = None
-            self._retry_at = time.monotonic() + RECONNECT_S
-            raise NoDeviceError(
-                "camera stopped delivering frames", device=self.name, code="CAP_READ"
-            )
+            self._lose_capture("camera stopped delivering frames", "CAP_READ")
         if frame.ndim == 2:  # a grey camera
             frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
         return np.asarray(frame, dtype=np.uint8)
 
+    def _lose_capture(self, reason: str, code: str) -> NoReturn:
+        cap, self._capture_device = self._capture_device, None
+        if cap is not None:
+            cap.release()
+        self._retry_at = time.monotonic() + RECONNECT_S
+        raise NoDeviceError(reason, device=self.name, code=code)
+
     def _grab_still(self) -> Image:
+        # A still is asked for by a person (a resident's "take photo" after a replug):
+        # it tries to reconnect now; the throttle is for the status watch's polling.
+        self._retry_at = 0.0
         # A camera or stream queues a frame or two (V4L2 buffers, socket buffers): a
         # still must show the resident now, so those are read past first.
         if not self._is_file:

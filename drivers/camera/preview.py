@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 
@@ -43,13 +44,29 @@ class PreviewPacer:
         return self._thread.is_alive() and not self._stop.is_set()
 
     def _run(self) -> None:
-        pending: Future[None] | None = None
-        while True:
-            if pending is None or pending.done():
-                try:
-                    pending = self._submit_frame()
-                except (RuntimeError, DeviceError) as exc:  # the device was closed under us
-                    log.info("preview ends: %s", exc)
-                    return
-            if self._stop.wait(self._interval):
+        while not self._stop.is_set():
+            due = time.monotonic() + self._interval
+            try:
+                pending = self._submit_frame()
+            except (RuntimeError, DeviceError) as exc:  # the device was closed under us
+                log.info("preview ends: %s", exc)
                 return
+            # The next frame is due one interval after this one was asked for, or as soon
+            # as this one is done when it took longer (never two queued at once).
+            finished = threading.Event()
+            pending.add_done_callback(_setter(finished))
+            while not finished.wait(0.1):
+                if self._stop.is_set():
+                    return
+            if self._stop.is_set():
+                return
+            delay = due - time.monotonic()
+            if delay > 0 and self._stop.wait(delay):
+                return
+
+
+def _setter(event: threading.Event) -> Callable[[Future[None]], None]:
+    def done(_future: Future[None]) -> None:
+        event.set()
+
+    return done

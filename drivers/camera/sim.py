@@ -201,6 +201,14 @@ class SimulatedCamera(OpenCvCamera):
         super()._close()
         self._server.stop()
 
+    def _grab(self) -> Image:
+        # A USB camera pulled out fails its next read at once. The stream cannot show
+        # that: the socket and FFmpeg still hold a frame or two sent before the "unplug",
+        # so the simulated unplug drops the capture here, as the failed read would.
+        if self._sim.is_active("no_device"):
+            self._lose_capture("camera stopped delivering frames", "CAP_READ")
+        return super()._grab()
+
     def _capture_comment(self) -> str | None:
         if self.purpose != CameraPurpose.FACE:
             return None

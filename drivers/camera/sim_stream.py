@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 _BOUNDARY = b"kioskframe"
 #: A small send buffer keeps at most a frame or two queued on the simulator's side.
-_SEND_BUFFER = 64 * 1024
+_SEND_BUFFER = 16 * 1024
 
 
 class SceneStreamServer:

@@ -19,6 +19,7 @@ from card.citizen import CitizenCardData
 from card.idcard import IdCardData
 from drivers.base import Device
 from drivers.camera.base import Camera
+from drivers.camera.frames import Frame
 from drivers.cups.family import DocumentPrinter
 from drivers.escpos.family import ReceiptPrinter
 from drivers.idcard.base import IdCardReader
@@ -27,6 +28,7 @@ from drivers.scanner.base import Scanner
 from drivers.status import StatusChange
 from kiosk.adapters.reprint import print_journaled, reprint_last_receipt
 from kiosk.flow import ports as p
+from kiosk_base.errors import UserFacingError
 from printers.journal import PrintJournal
 from printers.receipt import Receipt, ReceiptAmount, ReceiptLine
 
@@ -130,11 +132,31 @@ class CitizenCardAdapter(_Presence):
 
 
 class CameraAdapter:
+    #: Preview rate, and how often faces are detected in it (every 3rd frame: guidance
+    #: and liveness need a few answers a second, the picture needs every frame).
+    PREVIEW_FPS = 25.0
+    DETECT_EVERY = 3
+
     def __init__(self, device: Camera) -> None:
         self.device = device
 
     def capture(self) -> Future[p.CapturedImage]:
         return then(self.device.capture(), lambda img: p.CapturedImage(img.jpeg, "image/jpeg"))
+
+    def start_preview(self, on_frame: Callable[[Frame], None],
+                      on_error: Callable[[UserFacingError], None]) -> None:
+        self.device.start_preview(on_frame, self.PREVIEW_FPS, detect_every=self.DETECT_EVERY,
+                                  on_error=lambda exc: on_error(exc.user_facing()))
+
+    def stop_preview(self) -> None:
+        self.device.stop_preview()
+
+    def watch_closely(self, closely: bool) -> None:
+        self.device.set_detect_every(1 if closely else self.DETECT_EVERY)
+
+    def capture_id_photo(self) -> Future[p.IdPhoto]:
+        return then(self.device.capture_id_photo(), lambda r: p.IdPhoto(
+            tuple(problem.value for problem in r[0].problems), r[1]))
 
 
 class ScannerAdapter:

@@ -17,7 +17,7 @@ from drivers.camera.frames import CapturedImage as CameraImage
 from drivers.camera.frames import Frame
 from drivers.camera.jpeg import decode_image
 from kiosk.adapters.backend import BackendPorts
-from kiosk.adapters.devices import CameraAdapter, then
+from kiosk.adapters.devices import then
 from kiosk.flow import document_ports as d
 from kiosk.flow import ports as p
 
@@ -29,13 +29,16 @@ def _fractions(points: Sequence[tuple[float, float]], width: int, height: int) -
     return (tl, tr, br, bl)
 
 
-class DocumentCameraAdapter(CameraAdapter):
+class DocumentCameraAdapter:
     """Implements DocumentCameraPort over a camera whose purpose is documents."""
 
     def __init__(self, device: Camera, executor: Executor, preview_fps: float = 8) -> None:
-        super().__init__(device)
+        self.device = device
         self.executor = executor
         self.preview_fps = preview_fps
+
+    def capture(self) -> Future[p.CapturedImage]:
+        return then(self.device.capture(), lambda img: p.CapturedImage(img.jpeg, "image/jpeg"))
 
     def start_preview(self, on_frame: Callable[[d.PreviewFrame], None]) -> None:
         def deliver(frame: Frame) -> None:  # on the camera's worker

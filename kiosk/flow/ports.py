@@ -26,6 +26,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Literal, Protocol
 
+from drivers.camera.frames import Frame
 from kiosk.flow.purse_ports import PurchaseBackend, PurchaseLedgerPort, PurseCardPort
 from kiosk_base.errors import UserFacingError
 
@@ -385,6 +386,39 @@ class CameraPort(Protocol):
     def capture(self) -> Future[CapturedImage]: ...
 
 
+@dataclass(frozen=True)
+class IdPhoto:
+    """A capture checked as an ID photo: the failed checks (``photo.problem.<name>``),
+    or none and the photo cut to the configured spec."""
+
+    problems: tuple[str, ...]
+    data: bytes | None = None
+
+    def __repr__(self) -> str:
+        return f"IdPhoto(problems={self.problems}, {len(self.data or b'')} bytes)"
+
+
+class FaceCameraPort(CameraPort, Protocol):
+    """The face camera: still captures, ID photos and a live preview.
+
+    ``on_frame`` gets analysed frames (drivers.camera.frames.Frame) on the camera's
+    worker thread; ``on_error`` the user-facing error of a camera problem, once per new
+    problem, while the preview keeps trying.
+    """
+
+    def start_preview(self, on_frame: Callable[[Frame], None],
+                      on_error: Callable[[UserFacingError], None]) -> None: ...
+
+    def stop_preview(self) -> None: ...
+
+    def watch_closely(self, closely: bool) -> None:
+        """Analyse every preview frame (a liveness challenge: a blink is short) or only
+        as often as guidance needs."""
+        ...
+
+    def capture_id_photo(self) -> Future[IdPhoto]: ...
+
+
 class PrinterPort(Protocol):
     def ready(self) -> bool:
         """Usable now and has paper (read from the device status; never blocks)."""
@@ -517,7 +551,7 @@ class FlowPorts:
     journal: JournalPort
     id_card_reader: IdCardReaderPort | None = None
     citizen_card: CitizenCardPort | None = None
-    face_camera: CameraPort | None = None
+    face_camera: FaceCameraPort | None = None
     document_camera: DocumentCameraPort | None = None
     scanner: CameraPort | None = None
     receipt_printer: ReceiptPrinterPort | None = None

@@ -100,6 +100,9 @@ class ReadAloud:
         return fallback
 
     def _state_changed(self, state: Any) -> None:
+        from PyQt6 import sip
+        if sip.isdeleted(self._tts):  # the last utterance ended as the app shut down
+            return
         if state == self._error:
             self._was_speaking = False
             log.warning("read-aloud failed in engine %s: %s", self.engine,

@@ -77,7 +77,7 @@ def _trigger(walk: Walk, step: Step) -> list[Op]:
     if step.type == "scan_documents":
         return act[:1]
     if step.type in ("verify_face", "capture_photo"):
-        return act[:2]
+        return act[:1]  # standing in front of the camera starts its live preview
     return act
 
 
@@ -101,8 +101,11 @@ def device_faults(walk: Walk) -> list[Cell]:
         elif step.type in INTERACTIVE:
             retry = [{"expect_text": failure_prompt(step.type), "timeout": SLOW_S},
                      {"expect_text": ERROR_MARK}, {"clear": role}]
+            # A camera step works by itself once a face is placed: nobody stands in
+            # front while the fault goes in.
+            away: list[Op] = [{"present_person": "none"}] if role == "face_camera" else []
             ops = walk.login() + walk.tap_service() + walk.through(
-                before={i: [inject, *_trigger(walk, step), *retry]}) + walk.result()
+                before={i: [*away, inject, *_trigger(walk, step), *retry]}) + walk.result()
         else:
             ops = walk.login() + _fault_before(walk, i, inject, role) + walk.result()
         cells.append(_cell(walk, outcome, ops + walk.leave("result")))

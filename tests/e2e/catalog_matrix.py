@@ -150,9 +150,13 @@ class Walk:
     def act(self, step: Step) -> list[Op]:
         """What the resident does to finish a step that waits for them."""
         if step.type == "verify_face":
-            return [{"present_person": self.person.profile}, {"tap": "take photo"}]
+            # The check starts by itself once the face is placed; the resident then does
+            # what its liveness challenge asks.
+            return [{"present_person": self.person.profile},
+                    {"follow_challenge": None, "timeout": SLOW_S}]
         if step.type == "capture_photo":
-            return [{"present_person": self.person.profile}, {"tap": "take photo"},
+            # The photo is taken by itself once the face is placed and steady.
+            return [{"present_person": self.person.profile},
                     {"tap": "use this photo", "timeout": SLOW_S}]
         if isinstance(step, FormStep):
             return [*self.fill(step), {"tap": "next"}]

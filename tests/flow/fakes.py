@@ -15,16 +15,21 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
+import numpy as np
 from PIL import Image as PilImage
 
+from drivers.camera.face import Box, FaceAnalysis
+from drivers.camera.frames import Frame
+from drivers.camera.liveness import Challenge, FaceFeatures
 from kiosk.flow.ports import (
     CapturedImage,
+    IdPhoto,
     LoadInitialisation,
     Person,
     ProgressListener,
     ReceiptContent,
 )
-from kiosk_base.errors import HardwareError, MediaError
+from kiosk_base.errors import HardwareError, MediaError, UserFacingError
 
 T = TypeVar("T")
 
@@ -261,10 +266,23 @@ def _mac(label: bytes, a: int, b: int, random: bytes) -> bytes:
 
 
 class FakeCamera:
+    """A face or document camera: stills, ID photos and a preview the test feeds.
+
+    ``show(...)`` delivers one analysed frame of a well-placed face (eyes open, looking
+    straight unless told otherwise) to the running preview; ``perform(challenge)`` the
+    frames of a resident doing what a liveness challenge asks.
+    """
+
     def __init__(self, label: str = "face") -> None:
         self.label = label
         self.count = 0
         self.fail_next: Exception | None = None
+        #: Problems the next ID photo check finds (e.g. ("background",)); empty: it passes.
+        self.photo_problems: tuple[str, ...] = ()
+        self.on_frame: Callable[[Frame], None] | None = None
+        self.on_error: Callable[[UserFacingError], None] | None = None
+        self.closely = False
+        self._sequence = 0
 
     def capture(self) -> Future[CapturedImage]:
         if self.fail_next is not None:
@@ -274,6 +292,46 @@ class FakeCamera:
         if self.label == "page":  # pages become a PDF: they must be real images
             return done(CapturedImage(page_jpeg(f"{self.label} #{self.count}")))
         return done(CapturedImage(f"JPEG {self.label} #{self.count}".encode()))
+
+    def capture_id_photo(self) -> Future[IdPhoto]:
+        if self.fail_next is not None:
+            exc, self.fail_next = self.fail_next, None
+            return failed(exc)
+        if self.photo_problems:
+            problems, self.photo_problems = self.photo_problems, ()
+            return done(IdPhoto(problems))
+        self.count += 1
+        return done(IdPhoto((), f"JPEG {self.label} #{self.count}".encode()))
+
+    def start_preview(self, on_frame: Callable[[Frame], None],
+                      on_error: Callable[[UserFacingError], None]) -> None:
+        self.on_frame, self.on_error = on_frame, on_error
+
+    def stop_preview(self) -> None:
+        self.on_frame = self.on_error = None
+
+    def watch_closely(self, closely: bool) -> None:
+        self.closely = closely
+
+    def show(self, *, eyes: int = 4, yaw: float = 0.0, x: float = 0.5,
+             width: float = 0.33) -> None:
+        """One analysed frame (640 x 480) with a face ``width`` of the frame wide."""
+        if self.on_frame is None:
+            return
+        w = int(640 * width)
+        box = Box(int(640 * x - w / 2), 240 - w // 2, w, w)
+        self._sequence += 1
+        face = FaceAnalysis(box, 1, 160.0, 200.0, (), FaceFeatures(eyes, yaw))
+        self.on_frame(Frame(np.zeros((480, 640, 3), np.uint8), self._sequence, face=face))
+
+    def perform(self, challenge: Challenge | None) -> None:
+        if challenge is Challenge.BLINK:
+            for eyes in (4, 0, 0, 4):
+                self.show(eyes=eyes)
+        elif challenge is not None:
+            turned = 0.3 if challenge is Challenge.TURN_LEFT else -0.3
+            for yaw in (0.0, turned, turned, 0.0):
+                self.show(yaw=yaw)
 
 
 def page_jpeg(text: str) -> bytes:

@@ -29,6 +29,7 @@ def act(engine: FlowEngine, kiosk: Kiosk, executor: ManualExecutor) -> None:
         case "verify_face":
             assert isinstance(controller, VerifyFaceController)
             controller.capture()
+            kiosk.face_camera.perform(controller.challenge)
         case "form":
             assert isinstance(controller, FormController)
             controller.set_value("delivery", "post")

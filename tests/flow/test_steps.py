@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from drivers.camera.guidance import Guidance
+from drivers.camera.liveness import Challenge
 from kiosk.flow.ports import FaceVerdict, Option, PaymentOrder, PaymentState
 from kiosk.flow.steps import controller_for
 from kiosk.flow.steps.capture_photo import CapturePhotoState
@@ -34,37 +36,85 @@ def step(make_context, session):  # type: ignore[no-untyped-def]
     return make
 
 
-def test_face_verified_on_the_second_attempt(step, kiosk, executor) -> None:
+def _check_face(face, kiosk, executor, clock) -> None:  # type: ignore[no-untyped-def]
+    """The resident starts the check, does the challenge, the photo goes to the backend."""
+    clock.advance(5)  # past the pause after a failed attempt
+    face.capture()
+    kiosk.face_camera.perform(face.challenge)
+    executor.run_all()
+
+
+def test_face_verified_on_the_second_attempt(step, kiosk, executor, clock) -> None:
     kiosk.backend.face = [FaceVerdict.NO_MATCH]
     face = step(ELDERLY_CARD, 1)
-    face.capture()
-    executor.run_all()
+    _check_face(face, kiosk, executor, clock)
     assert face.state is VerifyFaceState.RETRY and face.attempts_left == 2
     assert face.error.message_key == "face.no_match"
-    face.capture()
-    executor.run_all()
+    _check_face(face, kiosk, executor, clock)
     assert face.done
+    assert kiosk.face_camera.on_frame is None  # the preview stopped
 
 
-def test_face_fails_clearly_after_three_attempts(step, kiosk, executor) -> None:
+def test_face_fails_clearly_after_three_attempts(step, kiosk, executor, clock) -> None:
     kiosk.backend.face = [FaceVerdict.NO_FACE, FaceVerdict.NO_MATCH, FaceVerdict.NO_MATCH]
     face = step(ELDERLY_CARD, 1)
     for _ in range(4):
-        face.capture()
-        executor.run_all()
+        _check_face(face, kiosk, executor, clock)
     assert face.state is VerifyFaceState.FAILED and face.error.message_key == "face.failed"
     assert kiosk.backend.calls.count("verify_face") == 3
 
 
-def test_face_camera_error_does_not_use_an_attempt(step, kiosk, executor) -> None:
+def test_face_camera_error_does_not_use_an_attempt(step, kiosk, executor, clock) -> None:
     kiosk.face_camera.fail_next = DeviceOfflineError("gone", device="face_camera")
     face = step(ELDERLY_CARD, 1)
-    face.capture()
-    executor.run_all()
+    _check_face(face, kiosk, executor, clock)
     assert face.state is VerifyFaceState.ERROR and face.attempts == 0
-    face.capture()
-    executor.run_all()
+    kiosk.face_camera.show()  # the camera is back: after a moment the resident is guided
+    clock.advance(5)
+    kiosk.face_camera.show()
+    assert face.state is VerifyFaceState.GUIDING
+    _check_face(face, kiosk, executor, clock)
     assert face.done
+
+
+def test_liveness_challenge_not_met_uses_an_attempt_and_never_reaches_the_backend(
+    step, kiosk, executor, clock
+) -> None:
+    face = step(ELDERLY_CARD, 1)
+    for _ in range(3):
+        clock.advance(5)
+        face.capture()
+        assert face.state is VerifyFaceState.CHALLENGE and kiosk.face_camera.closely
+        for _ in range(5):  # a printed photo: eyes open, straight, whatever it is asked
+            kiosk.face_camera.show()
+        clock.advance(9)
+        kiosk.face_camera.show()
+    assert face.state is VerifyFaceState.FAILED and face.error.message_key == "face.failed"
+    assert "verify_face" not in kiosk.backend.calls
+
+
+def test_the_wrong_gesture_does_not_pass(step, kiosk, executor, clock) -> None:
+    face = step(ELDERLY_CARD, 1)
+    face.capture()
+    wrong = {Challenge.BLINK: Challenge.TURN_LEFT, Challenge.TURN_LEFT: Challenge.TURN_RIGHT,
+             Challenge.TURN_RIGHT: Challenge.BLINK}[face.challenge]
+    kiosk.face_camera.perform(wrong)
+    assert face.state is VerifyFaceState.CHALLENGE
+
+
+def test_face_check_starts_by_itself_when_the_face_is_placed_and_steady(
+    step, kiosk, clock
+) -> None:
+    face = step(ELDERLY_CARD, 1)
+    kiosk.face_camera.show(width=0.15)
+    assert face.guidance is Guidance.MOVE_CLOSER
+    kiosk.face_camera.show(x=0.25)
+    assert face.guidance is Guidance.MOVE_LEFT
+    for _ in range(4):
+        kiosk.face_camera.show()
+        clock.advance(0.4)
+    kiosk.face_camera.show()
+    assert face.state is VerifyFaceState.CHALLENGE
 
 
 def test_form_prefills_validates_and_stores(step, executor, session) -> None:
@@ -105,16 +155,45 @@ def test_form_options_unreachable_then_retry(step, kiosk, executor) -> None:
     assert form.state is FormState.EDITING
 
 
-def test_photo_retake_shreds_the_old_one(step, executor, session) -> None:
+def _place_face(camera, clock) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(4):
+        camera.show(width=0.3)
+        clock.advance(0.4)
+    camera.show(width=0.3)
+
+
+def test_photo_taken_by_itself_then_retaken_shreds_the_old_one(
+    step, kiosk, executor, session, clock
+) -> None:
     photo = step(ELDERLY_CARD, 3)
-    photo.capture()
+    kiosk.face_camera.show(width=0.5)
+    assert photo.guidance is Guidance.MOVE_BACK and photo.state is CapturePhotoState.GUIDING
+    _place_face(kiosk.face_camera, clock)
     executor.run_all()
+    assert photo.state is CapturePhotoState.PREVIEW
     first = photo.photo
     photo.retake()
+    assert photo.state is CapturePhotoState.GUIDING
+    photo.capture()  # the button takes it at once
     executor.run_all()
     assert photo.state is CapturePhotoState.PREVIEW and not first.exists()
     photo.accept()
     assert photo.done and session.data.photos["elderly_card_photo"].read_bytes() == b"JPEG face #2"
+
+
+def test_photo_failing_a_check_says_which_and_guidance_goes_on(
+    step, kiosk, executor, clock
+) -> None:
+    photo = step(ELDERLY_CARD, 3)
+    kiosk.face_camera.photo_problems = ("background",)
+    _place_face(kiosk.face_camera, clock)
+    executor.run_all()
+    assert photo.state is CapturePhotoState.REJECTED
+    assert photo.error.message_key == "photo.problem.background"
+    clock.advance(5)
+    _place_face(kiosk.face_camera, clock)
+    executor.run_all()
+    assert photo.state is CapturePhotoState.PREVIEW and photo.photo is not None
 
 
 def test_scan_pages_min_max_retake_delete(step, kiosk, executor, session) -> None:

@@ -1,24 +1,46 @@
-"""Capture photo: take a photo for the application (e.g. the elderly card), retake, accept.
+"""Capture photo: an ID photo for the application (e.g. the elderly card).
 
-The photo is written to the session's private directory and recorded in the session
-under the step's purpose; a retaken photo's file is shredded.
+The live preview guides the resident (closer, further, left, right, look straight,
+hold still, too dark); when the face is well placed and steady the photo is taken by
+itself (the button takes it at once). The capture is checked (sharpness, exposure,
+face size and position, a plain light background) and cut to the configured photo
+spec (default 358 x 441 px); a failed check says which and how to fix it, and the
+guidance goes on. The resident sees the photo, retakes or accepts it. The photo is
+written to the session's private directory (wiped with the session) and recorded under
+the step's purpose; a retaken photo's file is shredded.
 """
 
 from __future__ import annotations
 
+import logging
 from enum import Enum
 from pathlib import Path
 from typing import ClassVar
 
 from backend_client.service_definition import CapturePhotoStep
+from drivers.camera.frames import Frame
+from drivers.camera.guidance import Guidance, GuideSettings
 from kiosk.flow.steps.base import StepContext, StepController
+from kiosk.flow.steps.face_live import LiveFace
 from kiosk_base.errors import UserFacingError
+
+log = logging.getLogger(__name__)
+
+#: The face band an ID photo needs: the cut (the face box is half its height, see
+#: drivers/camera/idphoto.py) must fit in the 640 x 480 frame.
+PHOTO_GUIDE = GuideSettings(min_face_fraction=0.28, max_face_fraction=0.41)
+#: After a failed check or a camera error, the message stays this long.
+PAUSE_S = 2.5
 
 
 class CapturePhotoState(Enum):
     READY = "ready"
+    GUIDING = "guiding"
     CAPTURING = "capturing"
     PREVIEW = "preview"
+    #: The capture failed a check (error names which); the guidance goes on.
+    REJECTED = "rejected"
+    #: The camera failed; the preview keeps trying.
     FAILED = "failed"
     ACCEPTED = "accepted"
 
@@ -26,50 +48,51 @@ class CapturePhotoState(Enum):
 class CapturePhotoController(StepController[CapturePhotoState]):
     step_type = "capture_photo"
     busy_states: ClassVar[frozenset[Enum]] = frozenset({CapturePhotoState.CAPTURING})
+    _WAITING = (CapturePhotoState.READY, CapturePhotoState.GUIDING, CapturePhotoState.REJECTED,
+                CapturePhotoState.FAILED)
 
     def __init__(self, context: StepContext, step: CapturePhotoStep) -> None:
         super().__init__(context, CapturePhotoState.READY)
         self.step = step
         self.photo: Path | None = None
+        self._paused_until = 0.0
+        self._shown_guidance: Guidance | None = None
+        camera = context.ports.face_camera
+        self.live: LiveFace | None = None
+        if camera is not None:
+            self.live = LiveFace(camera, context.clock, PHOTO_GUIDE, self._on_guidance,
+                                 self._on_camera_error)
 
     @property
     def done(self) -> bool:
         return self.state is CapturePhotoState.ACCEPTED
 
+    @property
+    def guidance(self) -> Guidance | None:
+        return self.live.guidance if self.live is not None and self.live.running else None
+
     def start(self) -> None:
         self._cancelled.clear()
-        self._set_state(CapturePhotoState.PREVIEW if self.photo else CapturePhotoState.READY)
+        if self.photo is not None:
+            self._set_state(CapturePhotoState.PREVIEW)
+            return
+        self._guide()
+
+    def cancel(self) -> None:
+        super().cancel()
+        if self.live is not None:
+            self.live.stop()
 
     def capture(self) -> None:
-        """Take a photo (again, when one is shown: a retake)."""
-        if self.state not in (
-            CapturePhotoState.READY,
-            CapturePhotoState.PREVIEW,
-            CapturePhotoState.FAILED,
-        ):
+        """Take the photo now (the button; the guidance takes it by itself)."""
+        if self.state not in self._WAITING:
             return
-        camera = self.context.ports.face_camera
-        if camera is None:
-            self._set_state(
-                CapturePhotoState.FAILED, error=UserFacingError("error.device.unavailable")
-            )
-            return
-        self._set_state(CapturePhotoState.CAPTURING)
-
-        def job() -> None:
-            image = self._await(camera.capture())
-            if self._cancelled.is_set():
-                return
-            session = self.context.session
-            old, self.photo = self.photo, session.store_file(self.step.purpose, image.data)
-            if old is not None:
-                session.delete_file(old)
-            self._set_state(CapturePhotoState.PREVIEW)
-
-        self._run(job, CapturePhotoState.FAILED)
+        self._take()
 
     def retake(self) -> None:
-        self.capture()
+        """Back to the live picture for another photo (the shown one stays until then)."""
+        if self.state is CapturePhotoState.PREVIEW:
+            self._guide()
 
     def accept(self) -> None:
         if self.state is CapturePhotoState.PREVIEW and self.photo is not None:
@@ -77,5 +100,76 @@ class CapturePhotoController(StepController[CapturePhotoState]):
             self._set_state(CapturePhotoState.ACCEPTED)
 
     def wipe(self) -> None:
+        if self.live is not None:
+            self.live.wipe()
         self.photo = None
         super().wipe()
+
+    def _guide(self) -> None:
+        if self.live is None:
+            self._set_state(CapturePhotoState.FAILED,
+                            error=UserFacingError("error.device.unavailable"))
+            return
+        self._set_state(CapturePhotoState.GUIDING)
+        self.live.start()
+
+    # -- on the camera's worker ---------------------------------------------------------
+
+    def _show_guidance(self, guidance: Guidance) -> None:
+        if guidance is not self._shown_guidance:
+            self._shown_guidance = guidance
+            log.info("step %s: guidance %s", self.step_type, guidance.value)
+            self._notify()  # the screen says something else now
+
+    def _on_guidance(self, guidance: Guidance, frame: Frame) -> None:
+        now = self.context.clock.monotonic()
+        state = self.state
+        if state not in (CapturePhotoState.GUIDING, CapturePhotoState.REJECTED,
+                         CapturePhotoState.FAILED):
+            return
+        if state is not CapturePhotoState.GUIDING and now < self._paused_until:
+            return
+        if self.live is not None and self.live.guide.ready_to_capture(now):
+            self._take()
+        elif state is not CapturePhotoState.GUIDING:
+            self._set_state(CapturePhotoState.GUIDING)
+        else:
+            self._show_guidance(guidance)
+
+    def _on_camera_error(self, error: UserFacingError) -> None:
+        if self.state in (CapturePhotoState.GUIDING, CapturePhotoState.REJECTED):
+            self._paused_until = self.context.clock.monotonic() + PAUSE_S
+            self._set_state(CapturePhotoState.FAILED, error=error)
+
+    def _take(self) -> None:
+        camera = self.context.ports.face_camera
+        with self._lock:
+            if self.state not in self._WAITING:
+                return
+            if camera is None:
+                self._set_state(CapturePhotoState.FAILED,
+                                error=UserFacingError("error.device.unavailable"))
+                return
+            self._set_state(CapturePhotoState.CAPTURING)
+
+        def job() -> None:
+            result = self._await(camera.capture_id_photo())
+            if self._cancelled.is_set():
+                return
+            if result.data is None:
+                problem = result.problems[0] if result.problems else "no_face"
+                self._paused_until = self.context.clock.monotonic() + PAUSE_S
+                if self.live is not None:
+                    self.live.guide.reset()
+                self._set_state(CapturePhotoState.REJECTED,
+                                error=UserFacingError(f"photo.problem.{problem}"))
+                return
+            if self.live is not None:
+                self.live.stop()
+            session = self.context.session
+            old, self.photo = self.photo, session.store_file(self.step.purpose, result.data)
+            if old is not None:
+                session.delete_file(old)
+            self._set_state(CapturePhotoState.PREVIEW)
+
+        self._run(job, CapturePhotoState.FAILED)

@@ -1,27 +1,49 @@
-"""Verify face: a live photo compared by the backend with the card holder's photo.
+"""Verify face: live guidance, a liveness challenge, then the backend's comparison.
 
-Up to ``face_attempts`` (3) tries; after the last one the step fails for good and the
-resident is told to ask staff. The photo lives only in memory for the call.
+The preview runs while the step is shown. When the face is well placed and steady (or
+the resident taps the button), a random challenge is asked: blink, or turn the head
+left or right. Only when the live frames show that gesture is a still captured and sent
+to the backend, which compares it with the card holder's photo. A printed photo fails
+the challenge (it never blinks; turned, it shows no parallax). A failed challenge or a
+mismatch uses one of ``face_attempts`` (3); after the last the step fails for good
+with a hint to ask staff. The still lives only in memory for the call.
 """
 
 from __future__ import annotations
 
+import logging
+import random
 from enum import Enum
 from typing import ClassVar
 
 from backend_client.service_definition import VerifyFaceStep
+from drivers.camera.frames import Frame
+from drivers.camera.guidance import Guidance, GuideSettings
+from drivers.camera.liveness import Challenge, LivenessCheck, LivenessOutcome
 from kiosk.flow.ports import FaceVerdict
 from kiosk.flow.steps.base import StepContext, StepController
+from kiosk.flow.steps.face_live import LiveFace
 from kiosk_base.errors import UserFacingError
+
+log = logging.getLogger(__name__)
+
+#: How long the resident has to do what the challenge asks.
+CHALLENGE_S = 8.0
+#: After a failed attempt the message stays this long before the next challenge.
+RETRY_PAUSE_S = 2.5
 
 
 class VerifyFaceState(Enum):
     READY = "ready"
+    #: The preview runs; the guidance tells the resident where to stand.
+    GUIDING = "guiding"
+    #: The liveness challenge is asked and watched.
+    CHALLENGE = "challenge"
     CAPTURING = "capturing"
     VERIFYING = "verifying"
-    #: Not a match (or no face seen); attempts are left.
+    #: Not a match, no face, or the challenge not met; attempts are left.
     RETRY = "retry"
-    #: A device or backend error; capture() tries again without using up an attempt.
+    #: A device or backend error; the preview keeps trying, no attempt is used up.
     ERROR = "error"
     FAILED = "failed"
     VERIFIED = "verified"
@@ -33,11 +55,26 @@ class VerifyFaceController(StepController[VerifyFaceState]):
         VerifyFaceState.CAPTURING,
         VerifyFaceState.VERIFYING,
     })
+    #: Where the resident may start (or restart) the check.
+    _WAITING = (VerifyFaceState.GUIDING, VerifyFaceState.RETRY, VerifyFaceState.ERROR,
+                VerifyFaceState.READY)
 
-    def __init__(self, context: StepContext, step: VerifyFaceStep) -> None:
+    def __init__(self, context: StepContext, step: VerifyFaceStep,
+                 rng: random.Random | None = None) -> None:
         super().__init__(context, VerifyFaceState.READY)
         self.step = step
         self.attempts = 0
+        self._rng = rng or random.SystemRandom()
+        self.challenge: Challenge | None = None
+        self._check: LivenessCheck | None = None
+        self._paused_until = 0.0
+        self._shown_guidance: Guidance | None = None
+        self._error_since: float | None = None
+        camera = context.ports.face_camera
+        self.live: LiveFace | None = None
+        if camera is not None:
+            self.live = LiveFace(camera, context.clock, GuideSettings(), self._on_guidance,
+                                 self._on_camera_error)
 
     @property
     def done(self) -> bool:
@@ -47,20 +84,126 @@ class VerifyFaceController(StepController[VerifyFaceState]):
     def attempts_left(self) -> int:
         return max(0, self.context.settings.face_attempts - self.attempts)
 
+    @property
+    def guidance(self) -> Guidance | None:
+        return self.live.guidance if self.live is not None and self.live.running else None
+
     def start(self) -> None:
         self._cancelled.clear()
-        if self.state is not VerifyFaceState.FAILED:
-            self._set_state(VerifyFaceState.READY)
+        if self.state in (VerifyFaceState.FAILED, VerifyFaceState.VERIFIED):
+            return
+        if self.live is None or self.context.session.person is None:
+            self._set_state(VerifyFaceState.ERROR,
+                            error=UserFacingError("error.device.unavailable"))
+            return
+        self.challenge, self._check = None, None
+        self._set_state(VerifyFaceState.GUIDING)
+        self.live.start()
+
+    def cancel(self) -> None:
+        super().cancel()
+        if self.live is not None:
+            self.live.stop()
+
+    def wipe(self) -> None:
+        if self.live is not None:
+            self.live.wipe()
+        self._check = None
+        super().wipe()
 
     def capture(self) -> None:
-        """Take the photo and have it verified."""
-        if self.state not in (VerifyFaceState.READY, VerifyFaceState.RETRY, VerifyFaceState.ERROR):
+        """The resident's button: start the check now, wherever the face is."""
+        if self.state not in self._WAITING or self.live is None:
             return
+        if not self.live.running:
+            self.start()
+        self._begin_challenge()
+
+    # -- on the camera's worker ---------------------------------------------------------
+
+    def _show_guidance(self, guidance: Guidance) -> None:
+        if guidance is not self._shown_guidance:
+            self._shown_guidance = guidance
+            log.info("step %s: guidance %s", self.step_type, guidance.value)
+            self._notify()  # the screen says something else now
+
+    def _on_guidance(self, guidance: Guidance, frame: Frame) -> None:
+        now = self.context.clock.monotonic()
+        state = self.state
+        if state is VerifyFaceState.ERROR:
+            # The camera is back (or the backend failed once): after a moment to read
+            # the message, the resident is guided again without losing an attempt.
+            if self._error_since is None:
+                self._error_since = now
+            elif now - self._error_since >= RETRY_PAUSE_S and guidance is not Guidance.NO_FACE:
+                self._error_since = None
+                self._set_state(VerifyFaceState.GUIDING)
+            return
+        if state is VerifyFaceState.CHALLENGE and self._check is not None:
+            features = frame.face.features if frame.face is not None else None
+            outcome = self._check.observe(features, now)
+            if outcome is LivenessOutcome.PASSED:
+                self._verify()
+            elif outcome is LivenessOutcome.TIMED_OUT:
+                log.info("step verify_face: liveness challenge not met in time")
+                self._attempt_failed("liveness.failed")
+            return
+        if state in (VerifyFaceState.GUIDING, VerifyFaceState.RETRY):
+            if self.live is not None and self.live.guide.ready_to_capture(now) \
+                    and now >= self._paused_until:
+                self._begin_challenge()
+            elif state is VerifyFaceState.GUIDING:
+                self._show_guidance(guidance)
+
+    def _on_camera_error(self, error: UserFacingError) -> None:
+        if self.state in (VerifyFaceState.GUIDING, VerifyFaceState.CHALLENGE,
+                          VerifyFaceState.RETRY, VerifyFaceState.READY):
+            self._check = None
+            self._error_since = None
+            self._watch_closely(False)
+            self._set_state(VerifyFaceState.ERROR, error=error)
+
+    # -- the check ------------------------------------------------------------------
+
+    def _begin_challenge(self) -> None:
+        with self._lock:
+            if self.state not in self._WAITING:
+                return
+            self.challenge = self._rng.choice(list(Challenge))
+            self._check = LivenessCheck(self.challenge, self.context.clock.monotonic(),
+                                        CHALLENGE_S)
+            log.info("step verify_face: liveness challenge %s", self.challenge.value)
+            self._watch_closely(True)
+            self._set_state(VerifyFaceState.CHALLENGE)
+
+    def _watch_closely(self, closely: bool) -> None:
+        camera = self.context.ports.face_camera
+        if camera is not None:
+            camera.watch_closely(closely)
+
+    def _attempt_failed(self, key: str) -> None:
+        self._watch_closely(False)
+        self.attempts += 1
+        self._check = None
+        self._paused_until = self.context.clock.monotonic() + RETRY_PAUSE_S
+        if self.live is not None:
+            self.live.guide.reset()
+        if self.attempts_left == 0:
+            if self.live is not None:
+                self.live.stop()
+            self._set_state(VerifyFaceState.FAILED, error=UserFacingError("face.failed"))
+        else:
+            self._set_state(VerifyFaceState.RETRY, error=UserFacingError(
+                key, {"attempts_left": str(self.attempts_left)}))
+
+    def _verify(self) -> None:
         camera = self.context.ports.face_camera
         person = self.context.session.person
+        self._check = None
+        self._watch_closely(False)
         if camera is None or person is None:
-            missing = UserFacingError("error.device.unavailable")
-            self._set_state(VerifyFaceState.ERROR, error=missing)
+            self._set_state(VerifyFaceState.ERROR,
+                            error=UserFacingError("error.device.unavailable"))
             return
         self._set_state(VerifyFaceState.CAPTURING)
 
@@ -75,16 +218,11 @@ class VerifyFaceController(StepController[VerifyFaceState]):
             if self._cancelled.is_set():
                 return
             if verdict is FaceVerdict.MATCH:
+                if self.live is not None:
+                    self.live.stop()
                 self._set_state(VerifyFaceState.VERIFIED)
                 return
-            self.attempts += 1
-            if self.attempts_left == 0:
-                self._set_state(VerifyFaceState.FAILED, error=UserFacingError("face.failed"))
-            else:
-                key = "face.no_face" if verdict is FaceVerdict.NO_FACE else "face.no_match"
-                self._set_state(
-                    VerifyFaceState.RETRY,
-                    error=UserFacingError(key, {"attempts_left": str(self.attempts_left)}),
-                )
+            self._attempt_failed("face.no_face" if verdict is FaceVerdict.NO_FACE
+                                 else "face.no_match")
 
         self._run(job, VerifyFaceState.ERROR)
