@@ -57,7 +57,8 @@ SCENARIOS: dict[str, Ops] = {
              {"phone_pay": None}, {"wait": 200}],
     # the restart: the resident's card is (still / again) in the reader
     "restart": [{"insert_card": "wang_fang"}, {"expect_screen": "menu", "timeout": 30},
-                {"expect_no_text": "正在核对未完成的支付", "timeout": 90}, {"wait": 150}],
+                {"expect_no_text": "正在核对未完成的支付", "timeout": 90},
+                {"wait": 150, "timeout": 200}],
 }
 #: The payment entry's states on each path, in order.
 PATHS: dict[str, list[JournalState]] = {
@@ -144,6 +145,7 @@ def scenario_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.mark.timeout(420)
 @pytest.mark.parametrize(("path", "point"), POINTS, ids=[f"topup-{p}" for _, p in POINTS])
 def test_sigkill_mid_topup_then_restart_settles_it(
     path: str, point: str, scenario_dir: Path, tmp_path: Path

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from debtools import VERSION, BuiltPackages
 
-pytestmark = pytest.mark.packaging
+# The first test builds the packages (make deb: a virtualenv bundle), minutes on a busy
+# machine; pytest-timeout counts that setup in the test.
+pytestmark = [pytest.mark.packaging, pytest.mark.timeout(1500)]
 
 
 def activate(debs: BuiltPackages, base: Path, version: str, state: Path,

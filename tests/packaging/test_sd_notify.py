@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 from debtools import BuiltPackages
 
-pytestmark = pytest.mark.packaging
+# The first test builds the packages (make deb: a virtualenv bundle), minutes on a busy
+# machine; pytest-timeout counts that setup in the test.
+pytestmark = [pytest.mark.packaging, pytest.mark.timeout(1500)]
 
 SCENARIO = """
 - expect_screen: attract

@@ -1,0 +1,108 @@
+"""SIGKILL the real kiosk at every phase of a citizen-card purse purchase (消费), then
+restart it on the same state dir with the card in the reader.
+
+A utility bill (¥23.50) paid from wang_fang's purse (¥50.00) with the PSAM in the
+reader's second slot; the reference backend in its own process outlives the kiosk. The
+kill points are the purchase phases the kiosk commits on the way
+(:class:`PurchasePhase`: ``GOVKIOSK_CRASH_AFTER=<phase>`` kills it right after the
+commit). After the restart (reconciliation, the purse recovery on the card's insert) the
+backend's ledger, the card's balance and the journal agree: debited once and the bill
+settled once, or never debited and nothing charged.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from kiosk.flow.purse_ports import PURCHASE_FINAL, PurchasePhase
+from tests.e2e.payment_harness import Kiosk, ReferenceBackend, killed, money_agrees
+
+# Long (a few minutes): make test runs it in its parallel pass (see the Makefile).
+pytestmark = [pytest.mark.e2e, pytest.mark.parallel]
+SERIAL, BEFORE, BILL, AMOUNT = "44030500000000000001", 5000, "bill-w4403-2026-10", 2350
+Ops = list[dict[str, object]]
+
+PURCHASE: Ops = [
+    {"tap": "start"}, {"insert_card": "wang_fang"}, {"expect_screen": "menu"},
+    {"tap": "utility_bill_payment"}, {"expect_screen": "step:form"},
+    {"tap": f"option {BILL}"}, {"tap": "next"}, {"expect_screen": "step:review"},
+    {"tap": "confirm"}, {"expect_screen": "step:pay"}, {"expect_text": "¥50.00"},
+    {"tap": "pay from card purse"}, {"expect_screen": "result", "timeout": 60},
+    {"tap": "finish"}, {"expect_screen": "goodbye"}]
+RESTART: Ops = [{"insert_card": "wang_fang"}, {"expect_screen": "menu", "timeout": 30},
+                {"expect_no_text": "正在核对未完成的支付", "timeout": 90},
+                {"wait": 150, "timeout": 200}]
+#: Phases only the resolution (or a refusal) commits: checked as outcomes after restart.
+NOT_ON_THE_WAY = {PurchasePhase.NOT_DEBITED, PurchasePhase.NEEDS_STAFF}
+POINTS = [p.value for p in PurchasePhase if p not in NOT_ON_THE_WAY]
+#: Known gap (found by this test): killed after the card debited, the restart's purse
+#: recovery uploads the TAC (the order is paid) but nothing settles the bill or refunds
+#: the order until the idle reconciliation's session grace (5 min) has passed.
+KNOWN_GAP = {PurchasePhase.DEBITED.value: "bill settled only after the 5-min idle grace"}
+#: Whether the card paid (debited once, the bill settled once) after the restart.
+DEBITED = {PurchasePhase.DEBITED.value, PurchasePhase.RECORDED.value}
+
+
+def test_every_phase_is_a_kill_point_or_an_outcome() -> None:
+    assert set(POINTS) | {p.value for p in NOT_ON_THE_WAY} == {p.value for p in PurchasePhase}
+    assert NOT_ON_THE_WAY <= PURCHASE_FINAL
+
+
+def _settled(kiosk: Kiosk) -> bool:
+    try:
+        entries = kiosk.journal()
+    except sqlite3.Error:
+        return False
+    return bool(entries) and all(e["state"] in ("delivered", "closed", "refunded")
+                                 for e in entries)
+
+
+@pytest.mark.timeout(420)
+@pytest.mark.parametrize("point", [
+    pytest.param(p, id=f"purchase-{p}", marks=[pytest.mark.xfail(
+        strict=True, reason=KNOWN_GAP[p])] if p in KNOWN_GAP else []) for p in POINTS])
+def test_sigkill_mid_purchase_then_restart_settles_it(point: str, tmp_path: Path) -> None:
+    backend = ReferenceBackend(tmp_path / "backend.sqlite")
+    try:
+        kiosk = Kiosk(backend, tmp_path, "KIOSK-PURSE-0001")
+        first_s, restart_s = tmp_path / "first.json", tmp_path / "restart.json"
+        first_s.write_text(json.dumps(PURCHASE, ensure_ascii=False), "utf-8")
+        restart_s.write_text(json.dumps(RESTART, ensure_ascii=False), "utf-8")
+        first = kiosk.run(first_s, "first", crash_after=point)
+        assert killed(first), f"not killed at {point}: {first.returncode}\n" \
+            + first.stderr[-3000:]
+        restart = kiosk.start(restart_s, "second")
+        try:
+            deadline = time.monotonic() + 150
+            while not (_settled(kiosk) and not money_agrees(backend, kiosk)):
+                assert restart.poll() is None, "the restarted kiosk ended"
+                assert time.monotonic() < deadline, (money_agrees(backend, kiosk),
+                                                     kiosk.journal())
+                time.sleep(0.5)
+        finally:
+            restart.terminate()
+            restart.wait(timeout=30)
+        balance = kiosk.purse_balance(SERIAL)
+        bill = backend.bills()[BILL]
+        orders = backend.ledger(kiosk.terminal)
+        if point in DEBITED:
+            assert balance == BEFORE - AMOUNT  # debited once
+            paid = [o for o in orders if o["status"] == "paid"]
+            if bill["status"] == "paid":  # and the bill settled once, by its order
+                (order,) = paid
+                assert order["used_by"] == f"bill:{BILL}"
+                assert bill["paid_order"] == order["order_id"]
+            else:  # or the order the card paid refunded in full (money_agrees checked it)
+                assert not paid and any(o["status"] == "refunded" for o in orders), orders
+        else:
+            assert balance == BEFORE  # never debited
+            assert bill["status"] == "unpaid"
+            assert all(o["status"] in ("closed", "refunded") for o in orders)
+        assert not kiosk.errors(), kiosk.errors()
+    finally:
+        backend.stop()
