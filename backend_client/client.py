@@ -43,8 +43,11 @@ from backend_client.models import (
     IdentityCheck,
     IdentityCheckRequest,
     InsuranceRecords,
+    Materials,
     PaymentCreate,
     PaymentOrder,
+    PhoneUpload,
+    PhoneUploadCreate,
     PurchaseRecord,
     PurchaseUpload,
     QrLogin,
@@ -233,6 +236,24 @@ class BackendClient:
         return self.transport.call(
             "POST", "/appointments", Appointment, body=body, idempotency_key=idempotency_key
         )
+
+    # -- the materials library and phone uploads ---------------------------------------------
+
+    def materials(self, person_token: str, types: list[str] | tuple[str, ...]) -> Materials:
+        """The person's stored materials of ``types`` (document ids), newest first."""
+        return self.transport.call(
+            "GET", "/person/materials", Materials, headers=self._person(person_token),
+            params={"types": ",".join(types)},
+        )
+
+    def create_phone_upload(self, request: PhoneUploadCreate, idempotency_key: str
+                            ) -> PhoneUpload:
+        return self.transport.call(
+            "POST", "/uploads", PhoneUpload, body=request, idempotency_key=idempotency_key
+        )
+
+    def phone_upload(self, upload_id: str) -> PhoneUpload:
+        return self.transport.call("GET", f"/uploads/{upload_id}", PhoneUpload)
 
     # -- applications and certificates -----------------------------------------------------
 

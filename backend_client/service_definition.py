@@ -96,11 +96,25 @@ class DocumentSpec(_Model):
     max_pages: int = Field(5, ge=1)
 
 
+#: The devices a scan_documents step may capture with, in the order a resident is offered.
+SCAN_SOURCES: tuple[str, ...] = ("document_camera", "scanner")
+
+
 class ScanDocumentsStep(_Model):
     type: Literal["scan_documents"]
     documents: tuple[DocumentSpec, ...] = Field(min_length=1)
-    #: "document_camera" or "scanner": the device that captures the pages.
-    device: Literal["document_camera", "scanner"] = "document_camera"
+    #: The device that captures the pages: "document_camera", "scanner", or "any" (the
+    #: resident picks among those the terminal has).
+    device: Literal["document_camera", "scanner", "any"] = "document_camera"
+    #: Offer the person's stored copy of a document (the materials library) first.
+    reuse_materials: bool = True
+    #: Offer a QR code to send the document from the resident's phone.
+    phone_upload: bool = True
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The device roles this step may use."""
+        return SCAN_SOURCES if self.device == "any" else (self.device,)
 
 
 class ReviewStep(_Model):

@@ -20,6 +20,7 @@ from backend_sim.routes import (
     cards,
     feedback,
     identity,
+    materials,
     payments,
     person,
     services,
@@ -62,7 +63,8 @@ def create_app(state: BackendState) -> FastAPI:
         redoc_url=None,
     )
     app.state.backend = state
-    for module in (terminal, identity, person, services, payments, cards, feedback):
+    for module in (terminal, identity, person, services, payments, cards, feedback,
+                   materials):
         app.include_router(module.router, prefix=API_PREFIX)
     # The receipt's QR code: a page for a phone (unsigned, no personal data).
     app.include_router(feedback.public, prefix=API_PREFIX)

@@ -131,7 +131,7 @@ SERVICES: list[dict[str, Any]] = [
                  "label": _t("家庭月收入（元）", "Monthly household income (CNY)"),
                  "min": 0, "max": 1_000_000},
             ]},
-            {"type": "scan_documents", "device": "scanner", "documents": [
+            {"type": "scan_documents", "device": "any", "documents": [
                 {"id": "hukou_book", "label": _t("户口簿", "Household register book"),
                  "min_pages": 1, "max_pages": 4},
                 {"id": "income_proof", "label": _t("收入证明", "Proof of income"),

@@ -99,6 +99,33 @@ attachments = sa.Table(
     sa.Column("data", sa.LargeBinary, nullable=False),
 )
 
+#: The materials library: one PDF per material a person submitted (backend_sim/materials.py).
+materials = sa.Table(
+    "materials", metadata,
+    sa.Column("material_id", sa.String(40), primary_key=True),
+    sa.Column("id_number", sa.String(18), nullable=False, index=True),
+    sa.Column("material_type", sa.String(40), nullable=False),
+    sa.Column("application_id", sa.String(40), nullable=True),
+    sa.Column("submitted_on", sa.String(10), nullable=False),
+    sa.Column("pages", sa.Integer, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("preview", sa.LargeBinary, nullable=True),
+)
+
+#: Upload slots a kiosk opened for the resident's phone (and the pages it sent).
+phone_uploads = sa.Table(
+    "phone_uploads", metadata,
+    sa.Column("upload_id", sa.String(40), primary_key=True),
+    sa.Column("terminal_id", sa.String(32), nullable=False),
+    sa.Column("id_number", sa.String(18), nullable=False),
+    sa.Column("document_id", sa.String(40), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    _ts("expires_at"),
+    sa.Column("reason", sa.String(128), nullable=False, default=""),
+    sa.Column("pages", sa.Text, nullable=False, default="[]"),
+)
+
 slots = sa.Table(
     "appointment_slots", metadata,
     sa.Column("slot_id", sa.String(40), primary_key=True),

@@ -5,6 +5,7 @@ For demos, scenario files and tests: nobody scans a QR code with a real phone th
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import requests
@@ -28,6 +29,11 @@ class SimulatedPhone:
     def confirm_login(self, login_id: str, id_number: str) -> None:
         """Confirm a QR login code as the resident with ``id_number``."""
         self._post(f"/qr-logins/{login_id}/confirm", {"id_number": id_number})
+
+    def upload(self, upload_id: str, content_type: str, data: bytes) -> str:
+        """Send a file (a photo or a PDF) to the kiosk's upload slot; its new status."""
+        body = {"content_type": content_type, "data_base64": base64.b64encode(data).decode()}
+        return str(self._post(f"/uploads/{upload_id}", body)["status"])
 
     def inject_fault(self, fault: str, **params: object) -> None:
         self._post("/faults", {"fault": fault, "params": params})

@@ -7,10 +7,15 @@ empty database.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import sqlalchemy as sa
+from PIL import Image as PilImage
+from PIL import ImageDraw, ImageFont
 from sqlalchemy.engine import Connection, Engine
 
 from backend_sim import db
@@ -139,6 +144,38 @@ def _applications(conn: Connection) -> None:
     ])
 
 
+def _sample_page(title: str, lines: tuple[str, ...]) -> bytes:
+    """A plain A4 page image (JPEG) standing in for a scanned paper."""
+    page = PilImage.new("L", (827, 1169), 250)
+    draw = ImageDraw.Draw(page)
+    font = None
+    for candidate in ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+                      "/usr/share/fonts/truetype/arphic/uming.ttc"):
+        if Path(candidate).exists():
+            font = ImageFont.truetype(candidate, 34)
+            break
+    draw.rectangle((40, 40, 787, 1129), outline=40, width=4)
+    draw.text((413, 110), title, fill=20, font=font, anchor="mm")
+    for i, line in enumerate(lines):
+        draw.text((90, 220 + i * 70), line, fill=30, font=font)
+    buf = io.BytesIO()
+    page.save(buf, "PDF", resolution=70.7)
+    return buf.getvalue()
+
+
+def _stored_materials(conn: Connection) -> None:
+    """张伟 submitted his household book on 2026-11-20: the library offers it again."""
+    from backend_sim import materials  # imports http, which imports this module
+
+    pdf = _sample_page("居民户口簿 Household register", (
+        "户主姓名：张伟", "住址：北京市东城区景山街道", "（示例材料 sample）"))
+    conn.execute(sa.insert(db.materials).values(
+        material_id="mat-seed-0001", id_number="110101195803070230",
+        material_type="hukou_book", application_id="app-seed-0001",
+        submitted_on="2026-11-20", pages=materials.pdf_pages(pdf),
+        sha256=hashlib.sha256(pdf).hexdigest(), data=pdf, preview=materials.preview(pdf)))
+
+
 def _slots(conn: Connection, today: date) -> None:
     rows = []
     offices = ("东城区政务服务中心 Dongcheng Service Centre",
@@ -171,5 +208,6 @@ def seed(engine: Engine, today: date | None = None) -> bool:
         _insurance(conn)
         _utilities(conn)
         _applications(conn)
+        _stored_materials(conn)
         _slots(conn, today or datetime.now(CST).date())
     return True

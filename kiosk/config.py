@@ -59,6 +59,13 @@ class UiSettings(_Section):
     )
 
 
+class DocumentSettings(_Section):
+    max_pdf_kb: int = Field(
+        3000, ge=100, le=4000,
+        description="Largest PDF one scanned material may become (the backend takes 4000).",
+    )
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Lowest level logged."
@@ -99,6 +106,7 @@ class KioskConfig(_Section):
     timeouts: TimeoutSettings = Field(default_factory=TimeoutSettings)
     ui: UiSettings = Field(default_factory=UiSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    documents: DocumentSettings = Field(default_factory=DocumentSettings)
     devices: dict[str, DeviceConfig] = Field(
         default_factory=_default_devices,
         description="Devices by role; a role left out runs on its simulator.",

@@ -43,6 +43,10 @@ class CollectedData:
     photos: dict[str, Path] = field(default_factory=dict)
     #: document id -> page files, in order.
     pages: dict[str, list[Path]] = field(default_factory=dict)
+    #: document id -> the material's one PDF (made of its pages) in the temp dir.
+    documents: dict[str, Path] = field(default_factory=dict)
+    #: document id -> (stored material id, pages): a copy reused from the library.
+    reused: dict[str, tuple[str, int]] = field(default_factory=dict)
     payment: PaymentOrder | None = None
     receipt: SubmissionReceipt | None = None
     certificate: Mapping[str, object] | None = None
@@ -120,7 +124,8 @@ class Session:
         """
         self._check()
         old, self.data = self.data, CollectedData()
-        for path in [*old.photos.values(), *(p for ps in old.pages.values() for p in ps)]:
+        for path in [*old.photos.values(), *(p for ps in old.pages.values() for p in ps),
+                     *old.documents.values()]:
             self.delete_file(path)
 
     def wipe(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import threading
 import time
@@ -11,6 +12,7 @@ from typing import Any
 import requests
 
 from card.profiles import load_profile
+from drivers.camera.desk_scene import phone_file
 from kiosk.runtime import KioskRuntime
 from kiosk_base.faults import FaultInjectable
 
@@ -126,6 +128,30 @@ def scenario_actions(runtime: KioskRuntime, controller: Any) -> dict[str, Callab
             who = _profile_id_number(who)
         _simulator(runtime, "face_camera").present_person(who)
 
+    def desk(arg: Any) -> Any:
+        return _simulator(runtime, "document_camera").desk
+
+    def place_page(arg: Any) -> None:
+        """place_page: "angle=25" (degrees; a new page on the document camera's desk)."""
+        params = dict(w.partition("=")[::2] for w in str(arg or "").split())
+        desk(arg).place_page(angle=float(params.get("angle", 10)))
+
+    def phone_upload(arg: Any) -> bool:
+        """phone_upload: "pages=N [pdf]": the phone sends N photographed pages (or one
+        PDF of them) to the upload code on screen (False until one is shown)."""
+        engine = controller.engine
+        slot = getattr(engine.controller, "phone", None) if engine else None
+        if slot is None:
+            return False
+        words = str(arg or "").split()
+        params = dict(w.partition("=")[::2] for w in words)
+        content_type, data = phone_file(int(params.get("pages", 1)), "pdf" in words)
+        # The same call as backend_sim.phone.SimulatedPhone.upload (kiosk_sim may not
+        # import the reference backend: the import contract).
+        sim_post(f"/uploads/{slot.upload_id}", {
+            "content_type": content_type, "data_base64": base64.b64encode(data).decode()})
+        return True
+
     def face_camera() -> Any:
         return _simulator(runtime, "face_camera")
 
@@ -187,6 +213,11 @@ def scenario_actions(runtime: KioskRuntime, controller: Any) -> dict[str, Callab
         return True
 
     return {
+        "place_page": place_page,
+        "hand_over_page": lambda _a: desk(_a).hand_over_page(True),
+        "withdraw_hand": lambda _a: desk(_a).hand_over_page(False),
+        "remove_page": lambda _a: desk(_a).remove_page(),
+        "phone_upload": phone_upload,
         "present_photo": present_photo,
         "face_pose": face_pose,
         "blink": lambda _a: face_camera().blink(),

@@ -16,6 +16,13 @@ from backend_client.models.identity import (
     QrLogin,
     QrLoginStatus,
 )
+from backend_client.models.materials import (
+    Materials,
+    PhoneFile,
+    PhoneUpload,
+    PhoneUploadCreate,
+    StoredMaterial,
+)
 from backend_client.models.payments import (
     BillSettle,
     BillSettlement,
@@ -107,9 +114,13 @@ __all__ = [
     "IdentityCheckRequest",
     "InsuranceMonth",
     "InsuranceRecords",
+    "Materials",
     "PaymentCreate",
     "PaymentOrder",
     "Person",
+    "PhoneFile",
+    "PhoneUpload",
+    "PhoneUploadCreate",
     "PurchaseRecord",
     "PurchaseUpload",
     "QrLogin",
@@ -117,6 +128,7 @@ __all__ = [
     "RatingAccepted",
     "RatingCreate",
     "RefundRequest",
+    "StoredMaterial",
     "TerminalRegistered",
     "TerminalRegistration",
     "Topup",

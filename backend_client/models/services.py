@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field, model_validator
 
 from backend_client.models.base import ApiModel, Base64, Token
 from backend_client.models.person import ApplicationState
@@ -31,13 +31,39 @@ class Application(ApiModel):
     attachments: tuple[str, ...] = ()
 
 
+def _one_of_sources(schema: dict[str, Any]) -> None:
+    """The contract says what the validator checks: exactly one of the file and the id."""
+    props = schema.get("properties", {})
+    for name in ("data_base64", "material_id"):
+        branches = props.get(name, {}).pop("anyOf", None)
+        if branches:
+            props[name].update(next(b for b in branches if b.get("type") != "null"))
+        props.get(name, {}).pop("default", None)
+    schema["oneOf"] = [{"required": ["data_base64"]}, {"required": ["material_id"]}]
+
+
 class AttachmentUpload(ApiModel):
-    """One scanned page or photo. ``document_id`` names the DocumentSpec or photo purpose."""
+    """A photo, or a document's one PDF, or a stored material reused from the library.
+
+    ``document_id`` names the DocumentSpec or photo purpose. Exactly one of
+    ``data_base64`` (the file) and ``material_id`` (a copy of the person's stored
+    material of the same type, see ``GET /person/materials``) is given.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore", json_schema_extra=_one_of_sources)
 
     document_id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     page: int = Field(1, ge=1, le=50)
     content_type: Literal["image/jpeg", "image/png", "application/pdf"]
-    data_base64: Base64 = Field(min_length=4, max_length=MAX_ATTACHMENT_BYTES * 4 // 3 + 4)
+    data_base64: Base64 | None = Field(
+        None, min_length=4, max_length=MAX_ATTACHMENT_BYTES * 4 // 3 + 4)
+    material_id: Token | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> AttachmentUpload:
+        if (self.data_base64 is None) == (self.material_id is None):
+            raise ValueError("give exactly one of data_base64 and material_id")
+        return self
 
 
 class Attachment(ApiModel):
@@ -46,6 +72,9 @@ class Attachment(ApiModel):
     page: int
     size: int
     sha256: str
+    content_type: str = "image/jpeg"
+    #: Pages of a PDF attachment (1 for an image).
+    pages: int = 1
 
 
 class ApplicationSubmitted(ApiModel):

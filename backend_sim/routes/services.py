@@ -23,7 +23,7 @@ from backend_client.models import (
     Certificate,
     CertificateRequest,
 )
-from backend_sim import certificates, db
+from backend_sim import certificates, db, materials
 from backend_sim.catalog import build_catalog
 from backend_sim.http import (
     ERROR_RESPONSES,
@@ -78,6 +78,17 @@ def _application(state: BackendState, application_id: str, terminal: str) -> App
     )
 
 
+def _owner(state: BackendState, application_id: str, terminal: str) -> str:
+    """The ID number of the person a draft is for."""
+    t = db.applications
+    with state.engine.connect() as conn:
+        owner = conn.execute(sa.select(t.c.id_number).where(
+            t.c.application_id == application_id, t.c.terminal_id == terminal)).scalar()
+    if owner is None:
+        raise not_found("application")
+    return str(owner)
+
+
 @router.post("/applications", tags=["applications"])
 def create_application(
     body: ApplicationCreate, terminal: Terminal, key: IdempotencyKey, state: State
@@ -116,17 +127,22 @@ def add_attachment(
     application_id: str, body: AttachmentUpload, terminal: Terminal, key: IdempotencyKey,
     state: State,
 ) -> Attachment:
-    """Attach one scanned page or photo to a draft."""
-    try:
-        data = base64.b64decode(body.data_base64, validate=True)
-    except binascii.Error:
-        raise ApiError(422, "validation_error", "data_base64 is not base64") from None
+    """Attach a photo, a document's PDF, or a copy of a stored material to a draft."""
+    if body.material_id is not None:
+        owner = _owner(state, application_id, terminal)
+        data = materials.material_for(state, owner, body.material_id, body.document_id)
+    else:
+        try:
+            data = base64.b64decode(body.data_base64 or "", validate=True)
+        except binascii.Error:
+            raise ApiError(422, "validation_error", "data_base64 is not base64") from None
     if len(data) > MAX_ATTACHMENT_BYTES:
         raise ApiError(422, "attachment_too_large", "attachment is too large")
 
     def attach() -> Attachment:
         if _application(state, application_id, terminal).status != "draft":
             raise ApiError(409, "application_state", "application is already submitted")
+        pages = materials.pdf_pages(data) if body.content_type == "application/pdf" else 1
         attachment_id = new_id("att")
         digest = hashlib.sha256(data).hexdigest()
         with state.engine.begin() as conn:
@@ -136,7 +152,8 @@ def add_attachment(
                 sha256=digest, data=data,
             ))
         return Attachment(attachment_id=attachment_id, document_id=body.document_id,
-                          page=body.page, size=len(data), sha256=digest)
+                          page=body.page, size=len(data), sha256=digest,
+                          content_type=body.content_type, pages=pages)
 
     op = f"application.attach:{application_id}"
     return Attachment.model_validate(idempotent(state, terminal, key, op, body, attach))
@@ -163,6 +180,7 @@ def submit_application(
                 db.applications.c.application_id == application_id
             ).values(status="submitted", reference=reference,
                      updated_at=state.now().isoformat()))
+        materials.keep_submitted(state, application_id)
         return ApplicationSubmitted(
             application_id=application_id, status="submitted", reference=reference,
             next_steps=next_steps(app.kind, form),

@@ -6,14 +6,18 @@ pay an order, confirm a QR login for a resident, set and clear faults.
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from backend_sim import db
+from backend_client.models import PhoneFile
+from backend_sim import db, materials
 from backend_sim.http import ApiError, issue_person_token, not_found, state_of
+from backend_sim.routes import materials as materials_routes
 from backend_sim.state import BackendState
 from kiosk_base.errors import UnknownFaultError
 
@@ -60,6 +64,24 @@ def confirm_login(login_id: str, body: QrConfirm, state: State) -> dict[str, str
         conn.execute(sa.update(t).where(t.c.login_id == login_id).values(
             status="confirmed", id_number=body.id_number, person_token=token))
     return {"login_id": login_id, "status": "confirmed"}
+
+
+@router.post("/uploads/{upload_id}")
+def phone_upload(upload_id: str, body: PhoneFile, state: State) -> dict[str, Any]:
+    """The resident's phone sends a file (a photo or a PDF) to an open upload slot."""
+    answer = materials_routes.upload_answer(state, upload_id, None)
+    if answer.status != "waiting":
+        raise ApiError(409, "upload_closed", f"upload is {answer.status}")
+    try:
+        pages = materials.phone_pages(body.content_type, base64.b64decode(body.data_base64))
+        values: dict[str, Any] = {"status": "received", "pages": json.dumps(
+            [base64.b64encode(p).decode() for p in pages])}
+    except ApiError as exc:
+        values = {"status": "rejected", "reason": exc.code}
+    with state.engine.begin() as conn:
+        conn.execute(sa.update(db.phone_uploads).where(
+            db.phone_uploads.c.upload_id == upload_id).values(**values))
+    return {"upload_id": upload_id, "status": values["status"]}
 
 
 @router.get("/faults")

@@ -109,9 +109,17 @@ def enhance_page(image: Image) -> Image:
     Colour is dropped: forms are read, not admired, and grey halves the upload.
     """
     grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
-    kernel = max(15, (min(grey.shape[:2]) // 20) | 1)
-    background = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8))
+    # The background is smooth: estimate it on a copy at most ~800 px across (a large
+    # median filter on an 8-megapixel page costs seconds) and scale it back up.
+    h, w = grey.shape[:2]
+    shrink = max(1, min(h, w) // 800)
+    small = cv2.resize(grey, (w // shrink, h // shrink), interpolation=cv2.INTER_AREA) \
+        if shrink > 1 else grey
+    kernel = max(15, (min(small.shape[:2]) // 20) | 1)
+    background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8))
     background = cv2.medianBlur(background, kernel if kernel <= 255 else 255)
+    if shrink > 1:
+        background = cv2.resize(background, (w, h), interpolation=cv2.INTER_LINEAR)
     flat = cv2.divide(grey, np.maximum(background, 1), scale=255)
     blurred = cv2.GaussianBlur(flat, (0, 0), 1.5)
     sharp = cv2.addWeighted(flat, 1.6, blurred, -0.6, 0)
@@ -126,3 +134,117 @@ def rectify(image: Image, corners: Sequence[tuple[float, float]], enhance: bool 
             raise ValueError(f"corner ({x:.0f}, {y:.0f}) lies outside the {w}x{h} image")
     page = warp_page(image, order_corners(corners))
     return enhance_page(page) if enhance else page
+
+
+def guess_corners(image: Image) -> Quad:
+    """Where the manual corner editor starts when detection found no clean page.
+
+    The rotated bounding box of the largest bright region (a page partly hidden, a
+    folded corner) when there is one, else a rectangle inset 10% from the frame's edge.
+    """
+    h, w = image.shape[:2]
+    scale = min(1.0, _DETECT_WIDTH / w)
+    small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
+    _, mask = cv2.threshold(cv2.GaussianBlur(grey, (5, 5), 0), 0, 255,
+                            cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    area = float(small.shape[0] * small.shape[1])
+    if contours:
+        largest = max(contours, key=cv2.contourArea)
+        if 0.05 <= cv2.contourArea(largest) / area <= 0.98:
+            box = cv2.boxPoints(cv2.minAreaRect(largest))
+            points = [(min(max(float(x) / scale, 0.0), w - 1.0),
+                       min(max(float(y) / scale, 0.0), h - 1.0)) for x, y in box]
+            return order_corners(points)
+    return ((0.1 * w, 0.1 * h), (0.9 * w, 0.1 * h), (0.9 * w, 0.9 * h), (0.1 * w, 0.9 * h))
+
+
+#: Side of the grey thumbnail motion is judged on.
+_SIGNATURE_SIZE = (32, 24)
+
+
+def motion_signature(image: Image) -> Image:
+    """A tiny grey thumbnail: two frames whose signatures differ show motion."""
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+    return np.asarray(cv2.resize(grey, _SIGNATURE_SIZE, interpolation=cv2.INTER_AREA))
+
+
+def preview_image(image: Image, width: int = 640) -> Image:
+    """A display-sized copy of a frame (the screen never gets the full-size frame)."""
+    scale = min(1.0, width / image.shape[1])
+    if scale == 1.0:
+        return image.copy()
+    return np.asarray(cv2.resize(image, None, fx=scale, fy=scale,
+                                 interpolation=cv2.INTER_AREA), dtype=np.uint8)
+
+
+class PageStillness:
+    """When to capture automatically: a page was placed (or moved) and is now still.
+
+    Fed one frame at a time with the page's corners (fractions of the frame, or None)
+    and the frame's :func:`motion_signature`. A page lying there when watching starts
+    is not captured by itself (the resident may still be arranging it: the button
+    takes it); the trigger arms when the desk changes — a page put down, turned, a
+    hand passing over it — and fires once the page has stayed put for ``still_frames``.
+    After firing it waits for the next change, so one page is captured once.
+    """
+
+    def __init__(self, still_frames: int = 5, corner_tolerance: float = 0.015,
+                 motion_threshold: float = 6.0) -> None:
+        self.still_frames = still_frames
+        self.corner_tolerance = corner_tolerance
+        self.motion_threshold = motion_threshold
+        self._corners: Sequence[tuple[float, float]] | None = None
+        self._signature: Image | None = None
+        self._still = 0
+        self._armed = False
+        self._seen = False
+
+    @property
+    def armed(self) -> bool:
+        return self._armed
+
+    @property
+    def still_count(self) -> int:
+        return self._still
+
+    def arm(self) -> None:
+        """Capture the next still page (after a manual capture was refused, say)."""
+        self._armed = True
+
+    def update(self, corners: Sequence[tuple[float, float]] | None,
+               signature: Image | None = None) -> bool:
+        """Take one frame; True when this frame is the moment to capture."""
+        moved = self._moved(corners, signature)
+        self._signature = signature
+        first = not self._seen
+        self._seen = True
+        if corners is None:
+            self._corners = None
+            self._still = 0
+            self._armed = self._armed or not first
+            return False
+        if moved:
+            self._still = 0
+            self._armed = self._armed or not first
+        else:
+            self._still += 1
+        self._corners = corners
+        if self._armed and self._still >= self.still_frames:
+            self._armed = False
+            return True
+        return False
+
+    def _moved(self, corners: Sequence[tuple[float, float]] | None,
+               signature: Image | None) -> bool:
+        if corners is None or self._corners is None:
+            return True
+        shift = max(math.hypot(a[0] - b[0], a[1] - b[1])
+                    for a, b in zip(corners, self._corners, strict=True))
+        if shift > self.corner_tolerance:
+            return True
+        if signature is not None and self._signature is not None:
+            diff = float(np.mean(cv2.absdiff(signature, self._signature)))
+            return diff > self.motion_threshold
+        return False

@@ -28,6 +28,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from drivers.base import DeviceSettings
+from drivers.camera.desk_scene import DeskState, render_desk
 from drivers.camera.frames import CameraPurpose
 from drivers.camera.jpeg import Image
 from drivers.camera.opencv_camera import OpenCvCamera, OpenCvCameraSettings
@@ -65,6 +66,8 @@ class CameraSimulator:
         self._pose = FacePose()
         self._blink_until = 0.0
         self._turn: tuple[float, float] = (0.0, 0.0)  # (direction, until)
+        #: What lies under a document camera (drivers/camera/desk_scene.py).
+        self.desk = DeskState()
 
     def faults(self) -> Mapping[str, str]:
         return self._faults.faults()
@@ -140,7 +143,7 @@ class CameraSimulator:
         elif self.is_active("no_face"):
             image = scene.empty_desk(frame_no)
         else:
-            image = scene.document_scene(frame_no)
+            image = render_desk(scene, self.desk.view, frame_no)
         if self.is_active("blurry"):
             image = SceneRenderer.blurred(image)
         if self.is_active("too_dark"):

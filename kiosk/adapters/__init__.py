@@ -27,6 +27,7 @@ from kiosk.adapters.devices import (
     ReceiptPrinterAdapter,
     ScannerAdapter,
 )
+from kiosk.adapters.documents import DocumentCameraAdapter, MaterialsAdapter
 from kiosk.adapters.journal_port import EventJournal, JournalPort
 from kiosk.adapters.payments import PaymentsKeeper
 from kiosk.adapters.purse import JournalPurseLedger
@@ -58,10 +59,12 @@ def build_ports(runtime: KioskRuntime) -> FlowPorts:
         if getattr(dev.settings, "psam_reader", None):  # purse purchases need the PSAM
             kwargs["card_purse"] = PurseCardAdapter(dev)
             kwargs["purchases"] = PurchaseBackendAdapter(runtime.backend, runtime.executor)
-    for role in ("face_camera", "document_camera"):
-        dev = devices.get(role)
-        if isinstance(dev, Camera):
-            kwargs[role] = CameraAdapter(dev)
+    dev = devices.get("face_camera")
+    if isinstance(dev, Camera):
+        kwargs["face_camera"] = CameraAdapter(dev)
+    dev = devices.get("document_camera")
+    if isinstance(dev, Camera):
+        kwargs["document_camera"] = DocumentCameraAdapter(dev, runtime.executor)
     dev = devices.get("scanner")
     if isinstance(dev, Scanner):
         kwargs["scanner"] = ScannerAdapter(dev)
@@ -82,4 +85,4 @@ def build_ports(runtime: KioskRuntime) -> FlowPorts:
                                          backend.order_id),
                      purse_ledger=JournalPurseLedger(payments),
                      purchase_ledger=JournalPurchaseLedger(payments), ratings=backend,
-                     **kwargs)
+                     materials=MaterialsAdapter(backend), **kwargs)

@@ -98,6 +98,13 @@ class BackendPorts:
             raise UserFacingError("error.identity.session_expired")
         return token
 
+    #: For the other adapters over this client (kiosk/adapters/documents.py).
+    def submit_call(self, fn: Callable[[], T]) -> Future[T]:
+        return self._submit(fn)
+
+    def person_token(self, person: p.Person) -> str:
+        return self._token(person)
+
     def forget(self) -> None:
         """The session ended: drop every person token."""
         with self._lock:
@@ -272,8 +279,9 @@ class BackendPorts:
             payment_order_id=request.payment_order_id)
         uploads = tuple(
             AttachmentUpload(document_id=a.document_id, page=a.page + 1,
-                             content_type=a.image.media_type,
-                             data_base64=base64.b64encode(a.image.data).decode())
+                             content_type=a.image.media_type, material_id=a.material_id,
+                             data_base64=None if a.material_id else
+                             base64.b64encode(a.image.data).decode())
             for a in request.attachments)
         return ApplicationDraft(create=create, attachments=uploads)
 

@@ -74,7 +74,7 @@ def required_roles(service: ServiceDefinition) -> tuple[str, ...]:
     for step in service.steps:
         needed: tuple[str, ...] = STEP_DEVICES.get(step.type, ())
         if isinstance(step, ScanDocumentsStep):
-            needed = (step.device,)
+            needed = step.sources if len(step.sources) == 1 else ()  # "any": see below
         elif isinstance(step, SubmitStep) and step.action == "card_topup":
             needed = ("card_reader",)
         elif isinstance(step, PayStep):
@@ -94,6 +94,9 @@ def unavailability(
         return Unavailable("service.unavailable.backend", (BACKEND,))
     missing = [role for role in required_roles(service) if not usable(role, statuses)]
     for step in service.steps:
+        if (isinstance(step, ScanDocumentsStep) and len(step.sources) > 1
+                and not any(usable(r, statuses) for r in step.sources)):
+            missing.extend(r for r in step.sources if r not in missing)
         if isinstance(step, IdentifyStep) and not identify_methods(
             step, statuses, backend_reachable
         ):

@@ -24,11 +24,14 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from drivers.camera.frames import Frame
 from kiosk.flow.purse_ports import PurchaseBackend, PurchaseLedgerPort, PurseCardPort
 from kiosk_base.errors import UserFacingError
+
+if TYPE_CHECKING:
+    from kiosk.flow.document_ports import DocumentCameraPort, MaterialsBackend
 
 IdentifyMethod = Literal["id_card", "citizen_card", "qr_login"]
 
@@ -187,6 +190,8 @@ class Attachment:
     document_id: str
     page: int
     image: CapturedImage
+    #: A stored material reused from the library instead of ``image`` (empty then).
+    material_id: str | None = None
 
     def __repr__(self) -> str:
         return f"Attachment({self.document_id}#{self.page})"
@@ -547,7 +552,7 @@ class FlowPorts:
     id_card_reader: IdCardReaderPort | None = None
     citizen_card: CitizenCardPort | None = None
     face_camera: FaceCameraPort | None = None
-    document_camera: CameraPort | None = None
+    document_camera: DocumentCameraPort | None = None
     scanner: CameraPort | None = None
     receipt_printer: ReceiptPrinterPort | None = None
     a4_printer: DocumentPrinterPort | None = None
@@ -560,3 +565,5 @@ class FlowPorts:
     purchase_ledger: PurchaseLedgerPort | None = None
     #: Where 好差评 ratings go; None: the rating step only thanks the resident.
     ratings: RatingBackend | None = None
+    #: The materials library and phone uploads (kiosk/flow/document_ports.py).
+    materials: MaterialsBackend | None = None

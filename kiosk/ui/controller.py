@@ -34,11 +34,12 @@ from kiosk.ui.screens.basic import AttractScreen, GoodbyeScreen, OutOfServiceScr
 from kiosk.ui.screens.delivery import DeliveryScreen
 from kiosk.ui.screens.menu import MenuScreen, ResultScreen, outcome_lines
 from kiosk.ui.screens.result import things_to_take
+from kiosk.ui.screens.scan_documents import ScanDocumentsScreen
 from kiosk.ui.screens.signature import SignScreen
 from kiosk.ui.screens.staff import DiagnosticsScreen, StaffScreen
 from kiosk.ui.screens.staff_payments import StaffPaymentsDesk, StaffPaymentsScreen
 from kiosk.ui.screens.step_base import StepScreen, yuan
-from kiosk.ui.screens.steps_data import FormScreen, ReviewScreen, ScanDocumentsScreen
+from kiosk.ui.screens.steps_data import FormScreen, ReviewScreen
 from kiosk.ui.screens.steps_identity import CapturePhotoScreen, IdentifyScreen, VerifyFaceScreen
 from kiosk.ui.screens.steps_outcome import (
     PayScreen,
@@ -80,7 +81,8 @@ class KioskController(QObject):
         settings = TerminalSettings(
             language=lang, idle_s=timeouts.idle_s, countdown_s=timeouts.countdown_s,
             goodbye_s=timeouts.goodbye_s,
-            flow=FlowSettings(qr_login_s=timeouts.qr_login_s, payment_s=timeouts.payment_s))
+            flow=FlowSettings(qr_login_s=timeouts.qr_login_s, payment_s=timeouts.payment_s,
+                              max_document_bytes=config.documents.max_pdf_kb * 1000))
         backend_ports = runtime.backend_ports
         self.terminal = Terminal(
             ports, runtime.executor, SystemClock(), dispatcher.post, settings=settings,

@@ -255,6 +255,6 @@ def step_device(step: Step, route: str) -> str | None:
     if isinstance(step, IdentifyStep):
         return ROUTE_READER.get(route)
     if isinstance(step, ScanDocumentsStep):
-        return step.device
+        return step.sources[0]  # "any": the source the screen starts on
     roles = STEP_DEVICES.get(step.type, ())
     return roles[0] if roles else None

@@ -7,6 +7,7 @@ card presence) so a wrong call sequence shows up as a wrong result, not a silent
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future
@@ -15,6 +16,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 import numpy as np
+from PIL import Image as PilImage
 
 from drivers.camera.face import Box, FaceAnalysis
 from drivers.camera.frames import Frame
@@ -287,6 +289,8 @@ class FakeCamera:
             exc, self.fail_next = self.fail_next, None
             return failed(exc)
         self.count += 1
+        if self.label == "page":  # pages become a PDF: they must be real images
+            return done(CapturedImage(page_jpeg(f"{self.label} #{self.count}")))
         return done(CapturedImage(f"JPEG {self.label} #{self.count}".encode()))
 
     def capture_id_photo(self) -> Future[IdPhoto]:
@@ -328,6 +332,13 @@ class FakeCamera:
             turned = 0.3 if challenge is Challenge.TURN_LEFT else -0.3
             for yaw in (0.0, turned, turned, 0.0):
                 self.show(yaw=yaw)
+
+
+def page_jpeg(text: str) -> bytes:
+    """A small real JPEG carrying ``text`` in its comment (a scanned page in tests)."""
+    buf = io.BytesIO()
+    PilImage.new("L", (42, 60), 230).save(buf, "JPEG", comment=text.encode())
+    return buf.getvalue()
 
 
 class FakeReceiptPrinter:

@@ -62,7 +62,7 @@ def test_wipe_after_a_full_service_leaves_nothing(make_engine, kiosk, executor, 
     assert engine.state is FlowState.COMPLETED
     temp_dir = session.temp_dir
     files = list(temp_dir.iterdir())
-    assert len(files) == 2  # the photo and the scanned page, nowhere else
+    assert len(files) == 3  # the photo, the scanned page and its PDF, nowhere else
     before = reachable_strings(engine)
     assert any(ZHANG_WEI.name in s for s in before)  # the walker does find personal data
     assert mask_text(f"name={ZHANG_WEI.name}") != f"name={ZHANG_WEI.name}"

@@ -9,8 +9,9 @@ from kiosk.ui.dispatch import UiDispatcher
 from kiosk.ui.keyboard import OnScreenKeyboard
 from kiosk.ui.screens.basic import AttractScreen, GoodbyeScreen, OutOfServiceScreen
 from kiosk.ui.screens.menu import MenuScreen, ResultScreen
+from kiosk.ui.screens.scan_documents import ScanDocumentsScreen
 from kiosk.ui.screens.staff import DiagnosticsScreen, StaffScreen
-from kiosk.ui.screens.steps_data import FormScreen, ReviewScreen, ScanDocumentsScreen
+from kiosk.ui.screens.steps_data import FormScreen, ReviewScreen
 from kiosk.ui.screens.steps_identity import CapturePhotoScreen, IdentifyScreen, VerifyFaceScreen
 from kiosk.ui.screens.steps_outcome import PayScreen, PrintReceiptScreen, SubmitScreen
 from kiosk.ui.theme import MIN_TOUCH_PX, style_sheet

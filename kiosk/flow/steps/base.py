@@ -43,6 +43,8 @@ class FlowSettings:
     payment_s: float = 120.0
     poll_interval_s: float = 2.0
     face_attempts: int = 3
+    #: Largest PDF one scanned material may become (the [documents] config).
+    max_document_bytes: int = 3_000_000
 
 
 @dataclass(frozen=True)

@@ -105,7 +105,8 @@ class ReviewController(StepController[ReviewState]):
         if any(isinstance(s, DeliveryStep) for s in self.context.service.steps):
             items.extend(delivery_items(data.fields))
         for document_id, pages in data.pages.items():
-            items.append(ReviewItem(f"document.{document_id}", str(len(pages))))
+            count = data.reused[document_id][1] if document_id in data.reused else len(pages)
+            items.append(ReviewItem(f"document.{document_id}", str(count)))
         fee = self.context.service.fee_fen
         if fee:
             items.append(ReviewItem("fee", f"{fee // 100}.{fee % 100:02d}"))

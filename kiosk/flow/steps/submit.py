@@ -176,7 +176,15 @@ class SubmitController(StepController[SubmitState]):
             kind = "image/png" if path.suffix == ".png" else "image/jpeg"  # a signature: PNG
             attachments.append(Attachment(purpose, 1, CapturedImage(session.read_file(path),
                                                                     kind)))
+        for document_id, (material_id, _pages) in data.reused.items():
+            attachments.append(Attachment(document_id, 1, CapturedImage(b"", "application/pdf"),
+                                          material_id=material_id))
+        for document_id, pdf in data.documents.items():  # one PDF per material
+            attachments.append(Attachment(
+                document_id, 1, CapturedImage(session.read_file(pdf), "application/pdf")))
         for document_id, pages in data.pages.items():
+            if document_id in data.documents or document_id in data.reused:
+                continue
             for number, path in enumerate(pages, start=1):
                 attachments.append(
                     Attachment(document_id, number, CapturedImage(session.read_file(path)))

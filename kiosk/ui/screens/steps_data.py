@@ -1,4 +1,4 @@
-"""Step screens that collect things: form, scan_documents, review."""
+"""Step screens that collect things: form, review (scan_documents: scan_documents.py)."""
 
 from __future__ import annotations
 
@@ -159,45 +159,6 @@ class FormScreen(StepScreen):
         self.clear_layout(self.form_layout)
         self._edits.clear()
         self._built_for = None
-
-
-class ScanDocumentsScreen(StepScreen):
-    step_type = "scan_documents"
-
-    def __init__(self, dispatcher: UiDispatcher) -> None:
-        super().__init__(dispatcher)
-        self.docs = QVBoxLayout()
-        self.body.addLayout(self.docs)
-        self.body.addStretch(1)
-        self.finish = self.add_action("finish scanning")
-        self.finish.clicked.connect(lambda: self.controller and self.controller.finish())
-
-    def render_body(self) -> None:
-        c, lang = self.controller, self.lang
-        self.clear_layout(self.docs)
-        busy = c.state.value == "capturing"
-        for doc in c.documents:
-            pages = c.pages.get(doc.id, [])
-            text = translate("scan.document", lang, name=doc.label.get(lang), count=len(pages),
-                             min=doc.min_pages, max=doc.max_pages)
-            mark = "✔ " if len(pages) >= doc.min_pages else "○ "
-            self.docs.addWidget(label(mark + text, "prompt"))
-            grid = QGridLayout()
-            scan = touch_button(translate("scan.add_page", lang), f"scan {doc.id}", "primary")
-            scan.setEnabled(not busy and len(pages) < doc.max_pages)
-            scan.clicked.connect(lambda _=False, d=doc.id: self.controller.capture_page(d))
-            grid.addWidget(scan, 0, 0)
-            if pages:
-                delete = touch_button(translate("scan.delete_last", lang),
-                                      f"delete last page {doc.id}", "danger")
-                delete.setEnabled(not busy)
-                last = len(pages) - 1
-                delete.clicked.connect(
-                    lambda _=False, d=doc.id, n=last: self.controller.delete_page(d, n))
-                grid.addWidget(delete, 0, 1)
-            self.docs.addLayout(grid)
-        self.finish.setText(translate("common.next", lang))
-        self.finish.setEnabled(not busy)
 
 
 class ReviewScreen(StepScreen):
