@@ -355,7 +355,8 @@ class Terminal:
         if session is not None:
             session.wipe()
         self.forget_person()
-        self.language = self.settings.language
+        # The language stays until attract: goodbye ("take your card") speaks to the
+        # resident who is still there, in the language they chose.
 
     # -- cards -----------------------------------------------------------------------
 
@@ -423,6 +424,8 @@ class Terminal:
     def _set_state(self, new: TerminalState) -> None:
         """The one place the terminal's state changes; logs old -> new and notifies."""
         old, self._state = self._state, new
+        if new in (TerminalState.ATTRACT, TerminalState.OUT_OF_SERVICE) and self.session is None:
+            self.language = self.settings.language  # the next resident starts in the default
         if old is not new:
             log.info("terminal: %s -> %s", old.value, new.value)
         self._notify()

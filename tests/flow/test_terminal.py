@@ -307,7 +307,11 @@ def test_language_resets_after_the_session(rig: Rig) -> None:
     rig.terminal.set_language("en")
     assert rig.terminal.session is not None and rig.terminal.session.language == "en"
     rig.terminal.end_session()
-    assert rig.terminal.language == "zh"
+    # Goodbye ("take your card") is for the resident still there, in their language.
+    assert rig.state is S.GOODBYE and rig.terminal.language == "en"
+    rig.kiosk.id_reader.remove()
+    rig.later(5)
+    assert rig.state is S.ATTRACT and rig.terminal.language == "zh"
 
 
 def _reach(rig: Rig, state: TerminalState) -> None:
