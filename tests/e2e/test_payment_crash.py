@@ -40,7 +40,8 @@ TO_PAY: dict[str, Ops] = {
              {"tap": "confirm"}, {"expect_screen": "step:pay"}],
     "certificate": [*_LOGIN, {"tap": "real_estate_record"},
                     {"expect_screen": "step:verify_face"}, {"present_person": "zhang_wei"},
-                    {"tap": "take photo"}, {"expect_screen": "step:review", "timeout": 30},
+                    {"follow_challenge": None, "timeout": 20},
+                    {"expect_screen": "step:review", "timeout": 30},
                     {"tap": "confirm"}, {"expect_screen": "step:pay"}],
 }
 #: What the resident does at the QR code, per path.
