@@ -39,6 +39,7 @@ from backend_client.outbox import ApplicationDraft, BillSettlementDraft, Outbox,
 from backend_client.outbox import submit_application as send_application
 from backend_client.service_definition import Catalog
 from kiosk.flow import ports as p
+from kiosk.flow import purse_ports as pp
 from kiosk_base.errors import UserFacingError
 
 log = logging.getLogger(__name__)
@@ -347,8 +348,8 @@ class BackendPorts:
             return p.SubmissionReceipt("", lines or ((_tr(_LINES["none"], lang), ""),))
         return self._submit(call)
 
-    def authorise_topup(self, request: p.TopupRequest) -> Future[p.TopupAuthorisation]:
-        def call() -> p.TopupAuthorisation:
+    def authorise_topup(self, request: pp.TopupRequest) -> Future[pp.TopupAuthorisation]:
+        def call() -> pp.TopupAuthorisation:
             load = request.load
             body = ApiTopupRequest(
                 card_serial=load.card_serial.upper(), amount_fen=request.amount_fen,
@@ -364,7 +365,7 @@ class BackendPorts:
             with self._lock:
                 self._new_balances[topup.topup_id] = load.old_balance_fen + request.amount_fen
             when = datetime.strptime(topup.host_datetime, "%Y%m%d%H%M%S")
-            return p.TopupAuthorisation(topup.topup_id, bytes.fromhex(topup.mac2), when)
+            return pp.TopupAuthorisation(topup.topup_id, bytes.fromhex(topup.mac2), when)
         return self._submit(call)
 
     def confirm_topup(self, topup_id: str, tac: bytes,

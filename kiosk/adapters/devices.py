@@ -28,6 +28,7 @@ from drivers.scanner.base import Scanner
 from drivers.status import StatusChange
 from kiosk.adapters.reprint import print_journaled, reprint_last_receipt
 from kiosk.flow import ports as p
+from kiosk.flow import purse_ports as pp
 from kiosk_base.errors import UserFacingError
 from printers.journal import PrintJournal
 from printers.receipt import Receipt, ReceiptAmount, ReceiptLine
@@ -114,9 +115,9 @@ class CitizenCardAdapter(_Presence):
     def read_holder(self) -> Future[p.Person]:
         return then(self.reader.read(), person_from_citizen_card)
 
-    def initialize_for_load(self, amount_fen: int) -> Future[p.LoadInitialisation]:
-        def map_load(req: Any) -> p.LoadInitialisation:
-            return p.LoadInitialisation(
+    def initialize_for_load(self, amount_fen: int) -> Future[pp.LoadInitialisation]:
+        def map_load(req: Any) -> pp.LoadInitialisation:
+            return pp.LoadInitialisation(
                 card_serial=req.card_serial.hex(), old_balance_fen=req.old_balance,
                 online_seq=req.online_seq.to_bytes(2, "big"), key_version=req.key_version,
                 algorithm_id=req.alg_id, card_random=req.card_random, mac1=req.mac1,

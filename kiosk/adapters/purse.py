@@ -12,7 +12,7 @@ import json
 import sqlite3
 
 from backend_client.journal import PaymentJournal
-from kiosk.flow.ports import LOAD_FINAL, LoadEntry, LoadPhase
+from kiosk.flow.purse_ports import LOAD_FINAL, LoadEntry, LoadPhase
 
 
 def _row_key(entry: LoadEntry) -> str:

@@ -140,3 +140,83 @@ class PurchaseLedgerPort(Protocol):
     def open_purchases(self) -> list[PurchaseEntry]:
         """Purchases not yet recorded, not debited or handed to staff, oldest first."""
         ...
+
+
+# -- card loads (圈存) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadInitialisation:
+    """The card's answer to INITIALIZE FOR LOAD."""
+
+    card_serial: str
+    old_balance_fen: int
+    online_seq: bytes
+    key_version: int
+    algorithm_id: int
+    card_random: bytes
+    mac1: bytes
+    terminal_id: bytes
+
+
+@dataclass(frozen=True)
+class TopupRequest:
+    payment_order_id: str
+    amount_fen: int
+    load: LoadInitialisation
+
+
+@dataclass(frozen=True)
+class TopupAuthorisation:
+    topup_id: str
+    mac2: bytes
+    #: The date/time the card must use in CREDIT FOR LOAD.
+    when: datetime
+
+
+class LoadPhase(StrEnum):
+    """Where a top-up stands; each is committed before the action it names."""
+
+    #: The MAC2 request is about to go out (the backend may or may not have it).
+    REQUESTED = "requested"
+    #: MAC2 received; CREDIT FOR LOAD not sent yet.
+    AUTHORISED = "authorised"
+    #: CREDIT FOR LOAD is about to be sent: only the card knows whether it was credited.
+    CREDITING = "crediting"
+    #: The backend has the card's TAC: done.
+    CONFIRMED = "confirmed"
+    #: The card was never credited and the backend voided the MAC2; the order is free.
+    CANCELLED = "cancelled"
+    #: Cancelled and the order refunded (start-up/next-insert resolution).
+    REFUNDED = "refunded"
+
+
+LOAD_FINAL = frozenset({LoadPhase.CONFIRMED, LoadPhase.CANCELLED, LoadPhase.REFUNDED})
+
+
+@dataclass(frozen=True)
+class LoadEntry:
+    """One top-up as the purse ledger keeps it (ids and amounts only, no personal data)."""
+
+    order_id: str
+    phase: LoadPhase
+    card_serial: str
+    amount_fen: int
+    old_balance_fen: int
+    online_seq: int
+    topup_id: str = ""
+    #: The MAC2 request exactly as sent (JSON), so a lost answer is asked for again
+    #: with the same idempotency key and body.
+    request_json: str = ""
+
+
+class PurseLedgerPort(Protocol):
+    """The purse operations' durable record (the payment journal in the kiosk)."""
+
+    def record_load(self, entry: LoadEntry) -> None:
+        """Commit the entry's phase before the action it describes."""
+        ...
+
+    def open_loads(self) -> list[LoadEntry]:
+        """Top-ups not yet confirmed, cancelled or refunded, oldest first."""
+        ...

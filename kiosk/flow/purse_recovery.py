@@ -33,8 +33,8 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from typing import Any
 
-from kiosk.flow.ports import FlowPorts, LoadEntry, LoadPhase
-from kiosk.flow.purse_ports import PurchaseEntry, PurchasePhase
+from kiosk.flow.ports import FlowPorts
+from kiosk.flow.purse_ports import LoadEntry, LoadPhase, PurchaseEntry, PurchasePhase
 from kiosk.flow.steps import purchase
 from kiosk.flow.steps.topup import is_live, ledger_of, resolve_load
 from kiosk_base.errors import DeviceError, UserFacingError

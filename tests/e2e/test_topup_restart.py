@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from backend_client.journal import JournalState
-from kiosk.flow.ports import LoadPhase
+from kiosk.flow.purse_ports import LoadPhase
 from tests.e2e.payment_harness import BIN, Kiosk, ReferenceBackend, killed, money_agrees
 
 # Long (a few minutes): make test runs it in its parallel pass (see the Makefile).

@@ -26,9 +26,8 @@ from kiosk.flow.ports import (
     Person,
     SubmissionReceipt,
     SubmissionRequest,
-    TopupAuthorisation,
-    TopupRequest,
 )
+from kiosk.flow.purse_ports import TopupAuthorisation, TopupRequest
 from kiosk_base.errors import UserFacingError
 
 from .fakes import (

@@ -21,14 +21,8 @@ from PIL import Image as PilImage
 from drivers.camera.face import Box, FaceAnalysis
 from drivers.camera.frames import Frame
 from drivers.camera.liveness import Challenge, FaceFeatures
-from kiosk.flow.ports import (
-    CapturedImage,
-    IdPhoto,
-    LoadInitialisation,
-    Person,
-    ProgressListener,
-    ReceiptContent,
-)
+from kiosk.flow.ports import CapturedImage, IdPhoto, Person, ProgressListener, ReceiptContent
+from kiosk.flow.purse_ports import LoadInitialisation
 from kiosk_base.errors import HardwareError, MediaError, UserFacingError
 
 T = TypeVar("T")

@@ -3,7 +3,7 @@
 INITIALIZE FOR LOAD on the card (balance, online sequence, random, MAC1) -> the backend
 checks MAC1 and the paid order and returns MAC2 -> CREDIT FOR LOAD on the card (TAC) ->
 the TAC confirmed to the backend. Each phase is committed to the purse ledger before it
-runs (:class:`~kiosk.flow.ports.LoadPhase`), so a top-up cut off anywhere is resolved:
+runs (:class:`~kiosk.flow.purse_ports.LoadPhase`), so a top-up cut off anywhere is resolved:
 
 * the card left (or anything failed) before CREDIT FOR LOAD was sent: the card cannot
   hold the money (its load session ended with the card's power), so the MAC2 is voided
@@ -25,14 +25,12 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-from kiosk.flow.ports import (
-    BackendUnreachableError,
-    FlowPorts,
+from kiosk.flow.ports import BackendUnreachableError, FlowPorts, SubmissionReceipt
+from kiosk.flow.purse_ports import (
     LoadEntry,
     LoadInitialisation,
     LoadPhase,
     PurseLedgerPort,
-    SubmissionReceipt,
     TopupRequest,
 )
 from kiosk.flow.steps.base import StepContext
@@ -62,7 +60,7 @@ class MemoryPurseLedger:
         self.entries[entry.order_id] = entry
 
     def open_loads(self) -> list[LoadEntry]:
-        from kiosk.flow.ports import LOAD_FINAL
+        from kiosk.flow.purse_ports import LOAD_FINAL
 
         return [e for e in self.entries.values() if e.phase not in LOAD_FINAL]
 
