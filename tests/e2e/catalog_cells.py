@@ -123,7 +123,13 @@ def _fault_before(walk: Walk, i: int, inject: Op, role: str) -> list[Op]:
     if k is None:
         return [inject, {"expect_disabled": walk.service.id, "timeout": 30}, {"clear": role},
                 *walk.tap_service(), *walk.through()]
-    return walk.tap_service() + walk.through(before={k: [inject]}, after={i: recover})
+    arm: list[Op] = [inject]
+    if isinstance(walk.service.steps[k], PayStep):
+        # The pay step creates its order on arrival and asks the receipt printer first:
+        # the fault goes in once the QR code is up, so it hits step i, not the payment.
+        arm = [{"expect_text": translate("step.pay.awaiting", "zh"), "timeout": SLOW_S},
+               inject]
+    return walk.tap_service() + walk.through(before={k: arm}, after={i: recover})
 
 
 def backend_failures(walk: Walk) -> list[Cell]:
