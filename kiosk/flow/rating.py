@@ -16,9 +16,11 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
 from enum import Enum
+from typing import TYPE_CHECKING
 
-from kiosk.flow.ports import RatingBackend, RatingRequest, SubmissionReceipt
-from kiosk.session import CollectedData
+if TYPE_CHECKING:  # the window imports this module before the first frame: no pydantic yet
+    from kiosk.flow.ports import RatingBackend, SubmissionReceipt
+    from kiosk.session import CollectedData
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +95,8 @@ class ServiceRating:
     def send(self) -> None:
         if self._state is not RatingState.ASKING or self.level is None:
             return
+        from kiosk.flow.ports import RatingRequest
+
         request = RatingRequest(
             idempotency_key=self.idempotency_key, service_id=self.service_id,
             level=self.level, reasons=tuple(self.reasons), reference=self.reference,
