@@ -21,6 +21,11 @@ Purse purchases (消费, :mod:`kiosk.flow.steps.purchase`) left open the same wa
   nothing (never debited: nothing charged).
 * ``purchase_debited``: the TAC is uploaded (no card needed), then as above.
 
+Refunds owed to the card in the reader (a purse-paid order refunded) are loaded back onto
+it, and refund loads left open resolved, by :class:`kiosk.flow.purse_refund.RefundLoader`
+on the same passes; ``kick()`` runs a pass at once (after a refund, the card may still
+be in the reader).
+
 Nothing is ever repeated blindly: every backend call is keyed and idempotent, and the
 ledger phase is committed before each action.
 """
@@ -34,7 +39,14 @@ from concurrent.futures import Executor, Future
 from typing import Any
 
 from kiosk.flow.ports import FlowPorts
-from kiosk.flow.purse_ports import LoadEntry, LoadPhase, PurchaseEntry, PurchasePhase
+from kiosk.flow.purse_ports import (
+    LoadEntry,
+    LoadPhase,
+    PurchaseEntry,
+    PurchasePhase,
+    RefundCredited,
+)
+from kiosk.flow.purse_refund import RefundLoader
 from kiosk.flow.steps import purchase
 from kiosk.flow.steps.topup import is_live, ledger_of, resolve_load
 from kiosk_base.errors import DeviceError, UserFacingError
@@ -52,8 +64,12 @@ class PurseRecovery:
     """``start()`` runs a pass now, on each card insertion and every ``interval_s``."""
 
     def __init__(self, ports: FlowPorts, executor: Executor, *, interval_s: float = 60.0,
-                 on_paid: Callable[[str], None] | None = None) -> None:
+                 on_paid: Callable[[str], None] | None = None,
+                 on_refund: Callable[[RefundCredited], None] | None = None) -> None:
         self.ports = ports
+        #: Loads refunds owed to the card in the reader; ``on_refund`` tells the resident.
+        self.refunds = RefundLoader(ports, _await, on_credited=on_refund)
+        self._again = threading.Event()
         #: Told the order id of a purchase found debited, so its delivery need not wait.
         self.on_paid = on_paid
         self.executor = executor
@@ -80,11 +96,18 @@ class PurseRecovery:
             self._thread.join(timeout=5)
 
     def _on_presence(self, present: bool) -> None:
-        if present and not self._stop.is_set():
-            try:
-                self.executor.submit(self.run_once)
-            except RuntimeError:
-                log.debug("purse recovery: executor is shut down")
+        if present:
+            self.kick()
+
+    def kick(self) -> None:
+        """A pass now (a refund was just made; a card was inserted)."""
+        if self._stop.is_set():
+            return
+        self._again.set()  # a pass under way runs once more
+        try:
+            self.executor.submit(self.run_once)
+        except RuntimeError:
+            log.debug("purse recovery: executor is shut down")
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -97,18 +120,38 @@ class PurseRecovery:
             return {}
         try:
             done: dict[str, str] = {}
-            for entry in ledger_of(self.ports).open_loads():
-                outcome = self._settle(entry)
-                if outcome:
-                    done[entry.order_id] = outcome
-            for bought in purchase.purchase_ledger(self.ports).open_purchases():
-                outcome = self._settle_purchase(bought)
-                if outcome:
-                    done[bought.order_id] = outcome
+            while True:
+                self._again.clear()
+                try:
+                    done.update(self._pass())
+                except Exception as exc:  # noqa: BLE001 - a pass fails, the next one runs
+                    log.warning("purse recovery: pass failed (%s: %s)", type(exc).__name__, exc)
+                if not self._again.is_set() or self._stop.is_set():
+                    break
             self.settled.update(done)
             return done
         finally:
             self._lock.release()
+
+    def _pass(self) -> dict[str, str]:
+        """One pass: top-ups, purchases, then refunds owed to the card in the reader."""
+        done: dict[str, str] = {}
+        for entry in ledger_of(self.ports).open_loads():
+            outcome = self._settle(entry)
+            if outcome:
+                done[entry.order_id] = outcome
+        for bought in purchase.purchase_ledger(self.ports).open_purchases():
+            outcome = self._settle_purchase(bought)
+            if outcome:
+                done[bought.order_id] = outcome
+        if not self._stop.is_set():
+            try:
+                for credited in self.refunds.run():
+                    done[f"refund:{credited.refund_id}"] = "credited"
+            except (UserFacingError, DeviceError, TimeoutError) as exc:
+                reason = getattr(exc, "message_key", "") or type(exc).__name__
+                log.info("purse recovery: refunds to the card still open (%s)", reason)
+        return done
 
     def _settle(self, entry: LoadEntry) -> str:
         if self._stop.is_set() or is_live(entry.order_id):
