@@ -48,6 +48,7 @@ from kiosk.flow.purse_ports import (
 )
 from kiosk.flow.purse_refund import RefundLoader
 from kiosk.flow.steps import purchase
+from kiosk.flow.steps.topup import any_live as topup_live
 from kiosk.flow.steps.topup import is_live, ledger_of, resolve_load
 from kiosk_base.errors import DeviceError, UserFacingError
 
@@ -70,6 +71,11 @@ class PurseRecovery:
         #: Loads refunds owed to the card in the reader; ``on_refund`` tells the resident.
         self.refunds = RefundLoader(ports, _await, on_credited=on_refund)
         self._again = threading.Event()
+        #: Set when the card in the reader should be asked for refunds owed to it (it
+        #: was inserted, a refund was made); the idle passes only settle open loads.
+        self._refund_check = threading.Event()
+        #: The session's own read of an inserted card goes first (the login).
+        self.insert_delay_s = 3.0
         #: Told the order id of a purchase found debited, so its delivery need not wait.
         self.on_paid = on_paid
         self.executor = executor
@@ -97,12 +103,15 @@ class PurseRecovery:
 
     def _on_presence(self, present: bool) -> None:
         if present:
-            self.kick()
+            timer = threading.Timer(self.insert_delay_s, self.kick)
+            timer.daemon = True
+            timer.start()
 
     def kick(self) -> None:
         """A pass now (a refund was just made; a card was inserted)."""
         if self._stop.is_set():
             return
+        self._refund_check.set()
         self._again.set()  # a pass under way runs once more
         try:
             self.executor.submit(self.run_once)
@@ -144,9 +153,13 @@ class PurseRecovery:
             outcome = self._settle_purchase(bought)
             if outcome:
                 done[bought.order_id] = outcome
-        if not self._stop.is_set():
+        busy = topup_live() or purchase.any_live()  # never between INITIALIZE and its end
+        check = self._refund_check.is_set() and not busy
+        if check:
+            self._refund_check.clear()
+        if not self._stop.is_set() and not busy:
             try:
-                for credited in self.refunds.run():
+                for credited in self.refunds.run(read_card=check):
                     done[f"refund:{credited.refund_id}"] = "credited"
             except (UserFacingError, DeviceError, TimeoutError) as exc:
                 reason = getattr(exc, "message_key", "") or type(exc).__name__

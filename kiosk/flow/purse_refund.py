@@ -102,27 +102,32 @@ class RefundLoader:
         return p.citizen_card is not None and p.refund_card is not None \
             and p.card_refunds is not None
 
-    def run(self) -> list[RefundCredited]:
+    def run(self, *, read_card: bool = True) -> list[RefundCredited]:
         """One pass: loads left open first (any card: those that need no card; this
-        card's: from its record), then every refund the backend owes this card. Raises
+        card's: from its record), then every refund the backend owes this card. Without
+        ``read_card`` only loads left open are settled, and only when the card in the
+        reader is needed for none of them that it is not read. Raises
         (UserFacingError, DeviceError) when the card or the backend cannot answer now."""
         if not self.usable:
             return []
         card = self.ports.citizen_card
         assert card is not None and self.ports.refund_card is not None
-        present = card.card_present
+        open_loads = refund_ledger(self.ports).open_refunds()
+        needs_card = read_card or any(e.phase is R.CREDITING for e in open_loads)
+        if not open_loads and not read_card:
+            return []
         serial = ""
-        if present:
+        if needs_card and card.card_present:
             serial, _balance = self._await(self.ports.refund_card.purse_status())
             serial = serial.upper()
         done: list[RefundCredited] = []
-        for entry in refund_ledger(self.ports).open_refunds():
+        for entry in open_loads:
             if entry.phase is R.CREDITING and entry.card_serial.upper() != serial:
                 continue  # only that card can tell: wait for it
             credited = self.resolve(entry)
             if credited is not None:
                 done.append(self._told(credited, entry.card_serial.upper() == serial))
-        if not serial:
+        if not serial or not read_card:
             return done
         assert self.ports.card_refunds is not None
         owed: list[OwedRefund] = self._await(self.ports.card_refunds.owed_refunds(serial),
