@@ -44,7 +44,7 @@ from drivers.camera.frames import Frame
 from drivers.camera.guidance import Guidance, GuideSettings
 from drivers.camera.jpeg import Image
 from drivers.camera.opencv_camera import OpenCvCamera
-from drivers.camera.recording import record_video
+from drivers.camera.recording import SAMPLE_PERSON, record_video
 from drivers.camera.scene import FacePose, SceneRenderer
 from drivers.statistics import StatisticsStore
 from kiosk.adapters.devices import CameraAdapter
@@ -53,8 +53,6 @@ from kiosk.flow.steps.face_live import LiveFace, LiveView
 from kiosk.ui.screens.camera_view import render_frame
 from kiosk_base.errors import UserFacingError
 
-#: A made-up resident (valid check digit, nobody real).
-RESIDENT = "110101195803070230"
 WARM_UP = 5
 
 
@@ -76,7 +74,7 @@ def resident_frames(count: int) -> Iterator[Image]:
         walk = min(1.0, (t - 0.1) / 0.3)
         pose = FacePose(x=-0.2 * (1 - walk), size=0.7 + 0.3 * walk,
                         turn=0.8 if 0.6 < t < 0.7 else 0.0, eyes_closed=0.8 < t < 0.83)
-        yield scene.face_scene(RESIDENT, i, pose)
+        yield scene.face_scene(SAMPLE_PERSON, i, pose)
 
 
 def preview_run(video: Path, frames: int, state: Path, closely: bool) -> tuple[float, float]:

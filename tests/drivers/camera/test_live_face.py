@@ -3,6 +3,7 @@ simulator's MJPEG stream read by the OpenCV driver."""
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
@@ -119,13 +120,15 @@ def test_id_photo_is_cut_to_the_spec_and_a_busy_background_is_refused(
 
 
 def test_the_opencv_driver_reads_the_simulator_stream_and_sees_the_scene_change(
-    tmp_path: Path,
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     cam = SimulatedCamera("face_camera", SimulatedCamera.Settings(),
                           statistics=StatisticsStore(tmp_path / "stats.json"))
     try:
-        cam.open()
-        assert cam.stream_url.startswith("http://127.0.0.1:")
+        with caplog.at_level(logging.INFO, logger="drivers.camera"):
+            cam.open()
+        assert "face_camera: OpenCV capture opened network stream" in caplog.text
+        assert "simulated camera stream on http://127.0.0.1:" in caplog.text
         cam.simulator.present_person(SAMPLE_PERSON)
         assert cam.capture().result(timeout=30).face.ok  # type: ignore[union-attr]
         cam.simulator.set_pose(size=0.5)
