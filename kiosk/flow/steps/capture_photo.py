@@ -19,13 +19,11 @@ from typing import ClassVar
 from backend_client.service_definition import CapturePhotoStep
 from drivers.camera.frames import Frame
 from drivers.camera.guidance import Guidance, GuideSettings
+from kiosk.flow.ports import FaceCameraPort
 from kiosk.flow.steps.base import StepContext
 from kiosk.flow.steps.face_live import FacePreviewStep
 from kiosk_base.errors import UserFacingError
 
-#: The face band an ID photo needs: the cut (the face box is half its height, see
-#: drivers/camera/idphoto.py) must fit in the 640 x 480 frame.
-PHOTO_GUIDE = GuideSettings(min_face_fraction=0.28, max_face_fraction=0.41)
 #: After a failed check or a camera error, the message stays this long.
 PAUSE_S = 2.5
 
@@ -44,7 +42,6 @@ class CapturePhotoState(Enum):
 
 class CapturePhotoController(FacePreviewStep[CapturePhotoState]):
     step_type = "capture_photo"
-    guide_settings = PHOTO_GUIDE
     busy_states: ClassVar[frozenset[Enum]] = frozenset({CapturePhotoState.CAPTURING})
     _WAITING = (CapturePhotoState.READY, CapturePhotoState.GUIDING, CapturePhotoState.REJECTED,
                 CapturePhotoState.FAILED)
@@ -54,6 +51,10 @@ class CapturePhotoController(FacePreviewStep[CapturePhotoState]):
         self.step = step
         self.photo: Path | None = None
         self._paused_until = 0.0
+
+    def _guide_settings(self, camera: FaceCameraPort) -> GuideSettings:
+        # The face band the photo checks accept (drivers/camera/idphoto.py face_band).
+        return camera.photo_guide()
 
     @property
     def done(self) -> bool:

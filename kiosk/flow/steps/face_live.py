@@ -19,7 +19,6 @@ import threading
 from abc import abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
 
 from drivers.camera.frames import Frame
 from drivers.camera.guidance import FaceGuide, Guidance, GuideSettings
@@ -114,17 +113,18 @@ class FacePreviewStep(StepController[S]):
     """A step that runs the face camera's live preview (``live`` is None without a
     face camera: the step shows ``error.device.unavailable``)."""
 
-    #: The face band and steadiness this step's guidance asks for.
-    guide_settings: ClassVar[GuideSettings] = GuideSettings()
-
     def __init__(self, context: StepContext, initial: S) -> None:
         super().__init__(context, initial)
         self._shown_guidance: Guidance | None = None
         camera = context.ports.face_camera
         self.live: LiveFace | None = None
         if camera is not None:
-            self.live = LiveFace(camera, context.clock, self.guide_settings,
+            self.live = LiveFace(camera, context.clock, self._guide_settings(camera),
                                  self._on_guidance, self._on_camera_error)
+
+    def _guide_settings(self, camera: FaceCameraPort) -> GuideSettings:
+        """The face band and steadiness this step's guidance asks for."""
+        return GuideSettings()
 
     @property
     def guidance(self) -> Guidance | None:
