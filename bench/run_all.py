@@ -153,6 +153,20 @@ def summary(records: list[Record]) -> list[Row]:
                            float(fps["median"]) if isinstance(fps, dict) else None,
                            f"{fps.get('min')}-{fps.get('max')} fps" if isinstance(fps, dict)
                            else "", ">= 25 fps", lambda v: v >= 25, " fps"))
+    live = cam.get("challenge_fps") if cam else None
+    rows.append(_value_row("  same, liveness phase (every frame)",
+                           float(live["median"]) if isinstance(live, dict) else None,
+                           f"{live.get('min')}-{live.get('max')} fps" if isinstance(live, dict)
+                           else "", ">= 25 fps", lambda v: v >= 25, " fps"))
+    doc = _find(records, "documents")
+    rect = doc.get("rectify_s_per_frame") if doc else None
+    ratio = doc.get("ratio_rectify_to_baseline") if doc else None
+    rows.append(_value_row("page rectification 3264x2448 (camera13)",
+                           round(float(rect["median"]) * 1000) if isinstance(rect, dict)
+                           else None,
+                           f"{ratio.get('median')}x read+resize ({ratio.get('min')}-"
+                           f"{ratio.get('max')}x)" if isinstance(ratio, dict) else "",
+                           "", None, " ms"))
     # Figures without a target of their own.
     for c in (1, 32):
         rows.append(_ratio_row(f"payment POST / bare, c={c}",

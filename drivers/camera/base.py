@@ -27,7 +27,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from drivers.base import Device, DeviceSettings
-from drivers.camera.document import PageDetector, enhance_page, warp_page
+from drivers.camera.document import PageDetector, rectify
 from drivers.camera.face import FaceAnalysis, FaceCriteria, FaceDetector, is_lens_covered
 from drivers.camera.frames import CameraPurpose, CapturedImage, Frame
 from drivers.camera.idphoto import IdPhotoResult, PhotoProblem, PhotoSpec, check_and_crop
@@ -311,9 +311,7 @@ class Camera(Device):
             return CapturedImage(
                 original, width, height, self.purpose, page=page, original=original
             )
-        cut = warp_page(image, page.quad)
-        if self.camera_settings.enhance_documents:
-            cut = enhance_page(cut)
+        cut = rectify(image, page.quad, enhance=self.camera_settings.enhance_documents)
         return CapturedImage(
             encode_jpeg(cut, quality),
             int(cut.shape[1]),

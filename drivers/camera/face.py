@@ -17,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from drivers.camera.jpeg import Image
+from drivers.camera.jpeg import Image, to_grey
 from drivers.camera.liveness import FaceFeatures, measure_features
 from kiosk_base.errors import ConfigError
 
@@ -187,11 +187,6 @@ class FaceDetector:
             features = measure_features(image, (box.x, box.y, box.width, box.height))
         return FaceAnalysis(box, len(boxes), brightness, sharpness, tuple(problems), features)
 
-
-def to_grey(image: Image) -> Image:
-    if image.ndim == 2:
-        return image
-    return np.asarray(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), dtype=np.uint8)
 
 
 def laplacian_variance(grey: Image) -> float:

@@ -14,9 +14,9 @@ from enum import StrEnum
 import cv2
 import numpy as np
 
-from drivers.camera.face import Box, FaceAnalysis, FaceProblem, laplacian_variance, to_grey
+from drivers.camera.face import Box, FaceAnalysis, FaceProblem, laplacian_variance
 from drivers.camera.guidance import GuideSettings
-from drivers.camera.jpeg import Image
+from drivers.camera.jpeg import Image, to_grey
 
 
 class PhotoProblem(StrEnum):
