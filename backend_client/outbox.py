@@ -1,7 +1,8 @@
 """The outbox: submissions that wait (in SQLite) while the backend is unreachable.
 
 An entry is a whole submission (an application with its attachments, a bill settlement
-keyed by its paying order, an audit batch), of the kind its payload is,
+keyed by its paying order, an audit batch, a resident's 好差评 rating), of the kind its
+payload is,
 with the idempotency key it was first tried with. :meth:`Outbox.flush` sends them in
 the order they were queued and stops at the first one the backend cannot take now, so
 a later submission never overtakes an earlier one. An entry the backend rejects (4xx)
@@ -42,11 +43,12 @@ from backend_client.models import (
     ApplicationSubmitted,
     AttachmentUpload,
     AuditBatch,
+    RatingCreate,
 )
 
 log = logging.getLogger(__name__)
 
-Kind = Literal["application", "bill_settlement", "audit"]
+Kind = Literal["application", "bill_settlement", "audit", "rating"]
 
 
 def settle_key(order_id: str) -> str:
@@ -197,6 +199,8 @@ class Outbox:
             return submit_application(client, ApplicationDraft.model_validate_json(payload), key)
         if kind == "audit":
             return client.upload_audit(AuditBatch.model_validate(json.loads(payload)), key)
+        if kind == "rating":
+            return client.rate(RatingCreate.model_validate_json(payload), key)
         raise BackendRejectedError(f"unknown outbox kind {kind!r}", code="validation_error")
 
     def _mark(self, entry_id: int, status: str, error: str, result: str | None) -> None:

@@ -84,5 +84,5 @@ def build_ports(runtime: KioskRuntime) -> FlowPorts:
                      journal=JournalPort(payments, EventJournal(state / "flow-events.jsonl"),
                                          backend.order_id),
                      purse_ledger=JournalPurseLedger(payments),
-                     purchase_ledger=JournalPurchaseLedger(payments), ratings=backend,
+                     purchase_ledger=JournalPurchaseLedger(payments), ratings=outbox,
                      materials=MaterialsAdapter(backend), **kwargs)

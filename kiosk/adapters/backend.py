@@ -21,7 +21,12 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from backend_client.client import BackendClient
-from backend_client.errors import BackendError, BackendNotFoundError, BackendUnreachableError
+from backend_client.errors import (
+    BackendError,
+    BackendNotFoundError,
+    BackendUnavailableError,
+    BackendUnreachableError,
+)
 from backend_client.journal import PaymentJournal
 from backend_client.models import (
     ApplicationCreate,
@@ -304,13 +309,6 @@ class BackendPorts:
                                        next_steps=dict(done.next_steps))
         return self._submit(call)
 
-    def rate(self, request: p.RatingRequest) -> Future[None]:
-        def call() -> None:
-            self.client.rate(RatingCreate(service_id=request.service_id, level=request.level,
-                                          reasons=request.reasons,
-                                          reference=request.reference[:64]),
-                             f"rating-{request.idempotency_key}")
-        return self._submit(call)
 
     def pay_bill(self, request: p.SubmissionRequest) -> Future[p.SubmissionReceipt]:
         def call() -> p.SubmissionReceipt:
@@ -417,6 +415,22 @@ class OutboxPort:
             raise UserFacingError("submit.unreachable")
         draft = self.backend.application_draft(request)
         return str(self.outbox.enqueue("application", draft, request.idempotency_key))
+
+    def rate(self, request: p.RatingRequest) -> Future[None]:
+        """A 好差评 rating (the flow's RatingBackend): sent at once, or queued when the
+        backend cannot take it now (unreachable or 503), to go with the next flush."""
+        rating = RatingCreate(service_id=request.service_id, level=request.level,
+                              reasons=request.reasons, reference=request.reference[:64])
+        key = f"rating-{request.idempotency_key}"
+
+        def call() -> None:
+            try:
+                self.backend.client.rate(rating, key)
+            except (BackendUnreachableError, BackendUnavailableError) as exc:
+                entry = self.outbox.enqueue("rating", rating, key)
+                log.info("rating of %s queued as outbox #%d (%s)", request.service_id,
+                         entry, type(exc).__name__)
+        return self.backend.submit_call(call)
 
 
 def describe(obj: Any) -> str:

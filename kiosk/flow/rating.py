@@ -5,19 +5,22 @@ result; nothing waits for it: "finish", "another service", the idle timeout and 
 card-removal prompt work as without it). The rating goes to the backend with the
 service id and the reference of what was done (application number, certificate number,
 payment order), nothing personal. The call runs on the worker; a rating the backend
-does not take is logged and dropped: it is an opinion, not a transaction.
+cannot take now (unreachable, 503) waits in the outbox and goes with its next flush; one
+it rejects is logged and dropped: it is an opinion, not a transaction.
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
-from concurrent.futures import Future
 from enum import Enum
+from typing import TYPE_CHECKING
 
-from kiosk.flow.ports import RatingBackend, RatingRequest, SubmissionReceipt
-from kiosk.session import CollectedData
+if TYPE_CHECKING:  # the window imports this module before the first frame: no pydantic yet
+    from concurrent.futures import Future
+
+    from kiosk.flow.ports import RatingBackend, SubmissionReceipt
+    from kiosk.session import CollectedData
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +62,8 @@ class ServiceRating:
         self.language = language
         self.level: int | None = None
         self.reasons: list[str] = []
+        import uuid  # not before the first frame (uuid imports platform)
+
         self.idempotency_key = uuid.uuid4().hex
         self.sent: Future[None] | None = None
         self._state = RatingState.ASKING
@@ -92,6 +97,8 @@ class ServiceRating:
     def send(self) -> None:
         if self._state is not RatingState.ASKING or self.level is None:
             return
+        from kiosk.flow.ports import RatingRequest
+
         request = RatingRequest(
             idempotency_key=self.idempotency_key, service_id=self.service_id,
             level=self.level, reasons=tuple(self.reasons), reference=self.reference,
@@ -111,7 +118,7 @@ class ServiceRating:
             log.warning("rating of %s not taken by the backend (%s)", self.service_id,
                         type(exc).__name__)
         else:
-            log.info("rating of %s delivered", self.service_id)
+            log.info("rating of %s taken (sent, or queued in the outbox)", self.service_id)
 
     def _set_state(self, new: RatingState) -> None:
         """The one place the rating's state changes; logs old -> new and notifies."""

@@ -27,6 +27,7 @@ idle_s = {idle}
 countdown_s = {countdown}
 goodbye_s = {goodbye}
 status_poll_s = 1
+reconcile_s = {reconcile}
 [devices.card_reader]
 impl = "sim"
 transport = "in-process"
@@ -49,7 +50,8 @@ class KioskRun:
 
 
 def run_kiosk(scenario: Path | list[dict[str, Any]], workdir: Path, *, idle: float = 120,
-              countdown: float = 15, goodbye: float = 3, timeout: float = 300,
+              countdown: float = 15, goodbye: float = 3, reconcile: float = 30,
+              timeout: float = 300,
               card_in_reader: str | None = None, extra_config: str = "") -> KioskRun:
     """Run one scenario (a file, or a list of ops written to one) to its end;
     ``card_in_reader``: the citizen card profile already in the reader at start;
@@ -62,7 +64,8 @@ def run_kiosk(scenario: Path | list[dict[str, Any]], workdir: Path, *, idle: flo
                         encoding="utf-8")
         scenario = path
     config = workdir / "kiosk.toml"
-    text = CONFIG.format(state=state, idle=idle, countdown=countdown, goodbye=goodbye)
+    text = CONFIG.format(state=state, idle=idle, countdown=countdown, goodbye=goodbye,
+                         reconcile=reconcile)
     if card_in_reader is not None:  # [devices.card_reader] is the config's last table
         text += f'profile = "{card_in_reader}"\n'
     config.write_text(text + extra_config, encoding="utf-8")

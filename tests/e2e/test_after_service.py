@@ -97,3 +97,18 @@ def test_resident_calls_staff(tmp_path: Path) -> None:
     (event,) = payload["events"]
     assert event["kind"] == "help_requested" and event["service_id"] == "elderly_card"
     assert event["detail"]["screen"] == "step:verify_face"
+
+
+def test_rating_waits_in_the_outbox_while_the_platform_is_down(tmp_path: Path) -> None:
+    run = run_kiosk(SCENARIOS / "rating_offline.yaml", tmp_path, reconcile=1)
+    failed = [t for t in run.transcript if t.get("ok") is False]
+    assert run.returncode == 0, (failed, run.stderr[-4000:])
+    crash_free(run.state)
+    conn = sqlite3.connect(run.state / "outbox.sqlite")
+    queued = conn.execute("SELECT kind, status, idempotency_key FROM outbox").fetchall()
+    conn.close()
+    # Queued when the 503 came, delivered by the kiosk's own flush after the clear.
+    assert [(k, s) for k, s, _ in queued] == [("rating", "done")]
+    (rating,) = _rows(run.state, "SELECT * FROM ratings")
+    assert (rating["service_id"], rating["level"]) == ("application_status", 4)
+    assert queued[0][2].startswith("rating-")

@@ -117,3 +117,17 @@ def test_a_config_bad_past_the_first_frame_exits_2_and_the_held_backend_writes_n
     assert "language = 'fr'" in proc.stderr and "ui.large_text = 'maybe'" in proc.stderr
     assert "start-up: first frame" in proc.stderr  # the window was up before the check
     assert not (state / "reference-backend.sqlite").exists()
+
+
+def test_what_the_first_frame_imports_stays_light() -> None:
+    """The modules the first frame needs (app, logging, window, attract, lockdown,
+    watchdog) pull in none of the heavy libraries: they load after the first frame
+    (a rating panel's import once brought cv2, numpy and pydantic in: 0.3 s more)."""
+    probe = ("import sys, kiosk.app, kiosk.ui.application, kiosk.ui.window, "
+             "kiosk.ui.screens.basic, kiosk.ui.lockdown, kiosk.ui.watchdog; "
+             "print(' '.join(sorted(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                         text=True, check=True, timeout=120).stdout.split()
+    heavy = {"cv2", "numpy", "pydantic", "PIL", "qrcode", "reportlab", "sqlalchemy",
+             "fastapi", "requests", "Crypto", "yaml", "kiosk.session", "kiosk.runtime"}
+    assert not heavy & set(out), sorted(heavy & set(out))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 from typing import Any
 
-import qrcode
 from PyQt6.QtCore import QEvent, QObject, QSize, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QPixmap
 from PyQt6.QtWidgets import (
@@ -52,6 +51,8 @@ ILLUSTRATIONS = {
 
 
 def qr_pixmap(payload: str, size: int = 320) -> QPixmap:
+    import qrcode  # PIL: imported when a code is first drawn, not before the first frame
+
     img = qrcode.make(payload, box_size=10, border=2)
     buf = io.BytesIO()
     img.save(buf, format="PNG")
