@@ -42,8 +42,7 @@ pytest:
 	$(VENV)/bin/pytest -q -p no:cacheprovider -m "matrix or parallel" -n $(MATRIX_WORKERS) --dist loadscope tests/e2e
 
 bench: bootstrap
-	@mkdir -p bench-out
-	@set -e; for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b | tee -a bench-out/results.jsonl; done
+	$(PY) bench/run_all.py
 
 soak: bootstrap
 	@mkdir -p bench-out

@@ -51,10 +51,3 @@ def verify(image: bytes, id_number: str) -> Literal["match", "no_match", "no_fac
                 return "no_face"
             return "match" if who == id_number else "no_match"
     return "no_match"
-
-
-def jpeg_with_marker(who: str) -> bytes:
-    """A minimal JPEG-framed blob carrying the marker (for tests and the demo)."""
-    payload = MARKER + who.encode()
-    com = b"\xff\xfe" + (len(payload) + 2).to_bytes(2, "big") + payload
-    return b"\xff\xd8" + com + b"\xff\xd9"

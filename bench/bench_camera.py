@@ -1,16 +1,25 @@
-"""Face camera preview throughput at 640x480, as a ratio to a bare OpenCV loop on the
-same frames in the same run (interleaved rounds).
+"""Face camera preview at 640x480: frames per second the kiosk's preview pipeline
+delivers, next to a bare OpenCV read-and-resize loop on the same recorded frames, in
+the same run (interleaved rounds; median, min and max of each).
 
-* preview: the kiosk's pipeline as the face steps run it: the shipping OpenCV driver
-  (``OpenCvCamera``) reading a recorded MJPEG video of the synthetic scene on its
-  worker, face detection on every 3rd frame (downscaled, as the adapter asks), the
-  guidance, and each frame turned into the finished, mirrored QImage with the oval
-  drawn (what the UI thread receives). The pacer is unthrottled, so this is the rate
-  the pipeline can sustain; the kiosk asks for 25 fps.
-* baseline: ``cv2.VideoCapture`` on the same file, ``read()`` and ``cv2.resize`` to the
-  detector's 320 px width, nothing else.
+The frames: a recorded MJPEG video (``record_video``) of the camera simulator's scene
+with a resident who walks up, settles in front of the camera, turns the head and
+blinks, so the detector finds, tracks, loses and finds the face again as on a kiosk.
 
-The issue's target is a preview >= 25 fps with detection (``preview_fps``).
+* ``preview``: the pipeline the face steps run, end to end: the shipping OpenCV driver
+  (``OpenCvCamera``) decoding the video on its worker, lens check and face analysis as
+  the kiosk's adapter asks (``CameraAdapter.DETECT_EVERY``; ``challenge`` is the
+  liveness phase, ``watch_closely``: every frame analysed), the step's own
+  ``LiveFace`` feeding the guidance, and each frame turned into the finished, mirrored
+  picture with the guide drawn (``render_frame``: what the UI thread receives). The
+  pacer is unthrottled, so this is the rate the pipeline sustains; the kiosk asks 25.
+* ``bare``: ``cv2.VideoCapture`` on the same file, ``read()`` and ``cv2.resize`` to
+  the detector's 320 px width, nothing else.
+
+CPU milliseconds per frame (all threads) are given too: unlike wall-clock frames per
+second they hardly move with what else the machine runs. ``load`` is the 1-minute
+load average before and after. The last line printed is the JSON record (``make
+bench`` collects it); the ``summary`` field is the sentence to quote.
 
     .venv/bin/python bench/bench_camera.py [--frames N] [--repeat N]
 """
@@ -24,6 +33,7 @@ import statistics
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -31,57 +41,87 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import cv2
 
 from drivers.camera.frames import Frame
-from drivers.camera.guidance import FaceGuide
+from drivers.camera.guidance import Guidance, GuideSettings
+from drivers.camera.jpeg import Image
 from drivers.camera.opencv_camera import OpenCvCamera
-from drivers.camera.recording import record_simulated_scene
+from drivers.camera.recording import SAMPLE_PERSON, record_video
+from drivers.camera.scene import FacePose, SceneRenderer
 from drivers.statistics import StatisticsStore
-from kiosk.flow.steps.face_live import LiveView
+from kiosk.adapters.devices import CameraAdapter
+from kiosk.flow.clock import SystemClock
+from kiosk.flow.steps.face_live import LiveFace, LiveView
 from kiosk.ui.screens.camera_view import render_frame
+from kiosk_base.errors import UserFacingError
 
-DETECT_EVERY = 3
+WARM_UP = 5
 
 
-def preview_fps(video: Path, frames: int, state: Path) -> tuple[float, float]:
-    """(frames per second, CPU milliseconds per frame of the whole process)."""
+class UnpacedAdapter(CameraAdapter):
+    """The kiosk's camera adapter with the pacer opened wide (the bench measures the
+    rate the pipeline can sustain, not the 25 fps it is asked for)."""
+
+    PREVIEW_FPS = 1000.0
+
+
+def resident_frames(count: int) -> Iterator[Image]:
+    """Nobody, then a resident walking up from the side, settling, turning, blinking."""
+    scene = SceneRenderer(640, 480)
+    for i in range(count):
+        t = i / max(1, count - 1)
+        if t < 0.1:
+            yield scene.face_scene(None, i)
+            continue
+        walk = min(1.0, (t - 0.1) / 0.3)
+        pose = FacePose(x=-0.2 * (1 - walk), size=0.7 + 0.3 * walk,
+                        turn=0.8 if 0.6 < t < 0.7 else 0.0, eyes_closed=0.8 < t < 0.83)
+        yield scene.face_scene(SAMPLE_PERSON, i, pose)
+
+
+def preview_run(video: Path, frames: int, state: Path, closely: bool) -> tuple[float, float]:
+    """(frames per second, CPU ms per frame) of the step's preview pipeline."""
     camera = OpenCvCamera("face_camera", OpenCvCamera.Settings.model_validate(
         {"source": str(video)}), statistics=StatisticsStore(state / "stats.json"))
     camera.open()
-    guide = FaceGuide()
+    adapter = UnpacedAdapter(camera)
     seen = 0
     enough = threading.Event()
-    started = 0.0
-    cpu = [0.0]
+    marks: list[float] = []
 
-    def on_frame(frame: Frame) -> None:
-        nonlocal seen, started
-        if frame.fresh and frame.face is not None:
-            guide.update(frame.face, frame.width, frame.height, time.monotonic())
-        render_frame(frame, LiveView(guide.guidance, 0.5, True))
+    def sink(frame: Frame, view: LiveView) -> None:  # what CameraView.deliver does
+        nonlocal seen
+        render_frame(frame, view)
         seen += 1
-        if seen == 5:  # warmed up: the cascade is loaded, the file is open
-            started = time.perf_counter()
-            cpu[0] = time.process_time()
-        if seen == frames + 5:
-            enough.set()
+        if seen in (WARM_UP, WARM_UP + frames):
+            marks.extend((time.perf_counter(), time.process_time()))
+            if seen == WARM_UP + frames:
+                enough.set()
 
+    def on_guidance(guidance: Guidance, frame: Frame) -> None:
+        pass
+
+    def on_error(error: UserFacingError) -> None:
+        raise RuntimeError(f"camera failed in the bench: {error.message_key}")
+
+    live = LiveFace(adapter, SystemClock(), GuideSettings(), on_guidance, on_error)
+    live.set_sink(sink)
     try:
-        camera.start_preview(on_frame, fps=1000, detect_every=DETECT_EVERY)
+        live.start()
+        adapter.watch_closely(closely)
         if not enough.wait(300):
             raise RuntimeError("the preview stalled")
-        elapsed = time.perf_counter() - started
-        cpu_s = time.process_time() - cpu[0]
     finally:
+        live.wipe()
         camera.close()
-    return frames / elapsed, cpu_s / frames * 1000
+    wall, cpu = marks[2] - marks[0], marks[3] - marks[1]
+    return frames / wall, cpu / frames * 1000
 
 
-def bare_fps(video: Path, frames: int) -> tuple[float, float]:
+def bare_run(video: Path, frames: int) -> tuple[float, float]:
     cap = cv2.VideoCapture(str(video))
-    for _ in range(5):
+    for _ in range(WARM_UP):
         cap.read()
     done = 0
-    started = time.perf_counter()
-    cpu = time.process_time()
+    started, cpu = time.perf_counter(), time.process_time()
     while done < frames:
         ok, image = cap.read()
         if not ok:
@@ -89,53 +129,61 @@ def bare_fps(video: Path, frames: int) -> tuple[float, float]:
             continue
         cv2.resize(image, (320, 240), interpolation=cv2.INTER_AREA)
         done += 1
-    elapsed = time.perf_counter() - started
-    cpu_ms = (time.process_time() - cpu) / frames * 1000
+    elapsed, cpu_s = time.perf_counter() - started, time.process_time() - cpu
     cap.release()
-    return frames / elapsed, cpu_ms
+    return frames / elapsed, cpu_s / frames * 1000
 
 
-def _summary(values: list[float]) -> dict[str, float]:
-    return {"median": round(statistics.median(values), 2),
-            "min": round(min(values), 2), "max": round(max(values), 2)}
+def spread(values: list[float], digits: int = 2) -> dict[str, float]:
+    return {"median": round(statistics.median(values), digits),
+            "min": round(min(values), digits), "max": round(max(values), digits)}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--frames", type=int, default=150)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--frames", type=int, default=300, help="frames timed per round")
+    parser.add_argument("--repeat", type=int, default=5, help="interleaved rounds")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
+    runs: dict[str, list[tuple[float, float]]] = {"bare": [], "preview": [], "challenge": []}
     with tempfile.TemporaryDirectory(prefix="bench-camera-") as tmp:
         state = Path(tmp)
-        video = record_simulated_scene(state / "face.avi", "face", frames=60, size=(640, 480))
-        previews: list[float] = []
-        bares: list[float] = []
-        preview_cpu: list[float] = []
-        bare_cpu: list[float] = []
+        video = record_video(state / "resident.avi", resident_frames(120), fps=25)
         for _ in range(args.repeat):
-            fps, ms = bare_fps(video, args.frames)
-            bares.append(fps)
-            bare_cpu.append(ms)
-            fps, ms = preview_fps(video, args.frames, state)
-            previews.append(fps)
-            preview_cpu.append(ms)
-    ratios = [p / b for p, b in zip(previews, bares, strict=True)]
-    result = {
+            runs["bare"].append(bare_run(video, args.frames))
+            runs["preview"].append(preview_run(video, args.frames, state, closely=False))
+            runs["challenge"].append(preview_run(video, args.frames, state, closely=True))
+    fps = {k: [r[0] for r in v] for k, v in runs.items()}
+    cpu = {k: [r[1] for r in v] for k, v in runs.items()}
+    ratio = [p / b for p, b in zip(fps["preview"], fps["bare"], strict=True)]
+    load_after = os.getloadavg()[0]
+    median = {k: statistics.median(v) for k, v in fps.items()}
+    summary = (
+        f"face preview 640x480 with detection: {median['preview']:.0f} fps "
+        f"({min(fps['preview']):.0f}-{max(fps['preview']):.0f}; liveness phase "
+        f"{median['challenge']:.0f}), {statistics.median(cpu['preview']):.1f} ms CPU/frame; "
+        f"bare read+resize {median['bare']:.0f} fps, "
+        f"{statistics.median(cpu['bare']):.1f} ms; target 25 fps "
+        f"{'met' if median['preview'] >= 25 and median['challenge'] >= 25 else 'NOT met'}; "
+        f"load {load_before:.2f}->{load_after:.2f}")
+    print(json.dumps({
         "bench": "camera",
         "frame": "640x480",
-        "detect_every": DETECT_EVERY,
-        "preview_fps": _summary(previews),
-        "bare_read_resize_fps": _summary(bares),
-        "ratio_preview_to_bare": {k: round(v, 3) for k, v in {
-            "median": statistics.median(ratios), "min": min(ratios),
-            "max": max(ratios)}.items()},
-        # CPU time per frame (all threads): what the frame costs, whatever else runs.
-        "preview_cpu_ms_per_frame": _summary(preview_cpu),
-        "bare_cpu_ms_per_frame": _summary(bare_cpu),
+        "detect_every": CameraAdapter.DETECT_EVERY,
+        "repeat": args.repeat,
+        "frames_per_round": args.frames,
+        "preview_fps": spread(fps["preview"]),
+        "challenge_fps": spread(fps["challenge"]),
+        "bare_read_resize_fps": spread(fps["bare"]),
+        "ratio_preview_to_bare": spread(ratio, 3),
+        "preview_cpu_ms_per_frame": spread(cpu["preview"]),
+        "challenge_cpu_ms_per_frame": spread(cpu["challenge"]),
+        "bare_cpu_ms_per_frame": spread(cpu["bare"]),
         "target_preview_fps": 25,
-        "meets_target": statistics.median(previews) >= 25,
-    }
-    print(json.dumps(result))
+        "meets_target": median["preview"] >= 25 and median["challenge"] >= 25,
+        "load_1min": [round(load_before, 2), round(load_after, 2)],
+        "summary": summary,
+    }), flush=True)
     return 0
 
 

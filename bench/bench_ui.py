@@ -113,6 +113,8 @@ def main() -> int:
             "note": "ready: devices opened, backend (own process) up, catalog loaded",
             "kiosk_s_median": round(statistics.median(ready), 3), **_ratios(ready, bare),
         }), flush=True)
+        if args.stall_runs < 1:
+            return 0
         maxima, p99s, worst = [], [], []
         for i in range(args.stall_runs):
             out = Path(tmp) / f"full{i}"

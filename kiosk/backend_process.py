@@ -109,6 +109,8 @@ class PendingBackendProcess:
         self.state_dir = state_dir
         self.terminal_id = terminal_id
         self.db_path = db_path
+        #: A database this child creates has no terminal key to revoke (see _enrol).
+        self._new_db = not db_path.exists()
         self._held = hold
         if not hold:
             db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -192,7 +194,8 @@ class PendingBackendProcess:
         from backend_client.enrollment import enroll_terminal
         from backend_client.settings import BackendSettings
 
-        self._operator("revoke")  # "not enrolled" on a new database: fine
+        if not self._new_db:  # a new database has no key: one operator process less
+            self._operator("revoke")
         issued = self._operator("enrol-code", "--ttl", "300")
         if issued.returncode != 0:
             raise RuntimeError(f"reference backend: no enrolment code: {issued.stderr[-500:]}")

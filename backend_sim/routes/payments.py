@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
+from fastapi.responses import JSONResponse
 
 from backend_client.models import (
     BillSettle,
@@ -27,6 +29,7 @@ from backend_sim.http import (
     Terminal,
     api_router,
     idempotent,
+    idempotent_tx,
     new_id,
     not_found,
 )
@@ -38,23 +41,30 @@ router = api_router("payments")
 
 def _row(state: BackendState, order_id: str, terminal: str) -> Any:
     """The order, after applying what time did to it (auto-pay in demos, expiry)."""
-    t = db.orders
     with state.lock, state.engine.begin() as conn:
-        row = conn.execute(sa.select(t).where(
-            t.c.order_id == order_id, t.c.terminal_id == terminal
-        )).first()
-        if row is None:
-            raise not_found("payment order")
-        now = state.now()
-        if row.status == "unpaid":
-            created = datetime.fromisoformat(row.created_at)
-            auto = state.auto_pay_after_s
-            if auto is not None and now >= created + timedelta(seconds=auto):
-                conn.execute(sa.update(t).where(t.c.order_id == order_id).values(
-                    status="paid", paid_at=now.isoformat()))
-            elif now > datetime.fromisoformat(row.expires_at):
-                conn.execute(sa.update(t).where(t.c.order_id == order_id).values(status="closed"))
-            row = conn.execute(sa.select(t).where(t.c.order_id == order_id)).one()
+        return _row_in(conn, state, order_id, terminal)
+
+
+def _row_in(conn: sa.Connection, state: BackendState, order_id: str, terminal: str) -> Any:
+    """:func:`_row` in the caller's transaction."""
+    t = db.orders
+    row = conn.execute(sa.select(t).where(
+        t.c.order_id == order_id, t.c.terminal_id == terminal
+    )).first()
+    if row is None:
+        raise not_found("payment order")
+    now = state.now()
+    if row.status == "unpaid":
+        created = datetime.fromisoformat(row.created_at)
+        auto = state.auto_pay_after_s
+        if auto is not None and now >= created + timedelta(seconds=auto):
+            conn.execute(sa.update(t).where(t.c.order_id == order_id).values(
+                status="paid", paid_at=now.isoformat()))
+        elif now > datetime.fromisoformat(row.expires_at):
+            conn.execute(sa.update(t).where(t.c.order_id == order_id).values(status="closed"))
+        else:
+            return row
+        row = conn.execute(sa.select(t).where(t.c.order_id == order_id)).one()
     return row
 
 
@@ -75,40 +85,43 @@ def order_model(state: BackendState, row: Any) -> PaymentOrder:
     )
 
 
-@router.post("/payments")
+@router.post("/payments", response_model=PaymentOrder)
 def create_payment(
     body: PaymentCreate, terminal: Terminal, key: IdempotencyKey, state: State
-) -> PaymentOrder:
+) -> JSONResponse:
     """Create a QR payment order; the same key and body return the same order."""
+    # One transaction (idempotent_tx): the order and its stored answer commit together.
 
-    def create() -> PaymentOrder:
+    def create(conn: sa.Connection) -> PaymentOrder:
         t = db.orders
         now = state.now()
-        with state.engine.begin() as conn:
-            if conn.execute(sa.select(t.c.order_id).where(t.c.order_id == body.order_id)).first():
-                raise ApiError(409, "idempotency_conflict", "order id is already used")
-            if body.purpose == "bill":
-                bill = conn.execute(sa.select(db.bills).where(
-                    db.bills.c.bill_id == (body.bill_id or ""))).first()
-                if bill is None:
-                    raise not_found("bill")
-                if bill.status == "paid":
-                    raise ApiError(409, "bill_already_paid", "the bill is already paid")
-                if bill.amount_fen != body.amount_fen:
-                    raise ApiError(422, "amount_mismatch", "amount differs from the bill")
-            conn.execute(sa.insert(t).values(
-                order_id=body.order_id, terminal_id=terminal, amount_fen=body.amount_fen,
-                description=body.description, service_id=body.service_id,
-                purpose=body.purpose, bill_id=body.bill_id, status="unpaid", refunded_fen=0,
-                used_by=None, pay_token=secrets.token_urlsafe(12), created_at=now.isoformat(),
-                expires_at=(now + timedelta(seconds=state.payment_ttl_s)).isoformat(),
-            ))
-            if state.auto_pay_after_s is None:  # nothing time does to it yet: read it here
-                return order_model(state, conn.execute(
-                    sa.select(t).where(t.c.order_id == body.order_id)).one())
-        return order_model(state, _row(state, body.order_id, terminal))
+        if conn.execute(sa.select(t.c.order_id).where(t.c.order_id == body.order_id)).first():
+            raise ApiError(409, "idempotency_conflict", "order id is already used")
+        if body.purpose == "bill":
+            bill = conn.execute(sa.select(db.bills).where(
+                db.bills.c.bill_id == (body.bill_id or ""))).first()
+            if bill is None:
+                raise not_found("bill")
+            if bill.status == "paid":
+                raise ApiError(409, "bill_already_paid", "the bill is already paid")
+            if bill.amount_fen != body.amount_fen:
+                raise ApiError(422, "amount_mismatch", "amount differs from the bill")
+        values = dict(
+            order_id=body.order_id, terminal_id=terminal, amount_fen=body.amount_fen,
+            description=body.description, service_id=body.service_id,
+            purpose=body.purpose, bill_id=body.bill_id, status="unpaid", refunded_fen=0,
+            used_by=None, pay_token=secrets.token_urlsafe(12), created_at=now.isoformat(),
+            expires_at=(now + timedelta(seconds=state.payment_ttl_s)).isoformat(),
+            paid_at=None,
+        )
+        conn.execute(sa.insert(t).values(**values))
+        if state.auto_pay_after_s is None:  # nothing time does to it yet: what was written
+            return order_model(state, SimpleNamespace(**values))
+        return order_model(state, _row_in(conn, state, body.order_id, terminal))
 
-    return PaymentOrder.model_validate(idempotent(state, terminal, key, "payment", body, create))
+    # The answer is a PaymentOrder's JSON (made just now, or stored from one): sent as
+    # is, without validating and serialising it twice more (response_model: the contract).
+    return JSONResponse(idempotent_tx(state, terminal, key, "payment", body, create))
 
 
 @router.get("/payments/{order_id}")

@@ -18,6 +18,7 @@ A covered lens makes the state ``user_error``; the next good frame makes it ``on
 from __future__ import annotations
 
 import logging
+import time
 from abc import abstractmethod
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -26,7 +27,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from drivers.base import Device, DeviceSettings
-from drivers.camera.document import PageDetector, enhance_page, warp_page
+from drivers.camera.document import PageDetector, rectify
 from drivers.camera.face import FaceAnalysis, FaceCriteria, FaceDetector, is_lens_covered
 from drivers.camera.frames import CameraPurpose, CapturedImage, Frame
 from drivers.camera.idphoto import IdPhotoResult, PhotoProblem, PhotoSpec, check_and_crop
@@ -44,6 +45,9 @@ ErrorListener = Callable[[DeviceError], None]
 
 #: Default frame size by purpose: a face needs little, a page's small print needs more.
 DEFAULT_SIZE = {CameraPurpose.FACE: (640, 480), CameraPurpose.DOCUMENT: (1280, 960)}
+#: A preview searches the whole frame for faces this often (seconds) and tracks the
+#: last face in between (a quarter of the cost: drivers/camera/face.py).
+FULL_SEARCH_S = 0.5
 #: Below this grey-level spread a frame is "blank" (lens cap, dead sensor, black stream).
 BLANK_STDDEV = 4.0
 
@@ -114,6 +118,7 @@ class Camera(Device):
         self._frame_no = 0
         self._detect_every = 1
         self._last_face: FaceAnalysis | None = None
+        self._full_search_at = 0.0
         self._on_error: ErrorListener | None = None
         self._set_status(
             detail={"lens": "unknown", "preview": "off", "purpose": self.purpose.value}
@@ -164,6 +169,7 @@ class Camera(Device):
         self._frame_no = 0
         self._detect_every = max(1, detect_every)
         self._last_face = None
+        self._full_search_at = 0.0
         self._on_error = on_error
         pacer = PreviewPacer(self.name, lambda: self.submit(self._preview_frame, on_frame), fps)
         self._pacer = pacer
@@ -255,13 +261,24 @@ class Camera(Device):
                 or (self._frame_no - 1) % self._detect_every == 0
             )
             if fresh:
-                self._last_face = self._faces().analyse(image)
+                self._last_face = self._analyse_preview_face(image)
             return Frame(
                 image, self._frame_no, face=self._last_face, lens_covered=covered, fresh=fresh
             )
         return Frame(
             image, self._frame_no, page=self._page_detector.analyse(image), lens_covered=covered
         )
+
+    def _analyse_preview_face(self, image: Image) -> FaceAnalysis:
+        """Between two searches of the whole frame the face is tracked: looked for
+        only around where it was (a new or second face shows at the next full search,
+        a face that moved away is searched for at once)."""
+        last = self._last_face.box if self._last_face is not None else None
+        now = time.monotonic()
+        if last is None or now >= self._full_search_at:
+            self._full_search_at = now + FULL_SEARCH_S
+            return self._faces().analyse(image)
+        return self._faces().analyse(image, near=last)
 
     def _capture(self) -> CapturedImage:
         try:
@@ -294,9 +311,7 @@ class Camera(Device):
             return CapturedImage(
                 original, width, height, self.purpose, page=page, original=original
             )
-        cut = warp_page(image, page.quad)
-        if self.camera_settings.enhance_documents:
-            cut = enhance_page(cut)
+        cut = rectify(image, page.quad, enhance=self.camera_settings.enhance_documents)
         return CapturedImage(
             encode_jpeg(cut, quality),
             int(cut.shape[1]),

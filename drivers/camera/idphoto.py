@@ -14,8 +14,9 @@ from enum import StrEnum
 import cv2
 import numpy as np
 
-from drivers.camera.face import Box, FaceAnalysis, FaceProblem, laplacian_variance, to_grey
-from drivers.camera.jpeg import Image
+from drivers.camera.face import Box, FaceAnalysis, FaceProblem, laplacian_variance
+from drivers.camera.guidance import GuideSettings
+from drivers.camera.jpeg import Image, to_grey
 
 
 class PhotoProblem(StrEnum):
@@ -63,6 +64,23 @@ class IdPhotoResult:
 
     def __repr__(self) -> str:  # never dump pixels into a log
         return f"IdPhotoResult(problems={[p.value for p in self.problems]})"
+
+
+def face_band(spec: PhotoSpec, width: int, height: int) -> tuple[float, float]:
+    """The face widths (fractions of a ``width`` x ``height`` frame) whose photo the
+    checks below accept: big enough that the cut is not blown up (``too_small``),
+    small enough that it fits in the frame (``too_big``). The face box is square."""
+    smallest = 0.8 * spec.height * spec.face_height
+    tallest_cut = min(height, width * spec.height / spec.width) / (1 - spec.slack)
+    return smallest / width, tallest_cut * spec.face_height / width
+
+
+def photo_guide(spec: PhotoSpec, width: int, height: int) -> GuideSettings:
+    """What the live guidance asks for an ID photo: the face a little inside the band
+    the checks accept (so a resident told "ready" is not then told "too small")."""
+    low, high = face_band(spec, width, height)
+    return GuideSettings(min_face_fraction=round(low * 1.05, 3),
+                         max_face_fraction=round(high * 0.95, 3))
 
 
 def check_and_crop(image: Image, face: FaceAnalysis, spec: PhotoSpec) -> IdPhotoResult:

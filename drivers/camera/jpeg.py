@@ -50,6 +50,13 @@ def jpeg_comments(jpeg: bytes) -> list[str]:
     return comments
 
 
+def to_grey(image: Image) -> Image:
+    """A BGR image as one grey channel (a grey image as it is)."""
+    if image.ndim == 2:
+        return image
+    return np.asarray(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), dtype=np.uint8)
+
+
 def decode_image(data: bytes) -> Image:
     """Decode JPEG/PNG/PNM bytes to a BGR array; ProtocolError if they are not an image."""
     arr = np.frombuffer(data, dtype=np.uint8)

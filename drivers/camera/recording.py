@@ -1,7 +1,7 @@
 """Write frames to an MJPEG video file that :class:`OpenCvCamera` can play back.
 
-A technician records what a camera saw (or a synthetic scene) and replays it through
-the real driver with ``source = "<file>"``; the tests run the shipping OpenCV driver on
+Frames written here replay through the real driver with ``source = "<file>"``: the
+camera bench (bench/bench_camera.py) and the tests run the shipping OpenCV driver on
 such files, since a build machine has no video device.
 """
 
@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
 
 import cv2
 
 from drivers.camera.jpeg import Image
-from drivers.camera.scene import SceneRenderer
 from kiosk_base.errors import DeviceError
 
 #: A made-up resident for recorded face scenes (valid check digit, nobody real).
@@ -40,27 +38,3 @@ def record_video(path: Path, frames: Iterable[Image], fps: float = 10) -> Path:
     if writer is None:
         raise ValueError("no frames to record")
     return path
-
-
-def record_simulated_scene(
-    path: Path,
-    scene: Literal["face", "nobody", "document", "covered"],
-    frames: int = 6,
-    size: tuple[int, int] | None = None,
-) -> Path:
-    """Record a synthetic scene (see drivers/camera/scene.py) to ``path``."""
-    width, height = size or ((1280, 960) if scene == "document" else (640, 480))
-    renderer = SceneRenderer(width, height)
-
-    def images() -> Iterable[Image]:
-        for i in range(frames):
-            if scene == "document":
-                yield renderer.document_scene(i)
-            elif scene == "nobody":
-                yield renderer.face_scene(None, i)
-            elif scene == "covered":
-                yield SceneRenderer.covered(renderer.face_scene(SAMPLE_PERSON, i))
-            else:
-                yield renderer.face_scene(SAMPLE_PERSON, i)
-
-    return record_video(path, images())

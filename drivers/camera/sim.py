@@ -185,10 +185,6 @@ class SimulatedCamera(OpenCvCamera):
     def simulator(self) -> CameraSimulator:
         return self._sim
 
-    @property
-    def stream_url(self) -> str:
-        return self._server.url
-
     def _render(self, frame_no: int) -> Image:
         if self._scene is None:
             self._scene = SceneRenderer(*self._scene_size)

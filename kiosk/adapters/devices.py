@@ -20,6 +20,8 @@ from card.idcard import IdCardData
 from drivers.base import Device
 from drivers.camera.base import Camera
 from drivers.camera.frames import Frame
+from drivers.camera.guidance import GuideSettings
+from drivers.camera.idphoto import photo_guide
 from drivers.cups.family import DocumentPrinter
 from drivers.escpos.family import ReceiptPrinter
 from drivers.idcard.base import IdCardReader
@@ -154,6 +156,9 @@ class CameraAdapter:
 
     def watch_closely(self, closely: bool) -> None:
         self.device.set_detect_every(1 if closely else self.DETECT_EVERY)
+
+    def photo_guide(self) -> GuideSettings:
+        return photo_guide(self.device.photo_spec, *self.device.frame_size)
 
     def capture_id_photo(self) -> Future[p.IdPhoto]:
         return then(self.device.capture_id_photo(), lambda r: p.IdPhoto(

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import time
 
 from drivers.pcsc.reader import PcscCardReader
 from drivers.status import DeviceState
 from kiosk.diag import exitcodes
-from kiosk.diag.common import print_error
+from kiosk.diag.common import print_error, print_record
 from kiosk_base.errors import DeviceError, MediaError
 
 
@@ -45,12 +44,7 @@ def run(args: argparse.Namespace) -> int:
                 time.sleep(0.3)
             except DeviceError as exc:
                 return print_error(args, exitcodes.DEVICE_ERROR, "device", exc)
-        data = card.to_dict(unmask=args.unmask)
-        if args.json:
-            print(json.dumps(data, ensure_ascii=False))
-        else:
-            for key, value in data.items():
-                print(f"{key}: {value}")
+        print_record(args, card.to_dict(unmask=args.unmask))
         return exitcodes.OK
     finally:
         reader.close()

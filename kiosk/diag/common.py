@@ -36,3 +36,12 @@ def print_error(args: argparse.Namespace, code: int, kind: str, exc: object) -> 
 
 def print_json(obj: Any) -> None:
     print(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+
+
+def print_record(args: argparse.Namespace, data: dict[str, Any]) -> None:
+    """One record read from a device: a JSON line with --json, else ``key: value`` lines."""
+    if getattr(args, "json", False):
+        print(json.dumps(data, ensure_ascii=False))
+        return
+    for key, value in data.items():
+        print(f"{key}: {value}")

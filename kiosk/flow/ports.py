@@ -27,6 +27,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from drivers.camera.frames import Frame
+from drivers.camera.guidance import GuideSettings
 from kiosk.flow.purse_ports import (
     LoadInitialisation,
     PurchaseBackend,
@@ -351,6 +352,11 @@ class FaceCameraPort(CameraPort, Protocol):
         ...
 
     def capture_id_photo(self) -> Future[IdPhoto]: ...
+
+    def photo_guide(self) -> GuideSettings:
+        """What the guidance asks of a face for this camera's ID photo (its frame size
+        and photo spec decide which face sizes the photo checks accept)."""
+        ...
 
 
 class PrinterPort(Protocol):

@@ -12,13 +12,13 @@ it rejects is logged and dropped: it is an opinion, not a transaction.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
-from concurrent.futures import Future
 from enum import Enum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the window imports this module before the first frame: no pydantic yet
+    from concurrent.futures import Future
+
     from kiosk.flow.ports import RatingBackend, SubmissionReceipt
     from kiosk.session import CollectedData
 
@@ -62,6 +62,8 @@ class ServiceRating:
         self.language = language
         self.level: int | None = None
         self.reasons: list[str] = []
+        import uuid  # not before the first frame (uuid imports platform)
+
         self.idempotency_key = uuid.uuid4().hex
         self.sent: Future[None] | None = None
         self._state = RatingState.ASKING

@@ -1,111 +1,104 @@
-"""What the window shows under a completed service's result: the application receipt
-(回执) on screen and the 好差评 rating.
+"""The 好差评 rating under a completed service's result, as one strip of the result
+screen (kiosk/ui/screens/result.py hosts it; the receipt's progress QR code is in the
+result's "please take" card, beside the receipt it is printed on).
 
-The receipt part appears when the service created an application: its number and what
-happens next are in the result's lines; here the QR code of its progress page, as
-printed. The rating part offers five levels (reasons at the lower three), "send" and
-"skip". Nothing here holds the resident: the result screen's buttons, the idle timeout
-and the card-removal prompt work as if the panel were not there.
+The strip is one row: the question (after a choice: the chosen level's words), five
+stars (tap the third: 基本满意, level 3; every star's accessible name is its level's
+words, as 好差评 names them), "skip" and "send". At the lower three levels the
+optional reasons appear as a second part; the result screen gives them the room of its
+body while they show (they replace the details until the rating is sent or skipped),
+so nothing grows past the screen in large text. Nothing here holds the resident: the
+result screen's buttons, the idle timeout and the card-removal prompt work as if the
+strip were not there.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PyQt6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.flow.rating import LEVELS, REASON_LEVELS, REASONS, RatingState, ServiceRating
 from kiosk.i18n import translate
-from kiosk.ui.screens.step_base import ImageBox, qr_pixmap
 from kiosk.ui.widgets import label, name_widgets, set_id, touch_button
 
-STARS = {5: "★★★★★", 4: "★★★★", 3: "★★★", 2: "★★", 1: "★"}
+STAR, NO_STAR = "★", "☆"
+#: Reasons per row of the reasons part.
+REASON_COLUMNS = 3
 
 
 class AfterServicePanel(QFrame):
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("card")
+        # A strip: its buttons keep the 64 px touch size, not the body's padding.
+        self.setStyleSheet("QPushButton { padding-top: 2px; padding-bottom: 2px; }")
         self.lang = "zh"
         self.rating: ServiceRating | None = None
-        self.progress_url = ""
-        row = QHBoxLayout(self)
-        row.setContentsMargins(24, 10, 24, 10)
-        row.setSpacing(20)
-        self.receipt_box = QWidget()
-        receipt = QVBoxLayout(self.receipt_box)
-        receipt.setContentsMargins(0, 0, 0, 0)
-        self.qr = ImageBox("progress qr code")
-        self.qr.setMinimumHeight(150)
-        self.qr_hint = label(role="muted")
-        self.qr_hint.setMaximumWidth(220)
-        receipt.addWidget(self.qr)
-        receipt.addWidget(self.qr_hint)
-        row.addWidget(self.receipt_box)
-        rating = QVBoxLayout()
+        #: Called after each refresh (the result screen re-balances its body).
+        self.on_refresh: Callable[[], None] | None = None
+        column = QVBoxLayout(self)
+        column.setContentsMargins(20, 8, 20, 8)
+        column.setSpacing(8)
+        row = QHBoxLayout()
+        row.setSpacing(12)
         self.question = label(role="prompt")
         set_id(self.question, "rating question")
-        rating.addWidget(self.question)
-        levels = QHBoxLayout()
+        row.addWidget(self.question, 1)
+        stars = QHBoxLayout()
+        stars.setSpacing(6)
         self.levels: dict[int, Any] = {}
-        for level in LEVELS:
-            button = touch_button("", f"rating {level}", "")
+        for level in sorted(LEVELS):  # left to right: 1 (非常不满意) .. 5 (非常满意)
+            button = touch_button(NO_STAR, f"rating {level}", "star")
             button.clicked.connect(lambda _=False, v=level: self._act("choose", v))
-            levels.addWidget(button)
+            stars.addWidget(button)
             self.levels[level] = button
-        rating.addLayout(levels)
-        self.reasons_box = QWidget()
-        reasons = QGridLayout(self.reasons_box)
-        reasons.setContentsMargins(0, 0, 0, 0)
-        self.reasons: dict[str, Any] = {}
-        for i, code in enumerate(REASONS):
-            chip = touch_button("", f"reason {code}", "")
-            chip.clicked.connect(lambda _=False, c=code: self._act("toggle_reason", c))
-            reasons.addWidget(chip, i // 3, i % 3)
-            self.reasons[code] = chip
-        rating.addWidget(self.reasons_box)
-        actions = QHBoxLayout()
+        row.addLayout(stars)
         self.skip = touch_button("", "skip rating", "")
         self.skip.clicked.connect(lambda: self._act("skip"))
         self.send = touch_button("", "send rating", "primary")
         self.send.clicked.connect(lambda: self._act("send"))
-        actions.addStretch(1)
-        actions.addWidget(self.skip)
-        actions.addWidget(self.send)
-        rating.addLayout(actions)
-        self.rating_box = QWidget()
-        self.rating_box.setLayout(rating)
-        for box in (self.receipt_box, self.reasons_box, self.rating_box):
-            _see_through(box)
-        row.addWidget(self.rating_box, 1)
+        row.addWidget(self.skip)
+        row.addWidget(self.send)
+        column.addLayout(row)
+        self.reasons_box = QWidget()
+        _see_through(self.reasons_box)
+        reasons = QGridLayout(self.reasons_box)
+        reasons.setContentsMargins(0, 0, 0, 0)
+        reasons.setSpacing(8)
+        self.reasons_caption = label(role="muted")
+        reasons.addWidget(self.reasons_caption, 0, 0, 1, REASON_COLUMNS)
+        self.reasons: dict[str, Any] = {}
+        for i, code in enumerate(REASONS):
+            chip = touch_button("", f"reason {code}", "")
+            chip.clicked.connect(lambda _=False, c=code: self._act("toggle_reason", c))
+            reasons.addWidget(chip, 1 + i // REASON_COLUMNS, i % REASON_COLUMNS)
+            self.reasons[code] = chip
+        column.addWidget(self.reasons_box)
         self.setVisible(False)
 
     # -- what the controller calls ------------------------------------------------------
 
-    def offer(self, rating: ServiceRating | None, progress_url: str) -> None:
-        """Show the panel for one result (the same rating again: just refresh)."""
+    def offer(self, rating: ServiceRating | None) -> None:
+        """Show the strip for one result (the same rating again: just refresh)."""
         if rating is not self.rating:
             self.rating = rating
             if rating is not None:
                 rating.subscribe(self.refresh)
-        if progress_url != self.progress_url:
-            self.progress_url = progress_url
-            if progress_url:
-                self.qr.setPixmap(qr_pixmap(progress_url, 150))
-            else:
-                self.qr.clear()
         self.refresh()
 
     def withdraw(self) -> None:
-        """The result is gone (another service, the session ended): forget it all."""
+        """The result is gone (another service, the session ended): forget it."""
         self.rating = None
-        self.progress_url = ""
-        self.qr.clear()
-        self.setVisible(False)
+        self.refresh()
 
     def retranslate(self, lang: str) -> None:
         self.lang = lang
         self.refresh()
+
+    def reasons_showing(self) -> bool:
+        return self.isVisibleTo(self.parentWidget() or self) and not self.reasons_box.isHidden()
 
     # -- rendering ----------------------------------------------------------------------
 
@@ -116,23 +109,24 @@ class AfterServicePanel(QFrame):
     def refresh(self) -> None:
         r, lang = self.rating, self.lang
         asking = r is not None and r.state is RatingState.ASKING
-        self.receipt_box.setVisible(bool(self.progress_url))
-        self.qr_hint.setText(translate("rate.progress_hint", lang))
-        self.setVisible(bool(self.progress_url) or (r is not None
-                                                    and r.state is not RatingState.SKIPPED))
-        self.rating_box.setVisible(r is not None and r.state is not RatingState.SKIPPED)
+        self.setVisible(r is not None and r.state is not RatingState.SKIPPED)
         if r is None:
+            self.reasons_box.setVisible(False)
+            self._changed()
             return
-        self.question.setText(translate("rate.question", lang) if asking
-                              else "✔ " + translate("rate.thanks", lang))
+        if not asking:
+            self.question.setText("✔ " + translate("rate.thanks", lang))
+        elif r.level is None:
+            self.question.setText(translate("rate.question", lang))
+        else:
+            self.question.setText(translate(f"rate.level.{r.level}", lang))
         for level, button in self.levels.items():
-            chosen = r.level == level
-            # Words only: a second line of stars clips in large text.
-            button.setText(("✔ " if chosen else "") + translate(f"rate.level.{level}", lang))
-            button.setToolTip(STARS[level])
+            button.setText(STAR if r.level is not None and level <= r.level else NO_STAR)
+            button.setProperty("spoken", translate(f"rate.level.{level}", lang))
+            button.setToolTip(translate(f"rate.level.{level}", lang))
             button.setVisible(asking)
-            _mark(button, chosen)
         self.reasons_box.setVisible(asking and r.level in REASON_LEVELS)
+        self.reasons_caption.setText(translate("rate.reasons", lang))
         for code, chip in self.reasons.items():
             picked = code in r.reasons
             chip.setText(("✔ " if picked else "") + translate(f"rate.reason.{code}", lang))
@@ -140,9 +134,13 @@ class AfterServicePanel(QFrame):
         self.skip.setText(translate("rate.skip", lang))
         self.send.setText(translate("rate.send", lang))
         self.skip.setVisible(asking)
-        self.send.setVisible(asking)
-        self.send.setEnabled(r.level is not None)
+        self.send.setVisible(asking and r.level is not None)
         name_widgets(self, lang)
+        self._changed()
+
+    def _changed(self) -> None:
+        if self.on_refresh is not None:
+            self.on_refresh()
 
 
 def _see_through(box: QWidget) -> None:

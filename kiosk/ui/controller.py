@@ -243,7 +243,8 @@ class KioskController(QObject):
         self.goodbye.set_cards_left(sorted(t.cards_left), t.cards_found)
         if state is not TerminalState.RESULT:
             self._rating = None
-            self.window.after_service.withdraw()
+            self.result.after_service.withdraw()
+            self.result.show_progress("")
         if t.session is None:
             self._unbind_steps()
             self.result.clear_personal()
@@ -272,15 +273,16 @@ class KioskController(QObject):
     def _after_service(self, outcome: Outcome) -> None:
         """Under a completed service's result: its receipt's QR code and the rating."""
         if outcome.refusal is not None or outcome.refund:
-            self.window.after_service.withdraw()
+            self.result.after_service.withdraw()
+            self.result.show_progress("")
             return
         if self._rating is None or self._rating[0] is not outcome:
             rating = ServiceRating(outcome.service.id, reference_of(outcome.data),
                                    self.ports.ratings, lambda: self.terminal.language)
             self._rating = (outcome, rating)
         receipt = outcome.data.receipt
-        self.window.after_service.offer(self._rating[1],
-                                        receipt.progress_url if receipt else "")
+        self.result.after_service.offer(self._rating[1])
+        self.result.show_progress(receipt.progress_url if receipt else "")
 
     def _show_step(self, engine: FlowEngine) -> None:
         # One snapshot: the engine may move on (on a worker) while this runs.

@@ -115,6 +115,7 @@ QPushButton:pressed {{ background: {p.border}; }}
 QPushButton#primary {{ background: {p.primary}; color: {p.primary_text};
   border-color: {p.primary}; font-weight: bold; }}
 QPushButton#danger {{ background: {p.surface}; color: {p.danger}; border-color: {p.danger}; }}
+QPushButton#star {{ color: {p.primary}; font-size: {round(title * 0.8)}px; padding: 0px 8px; }}
 QPushButton#service {{ text-align: left; padding: 18px 24px; min-height: 110px; }}
 QPushButton#tile {{ background: {p.surface}; border: {tile_border}px solid {p.border};
   border-radius: 18px; padding: 0px; }}

@@ -22,7 +22,6 @@ from PyQt6.QtWidgets import (
 from kiosk.flow.clock import local_now
 from kiosk.i18n import translate
 from kiosk.ui import icons
-from kiosk.ui.after_service import AfterServicePanel
 from kiosk.ui.help_panel import HelpPanel, LongPress
 from kiosk.ui.speech import ReadAloud
 from kiosk.ui.theme import palette, style_sheet
@@ -167,8 +166,6 @@ class KioskWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.stack, 1)
-        self.after_service = AfterServicePanel()  # receipt QR and rating, under a result
-        column.addWidget(self.after_service)
         self.help_panel = HelpPanel()  # the status bar's help button: help, call staff
         column.addWidget(self.help_panel)
         column.addWidget(self.idle_banner)
@@ -242,7 +239,6 @@ class KioskWindow(QMainWindow):
         if self.idle_banner.isVisible():
             self.idle_banner.show_countdown(self.idle_banner.seconds, lang)
         self.notice.retranslate(lang)
-        self.after_service.retranslate(lang)
         if self.help_panel.isVisible():
             self.help_panel.retranslate(lang)
         self._retranslate_bar()

@@ -6,6 +6,7 @@ import base64
 import json
 from datetime import date
 
+import numpy as np
 import pytest
 from Crypto.Signature import eddsa
 
@@ -25,8 +26,8 @@ from backend_client.outbox import ApplicationDraft, submit_application
 from backend_client.service_definition import Catalog
 from backend_sim.certificates import canonical_bytes
 from backend_sim.embedded import EmbeddedBackend
-from backend_sim.face import jpeg_with_marker
 from backend_sim.phone import SimulatedPhone
+from drivers.camera.jpeg import encode_jpeg
 
 
 def test_catalog_has_eight_services_in_both_languages(client: BackendClient) -> None:
@@ -61,6 +62,11 @@ def test_identity_check_valid_expired_mismatch_unknown(
         document_type="foreign_permanent", name="SMITH, JOHN", id_number="USA650812010016",
         valid_until=date(2030, 1, 1)))
     assert foreign.result == "valid"
+
+
+def jpeg_with_marker(who: str) -> bytes:
+    """A capture as the simulated face camera labels it (a real JPEG, COM segment)."""
+    return encode_jpeg(np.full((48, 64, 3), 128, np.uint8), comment=f"sim-person={who}")
 
 
 def test_face_verification_follows_the_simulated_marker_rule(

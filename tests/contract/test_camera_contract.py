@@ -18,13 +18,14 @@ from drivers.camera.base import Camera, LensCoveredError
 from drivers.camera.frames import CameraPurpose, CapturedImage, Frame
 from drivers.camera.jpeg import decode_image, jpeg_comments
 from drivers.camera.opencv_camera import OpenCvCamera
-from drivers.camera.recording import SAMPLE_PERSON, record_simulated_scene
+from drivers.camera.recording import SAMPLE_PERSON
 from drivers.camera.sim import SimulatedCamera
 from drivers.health import HealthLevel
 from drivers.registry import implementation_class
 from drivers.statistics import StatisticsStore
 from drivers.status import DeviceState, StatusChange
 from kiosk_base.errors import DeviceNotOpenError, NoDeviceError, UnknownFaultError
+from tests.camera_recordings import record_simulated_scene
 
 ROLES = ["face_camera", "document_camera"]
 IMPLS = ["sim", "opencv"]

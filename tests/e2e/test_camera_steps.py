@@ -15,6 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from personal_data import assert_no_personal_data_left
 from test_scenarios import crash_free, run_scenario
 
 pytestmark = pytest.mark.e2e
@@ -53,12 +54,8 @@ def test_id_photo_taken_by_itself_after_guidance(tmp_path: Path) -> None:
     assert len(rows) == 1
     photo = cv2.imdecode(np.frombuffer(rows[0][0], np.uint8), cv2.IMREAD_COLOR)
     assert photo.shape[:2] == (441, 358)
-    # Frames and photos are personal: nothing of the session is left on disk.
-    sessions = state / "sessions"
-    assert not (sessions.exists() and any(sessions.rglob("*")))
-    for path in state.rglob("*"):
-        if path.suffix in (".jpg", ".jpeg", ".png", ".avi"):
-            pytest.fail(f"an image was left behind: {path}")
+    # Frames and photos are personal: nothing of the session is left on disk or logged.
+    assert_no_personal_data_left(state)
 
 
 def test_flat_photo_fails_liveness_and_the_resident_passes(tmp_path: Path) -> None:
@@ -75,3 +72,4 @@ def test_flat_photo_fails_liveness_and_the_resident_passes(tmp_path: Path) -> No
     verifications = [m for m in messages if "/v1/identity/face-verifications" in m]
     assert len(verifications) == 1
     assert not any("face-verifications" in m for m in messages[:failed])
+    assert_no_personal_data_left(state)

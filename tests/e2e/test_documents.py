@@ -12,6 +12,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from personal_data import assert_no_personal_data_left
 from pypdf import PdfReader
 from test_scenarios import crash_free, run_scenario
 
@@ -56,9 +57,8 @@ def test_camera_and_flatbed_each_become_one_pdf_and_are_reused(tmp_path: Path) -
     assert first[0][0] != second[0][0]  # two applications
     assert second[0][4] == first[0][4]  # the household book reused: the very same PDF
     assert library(state, WANG_FANG)["hukou_book"] == [3]  # kept once
-    # Nothing of the pages is left on the kiosk once the session ended.
-    sessions = state / "sessions"
-    assert not sessions.exists() or not any(sessions.rglob("*"))
+    # Nothing of the pages is left on the kiosk once the session ended, nor logged.
+    assert_no_personal_data_left(state)
 
 
 def test_stored_copy_and_a_file_from_the_phone(tmp_path: Path) -> None:

@@ -20,6 +20,8 @@ from PIL import Image as PilImage
 
 from drivers.camera.face import Box, FaceAnalysis
 from drivers.camera.frames import Frame
+from drivers.camera.guidance import GuideSettings
+from drivers.camera.idphoto import PhotoSpec, photo_guide
 from drivers.camera.liveness import Challenge, FaceFeatures
 from kiosk.flow.ports import CapturedImage, IdPhoto, Person, ProgressListener, ReceiptContent
 from kiosk.flow.purse_ports import LoadInitialisation
@@ -306,6 +308,9 @@ class FakeCamera:
 
     def watch_closely(self, closely: bool) -> None:
         self.closely = closely
+
+    def photo_guide(self) -> GuideSettings:
+        return photo_guide(PhotoSpec(), 640, 480)
 
     def show(self, *, eyes: int = 4, yaw: float = 0.0, x: float = 0.5,
              width: float = 0.33) -> None:

@@ -157,9 +157,9 @@ def test_form_options_unreachable_then_retry(step, kiosk, executor) -> None:
 
 def _place_face(camera, clock) -> None:  # type: ignore[no-untyped-def]
     for _ in range(4):
-        camera.show(width=0.3)
+        camera.show(width=0.33)
         clock.advance(0.4)
-    camera.show(width=0.3)
+    camera.show(width=0.33)
 
 
 def test_photo_taken_by_itself_then_retaken_shreds_the_old_one(

@@ -12,7 +12,6 @@ the step's purpose; a retaken photo's file is shredded.
 
 from __future__ import annotations
 
-import logging
 from enum import Enum
 from pathlib import Path
 from typing import ClassVar
@@ -20,15 +19,11 @@ from typing import ClassVar
 from backend_client.service_definition import CapturePhotoStep
 from drivers.camera.frames import Frame
 from drivers.camera.guidance import Guidance, GuideSettings
-from kiosk.flow.steps.base import StepContext, StepController
-from kiosk.flow.steps.face_live import LiveFace
+from kiosk.flow.ports import FaceCameraPort
+from kiosk.flow.steps.base import StepContext
+from kiosk.flow.steps.face_live import FacePreviewStep
 from kiosk_base.errors import UserFacingError
 
-log = logging.getLogger(__name__)
-
-#: The face band an ID photo needs: the cut (the face box is half its height, see
-#: drivers/camera/idphoto.py) must fit in the 640 x 480 frame.
-PHOTO_GUIDE = GuideSettings(min_face_fraction=0.28, max_face_fraction=0.41)
 #: After a failed check or a camera error, the message stays this long.
 PAUSE_S = 2.5
 
@@ -45,7 +40,7 @@ class CapturePhotoState(Enum):
     ACCEPTED = "accepted"
 
 
-class CapturePhotoController(StepController[CapturePhotoState]):
+class CapturePhotoController(FacePreviewStep[CapturePhotoState]):
     step_type = "capture_photo"
     busy_states: ClassVar[frozenset[Enum]] = frozenset({CapturePhotoState.CAPTURING})
     _WAITING = (CapturePhotoState.READY, CapturePhotoState.GUIDING, CapturePhotoState.REJECTED,
@@ -56,20 +51,14 @@ class CapturePhotoController(StepController[CapturePhotoState]):
         self.step = step
         self.photo: Path | None = None
         self._paused_until = 0.0
-        self._shown_guidance: Guidance | None = None
-        camera = context.ports.face_camera
-        self.live: LiveFace | None = None
-        if camera is not None:
-            self.live = LiveFace(camera, context.clock, PHOTO_GUIDE, self._on_guidance,
-                                 self._on_camera_error)
+
+    def _guide_settings(self, camera: FaceCameraPort) -> GuideSettings:
+        # The face band the photo checks accept (drivers/camera/idphoto.py face_band).
+        return camera.photo_guide()
 
     @property
     def done(self) -> bool:
         return self.state is CapturePhotoState.ACCEPTED
-
-    @property
-    def guidance(self) -> Guidance | None:
-        return self.live.guidance if self.live is not None and self.live.running else None
 
     def start(self) -> None:
         self._cancelled.clear()
@@ -77,11 +66,6 @@ class CapturePhotoController(StepController[CapturePhotoState]):
             self._set_state(CapturePhotoState.PREVIEW)
             return
         self._guide()
-
-    def cancel(self) -> None:
-        super().cancel()
-        if self.live is not None:
-            self.live.stop()
 
     def capture(self) -> None:
         """Take the photo now (the button; the guidance takes it by itself)."""
@@ -100,8 +84,6 @@ class CapturePhotoController(StepController[CapturePhotoState]):
             self._set_state(CapturePhotoState.ACCEPTED)
 
     def wipe(self) -> None:
-        if self.live is not None:
-            self.live.wipe()
         self.photo = None
         super().wipe()
 
@@ -114,12 +96,6 @@ class CapturePhotoController(StepController[CapturePhotoState]):
         self.live.start()
 
     # -- on the camera's worker ---------------------------------------------------------
-
-    def _show_guidance(self, guidance: Guidance) -> None:
-        if guidance is not self._shown_guidance:
-            self._shown_guidance = guidance
-            log.info("step %s: guidance %s", self.step_type, guidance.value)
-            self._notify()  # the screen says something else now
 
     def _on_guidance(self, guidance: Guidance, frame: Frame) -> None:
         now = self.context.clock.monotonic()

@@ -6,12 +6,17 @@ never leave it except as what the screen shows), tells its step what changed, an
 hands every frame to the sink a screen registered (which turns it into a finished
 picture on that same worker). Frames are personal data: only the latest is referenced,
 by the sink, and :meth:`stop` drops it; nothing here writes or logs a frame.
+
+:class:`FacePreviewStep` is what both face steps (capture_photo, verify_face) share
+around it: the preview made from the step's face camera, its guidance while it runs,
+telling the screen when the guidance changes, stopping it on cancel and wiping it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from abc import abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,6 +24,7 @@ from drivers.camera.frames import Frame
 from drivers.camera.guidance import FaceGuide, Guidance, GuideSettings
 from kiosk.flow.clock import Clock
 from kiosk.flow.ports import FaceCameraPort
+from kiosk.flow.steps.base import S, StepContext, StepController
 from kiosk_base.errors import UserFacingError
 
 log = logging.getLogger(__name__)
@@ -101,3 +107,51 @@ class LiveFace:
     def _error(self, error: UserFacingError) -> None:
         if self.running:
             self._on_error(error)
+
+
+class FacePreviewStep(StepController[S]):
+    """A step that runs the face camera's live preview (``live`` is None without a
+    face camera: the step shows ``error.device.unavailable``)."""
+
+    def __init__(self, context: StepContext, initial: S) -> None:
+        super().__init__(context, initial)
+        self._shown_guidance: Guidance | None = None
+        camera = context.ports.face_camera
+        self.live: LiveFace | None = None
+        if camera is not None:
+            self.live = LiveFace(camera, context.clock, self._guide_settings(camera),
+                                 self._on_guidance, self._on_camera_error)
+
+    def _guide_settings(self, camera: FaceCameraPort) -> GuideSettings:
+        """The face band and steadiness this step's guidance asks for."""
+        return GuideSettings()
+
+    @property
+    def guidance(self) -> Guidance | None:
+        """What the resident is told now (None while no preview runs)."""
+        return self.live.guidance if self.live is not None and self.live.running else None
+
+    def cancel(self) -> None:
+        super().cancel()
+        if self.live is not None:
+            self.live.stop()
+
+    def wipe(self) -> None:
+        if self.live is not None:
+            self.live.wipe()
+        super().wipe()
+
+    def _show_guidance(self, guidance: Guidance) -> None:
+        """On the camera's worker: the screen says something else when this changed."""
+        if guidance is not self._shown_guidance:
+            self._shown_guidance = guidance
+            log.info("step %s: guidance %s", self.step_type, guidance.value)
+            self._notify()
+
+    @abstractmethod
+    def _on_guidance(self, guidance: Guidance, frame: Frame) -> None:
+        """Every analysed frame, on the camera's worker."""
+
+    @abstractmethod
+    def _on_camera_error(self, error: UserFacingError) -> None:
+        """The camera failed (once per problem), on the camera's worker."""

@@ -18,11 +18,11 @@ from typing import ClassVar
 
 from backend_client.service_definition import VerifyFaceStep
 from drivers.camera.frames import Frame
-from drivers.camera.guidance import Guidance, GuideSettings
+from drivers.camera.guidance import Guidance
 from drivers.camera.liveness import Challenge, LivenessCheck, LivenessOutcome
 from kiosk.flow.ports import FaceVerdict
-from kiosk.flow.steps.base import StepContext, StepController
-from kiosk.flow.steps.face_live import LiveFace
+from kiosk.flow.steps.base import StepContext
+from kiosk.flow.steps.face_live import FacePreviewStep
 from kiosk_base.errors import UserFacingError
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class VerifyFaceState(Enum):
     VERIFIED = "verified"
 
 
-class VerifyFaceController(StepController[VerifyFaceState]):
+class VerifyFaceController(FacePreviewStep[VerifyFaceState]):
     step_type = "verify_face"
     busy_states: ClassVar[frozenset[Enum]] = frozenset({
         VerifyFaceState.CAPTURING,
@@ -68,13 +68,7 @@ class VerifyFaceController(StepController[VerifyFaceState]):
         self.challenge: Challenge | None = None
         self._check: LivenessCheck | None = None
         self._paused_until = 0.0
-        self._shown_guidance: Guidance | None = None
         self._error_since: float | None = None
-        camera = context.ports.face_camera
-        self.live: LiveFace | None = None
-        if camera is not None:
-            self.live = LiveFace(camera, context.clock, GuideSettings(), self._on_guidance,
-                                 self._on_camera_error)
 
     @property
     def done(self) -> bool:
@@ -83,10 +77,6 @@ class VerifyFaceController(StepController[VerifyFaceState]):
     @property
     def attempts_left(self) -> int:
         return max(0, self.context.settings.face_attempts - self.attempts)
-
-    @property
-    def guidance(self) -> Guidance | None:
-        return self.live.guidance if self.live is not None and self.live.running else None
 
     def start(self) -> None:
         self._cancelled.clear()
@@ -100,14 +90,7 @@ class VerifyFaceController(StepController[VerifyFaceState]):
         self._set_state(VerifyFaceState.GUIDING)
         self.live.start()
 
-    def cancel(self) -> None:
-        super().cancel()
-        if self.live is not None:
-            self.live.stop()
-
     def wipe(self) -> None:
-        if self.live is not None:
-            self.live.wipe()
         self._check = None
         super().wipe()
 
@@ -120,12 +103,6 @@ class VerifyFaceController(StepController[VerifyFaceState]):
         self._begin_challenge()
 
     # -- on the camera's worker ---------------------------------------------------------
-
-    def _show_guidance(self, guidance: Guidance) -> None:
-        if guidance is not self._shown_guidance:
-            self._shown_guidance = guidance
-            log.info("step %s: guidance %s", self.step_type, guidance.value)
-            self._notify()  # the screen says something else now
 
     def _on_guidance(self, guidance: Guidance, frame: Frame) -> None:
         now = self.context.clock.monotonic()

@@ -89,8 +89,11 @@ class IdentifyScreen(StepScreen):
         c, lang = self.controller, self.lang
         state = c.state.value
         methods = c.methods
-        self.notice.setText(translate("identify.needs_card", lang) if c.asks_for_card else "")
-        self.notice.setVisible(bool(c.asks_for_card))
+        # After a QR login, a service that reads the card says so in the prompt's place
+        # (two prompts do not fit large text at 1280x800).
+        if c.asks_for_card:
+            self.prompt.setText(translate("identify.needs_card", lang))
+        self.notice.setVisible(False)
         for method, card in self.cards.items():
             card.setVisible(method in methods)
             number = WAYS[method][2]

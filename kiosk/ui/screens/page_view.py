@@ -59,7 +59,9 @@ class _ImageWithOutline(QWidget):
         painter.fillRect(self.rect(), QColor(40, 40, 40))
         if self._pixmap is None or self._pixmap.isNull():
             painter.setPen(QColor(230, 230, 230))
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder)
+            painter.drawText(self.rect().adjusted(12, 12, -12, -12),
+                             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                             self.placeholder)
             return
         painter.drawPixmap(self._target(), self._pixmap, QRectF(self._pixmap.rect()))
         if self._corners:

@@ -5,14 +5,17 @@ from its slot)."""
 from __future__ import annotations
 
 from PyQt6.QtCore import Qt, pyqtSignal
-from PyQt6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk.flow.terminal import Outcome
 from kiosk.i18n import translate
+from kiosk.ui.after_service import AfterServicePanel
 from kiosk.ui.icons import Picture
-from kiosk.ui.screens.step_base import yuan
+from kiosk.ui.screens.step_base import qr_pixmap, yuan
 from kiosk.ui.widgets import Screen, card_frame, label, set_id, touch_button
 
+#: Large text: a value longer than this goes under its caption, across the card.
+LONG_VALUE = 48
 #: What the resident takes away -> (illustration, message key).
 TAKE = {
     "certificate": ("take_certificate", "result.take.certificate"),
@@ -59,6 +62,11 @@ def things_to_take(outcome: Outcome) -> tuple[str, ...]:
 
 
 class ResultScreen(Screen):
+    """The title and what was done (left), what to take with a picture of where and the
+    receipt's progress QR code (right), the rating strip (kiosk/ui/after_service.py),
+    then "another service" and "finish". While the rating's optional reasons show they
+    take the body's room (the details come back when the rating is sent or skipped)."""
+
     screen_id = "result"
     more_clicked = pyqtSignal()
     finish_clicked = pyqtSignal()
@@ -69,22 +77,26 @@ class ResultScreen(Screen):
         self.lines: tuple[tuple[str, str], ...] = ()
         self.warning_key = ""
         self.take: tuple[str, ...] = ()
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(60, 30, 60, 20)
-        outer.setSpacing(16)
-        head = QHBoxLayout()
+        self.progress_url = ""
+        self.large = False
+        self.outer = QVBoxLayout(self)
+        self.outer.setContentsMargins(60, 24, 60, 16)
+        self.outer.setSpacing(12)
+        body = QHBoxLayout()
+        body.setSpacing(20)
+        self.details_frame, inner = card_frame()
+        self.card_layouts = [inner]
+        inner.setSpacing(8)
+        head = QHBoxLayout()  # the title heads the card of what was done
         self.icon = Picture("done", 72)
         self.title = label(role="title")
         head.addWidget(self.icon)
         head.addWidget(self.title, 1)
-        outer.addLayout(head)
-        body = QHBoxLayout()
-        body.setSpacing(24)
-        frame, inner = card_frame()
+        inner.addLayout(head)
         self.done_caption = label(role="muted")
         self.details = QGridLayout()
         self.details.setHorizontalSpacing(16)
-        self.details.setVerticalSpacing(8)
+        self.details.setVerticalSpacing(6)
         self.detail = label(role="prompt")  # the lines as one text (read aloud, scenarios)
         set_id(self.detail, "result details")
         self.detail.setVisible(False)
@@ -92,13 +104,17 @@ class ResultScreen(Screen):
         inner.addLayout(self.details)
         inner.addWidget(self.detail)
         inner.addStretch(1)
-        body.addWidget(frame, 3)
+        body.addWidget(self.details_frame, 3)
         self.take_frame, take_inner = card_frame()
+        take_inner.setSpacing(8)
+        self.card_layouts.append(take_inner)
         self.take_caption = label(role="muted")
         take_inner.addWidget(self.take_caption)
-        self.take_pictures: dict[str, tuple[QWidget, Picture, object]] = {}
+        self.take_pictures: dict[str, tuple[QWidget, Picture, QLabel]] = {}
         for key, (picture, _msg) in TAKE.items():
             holder = QWidget()
+            holder.setObjectName("take_holder")
+            holder.setStyleSheet("QWidget#take_holder { background: transparent; }")
             column = QVBoxLayout(holder)
             column.setContentsMargins(0, 0, 0, 0)
             image = Picture(picture, 200, 150, illustration=True)
@@ -108,11 +124,26 @@ class ResultScreen(Screen):
             column.addWidget(text)
             take_inner.addWidget(holder)
             self.take_pictures[key] = (holder, image, text)
+        self.qr_box = QWidget()
+        self.qr_box.setObjectName("take_holder")
+        self.qr_box.setStyleSheet("QWidget#take_holder { background: transparent; }")
+        qr_row = QHBoxLayout(self.qr_box)
+        qr_row.setContentsMargins(0, 0, 0, 0)
+        self.qr = QLabel()
+        set_id(self.qr, "progress qr code")
+        self.qr_hint = label(role="muted")
+        qr_row.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignTop)
+        qr_row.addWidget(self.qr_hint, 1)
+        take_inner.addWidget(self.qr_box)
         take_inner.addStretch(1)
+        self.take_frame.setMaximumWidth(440)
         body.addWidget(self.take_frame, 2)
-        outer.addLayout(body, 1)
+        self.outer.addLayout(body, 1)
+        self.after_service = AfterServicePanel()
+        self.after_service.on_refresh = self._balance
+        self.outer.addWidget(self.after_service)
         self.warning = label(role="error")
-        outer.addWidget(self.warning)
+        self.outer.addWidget(self.warning)
         row = QHBoxLayout()
         self.more = touch_button("", "another service", "")
         self.finish = touch_button("", "finish", "primary")
@@ -121,7 +152,7 @@ class ResultScreen(Screen):
         row.addWidget(self.more)
         row.addStretch(1)
         row.addWidget(self.finish)
-        outer.addLayout(row)
+        self.outer.addLayout(row)
 
     def show_outcome(self, outcome_key: str, lines: tuple[tuple[str, str], ...],
                      warning_key: str = "", take: tuple[str, ...] = ()) -> None:
@@ -129,11 +160,63 @@ class ResultScreen(Screen):
         self.take = take
         self.retranslate(self.lang)
 
+    def show_progress(self, url: str) -> None:
+        """The application receipt's progress page as a QR code ("" hides it)."""
+        if url != self.progress_url:
+            self.progress_url = url
+            self._draw_qr()
+        self._show_take()
+
     def clear_personal(self) -> None:
         self.lines = ()
         self.take = ()
         self.detail.clear()
+        self.show_progress("")
+        self.after_service.withdraw()
         self._fill_details()
+
+    def set_large_text(self, large: bool) -> None:
+        self.large = large
+        # Large text: the margins and pictures give their room to the words.
+        if large:
+            self.outer.setContentsMargins(32, 8, 32, 8)
+        else:
+            self.outer.setContentsMargins(60, 24, 60, 16)
+        self.outer.setSpacing(8 if large else 12)
+        self.icon.set_box(56 if large else 72)
+        for layout in self.card_layouts:
+            if large:
+                layout.setContentsMargins(20, 8, 20, 8)
+            else:
+                layout.setContentsMargins(32, 20, 32, 20)
+        for _holder, image, _text in self.take_pictures.values():
+            image.set_box(*((140, 105) if large else (200, 150)))
+        self.done_caption.setVisible(not large)  # the title says it
+        self.details.setVerticalSpacing(4 if large else 6)
+        self._fill_details()
+        self._draw_qr()
+
+    def _draw_qr(self) -> None:
+        side = 110 if self.large else 130
+        self.qr.setFixedSize(side, side)
+        if self.progress_url:
+            self.qr.setPixmap(qr_pixmap(self.progress_url, side).scaled(
+                side, side, Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation))
+        else:
+            self.qr.clear()
+
+    def _show_take(self) -> None:
+        for key, (holder, _image, _text) in self.take_pictures.items():
+            holder.setVisible(key in self.take)
+        self.qr_box.setVisible(bool(self.progress_url))
+        self._balance()
+
+    def _balance(self) -> None:
+        """The rating's reasons, while they show, take the body's room."""
+        reasons = self.after_service.reasons_showing()
+        self.details_frame.setVisible(not reasons)
+        self.take_frame.setVisible(not reasons and (bool(self.take) or bool(self.progress_url)))
 
     def _fill_details(self) -> None:
         while self.details.count():
@@ -142,11 +225,20 @@ class ResultScreen(Screen):
             if widget is not None:
                 widget.setParent(None)
                 widget.deleteLater()
-        for row, (key, value) in enumerate(self.lines):
+        row = 0
+        for key, value in self.lines:
             caption = label(key, "muted")
             caption.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+            if self.large and len(value) > LONG_VALUE:
+                # Large text: a long line (what happens next) gets the card's width.
+                caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+                self.details.addWidget(caption, row, 0, 1, 2)
+                self.details.addWidget(label(value, "detail"), row + 1, 0, 1, 2)
+                row += 2
+                continue
             self.details.addWidget(caption, row, 0)
-            self.details.addWidget(label(value, "prompt"), row, 1)
+            self.details.addWidget(label(value, "detail"), row, 1)
+            row += 1
         self.details.setColumnStretch(1, 1)
 
     def retranslate(self, lang: str) -> None:
@@ -159,14 +251,15 @@ class ResultScreen(Screen):
         self._fill_details()
         self.done_caption.setText(translate("result.what_was_done", lang))
         self.take_caption.setText(translate("result.take.title", lang))
-        for key, (holder, _image, text) in self.take_pictures.items():
-            holder.setVisible(key in self.take)
-            text.setText(translate(TAKE[key][1], lang))  # type: ignore[attr-defined]
-        self.take_frame.setVisible(bool(self.take))
+        for key, (_holder, _image, text) in self.take_pictures.items():
+            text.setText(translate(TAKE[key][1], lang))
+        self.qr_hint.setText(translate("rate.progress_hint", lang))
         self.warning.setText(("⚠ " + translate(self.warning_key, lang)) if self.warning_key else "")
         self.warning.setVisible(bool(self.warning_key))
         self.more.setText(translate("result.more", lang))
         self.finish.setText(translate("result.finish", lang))
+        self.after_service.retranslate(lang)
+        self._show_take()
 
     def prompt_text(self) -> str:
         parts = [translate(self.outcome_key, self.lang)]

@@ -14,9 +14,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtGui import QPixmap
 from PyQt6.QtWidgets import (
+    QBoxLayout,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -72,6 +73,7 @@ class ScanDocumentsScreen(StepScreen):
         holder_left = QWidget()
         holder_left.setLayout(left)
         holder_left.setFixedWidth(460)
+        self.holder_left = holder_left
         row.addWidget(holder_left)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -79,6 +81,7 @@ class ScanDocumentsScreen(StepScreen):
         holder = QWidget()
         self.docs = QVBoxLayout(holder)
         scroll.setWidget(holder)
+        self.docs_holder, self.docs_scroll = holder, scroll
         row.addWidget(scroll, 1)
         self.finish = self.add_action("finish scanning")
         self.finish.clicked.connect(lambda: self.controller and self.controller.finish())
@@ -159,6 +162,34 @@ class ScanDocumentsScreen(StepScreen):
         self._thumbs = {p: pix for p, pix in self._thumbs.items() if p in live}
         self.finish.setText(translate("common.next", lang))
         self.finish.setEnabled(idle)
+        QTimer.singleShot(0, self._fit_docs)
+
+    def _fit_docs(self) -> None:
+        """The list's wrapped lines need more height than its layout's minimum says: give
+        the list the height its width needs, so nothing in it overlaps (it scrolls)."""
+        viewport = self.docs_scroll.viewport()
+        if viewport is None or not self.docs.hasHeightForWidth():
+            return
+        need = self.docs.totalHeightForWidth(viewport.width())
+        if need != self.docs_holder.minimumHeight():
+            self.docs_holder.setMinimumHeight(need)
+
+    def set_large_text(self, large: bool) -> None:
+        super().set_large_text(large)
+        if not hasattr(self, "holder_left"):
+            return  # during construction
+        # Large text: a narrower camera view leaves the documents' buttons their words.
+        self.view.setFixedWidth(340 if large else 440)
+        self.holder_left.setFixedWidth(360 if large else 460)
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)
+        if hasattr(self, "docs_scroll"):
+            QTimer.singleShot(0, self._fit_docs)
+
+    def _buttons(self) -> QBoxLayout:
+        """A row of buttons; in large text one above the other (their words are long)."""
+        return QVBoxLayout() if getattr(self, "large", False) else QHBoxLayout()
 
     def _render_sources(self) -> None:
         c, lang = self.controller, self.lang
@@ -237,17 +268,17 @@ class ScanDocumentsScreen(StepScreen):
             return
         if offer is not None:
             self._render_offer(doc, offer, idle)
-        grid = QGridLayout()
+        grid = self._buttons()
         verb = "scan.capture" if c.source == "document_camera" else "scan.add_page"
         scan = touch_button(translate(verb, lang), f"scan {doc.id}", "primary")
         scan.setEnabled(idle and c.source is not None and len(pages) < doc.max_pages)
         scan.clicked.connect(lambda _=False, d=doc.id: self.controller.capture_page(d))
-        grid.addWidget(scan, 0, 0)
+        grid.addWidget(scan)
         if c.step.phone_upload and c.context.ports.materials is not None:
             phone = touch_button(translate("scan.phone", lang), f"phone {doc.id}", "")
             phone.setEnabled(idle and len(pages) < doc.max_pages)
             phone.clicked.connect(lambda _=False, d=doc.id: self.controller.phone_upload(d))
-            grid.addWidget(phone, 0, 1)
+            grid.addWidget(phone)
         self.docs.addLayout(grid)
         if pages:
             self._render_pages(doc, pages, idle)
@@ -263,7 +294,7 @@ class ScanDocumentsScreen(StepScreen):
         col = QVBoxLayout()
         col.addWidget(label(translate("scan.stored", lang, date=offer.submitted_on.isoformat(),
                                       pages=offer.pages), "prompt"))
-        buttons = QHBoxLayout()
+        buttons = self._buttons()
         use = touch_button(translate("scan.use_stored", lang), f"use stored {doc.id}", "primary")
         use.setEnabled(idle)
         use.clicked.connect(lambda _=False, d=doc.id: self.controller.use_stored(d))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from drivers.camera.recording import record_simulated_scene
+from tests.camera_recordings import record_simulated_scene
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from drivers.camera.face import FaceDetector, FaceProblem, is_lens_covered
 from drivers.camera.frames import CameraPurpose, CapturedImage
 from drivers.camera.jpeg import decode_image, encode_jpeg
 from drivers.camera.recording import SAMPLE_PERSON
-from drivers.camera.scene import SceneRenderer
+from drivers.camera.scene import FacePose, SceneRenderer
 
 FACE = SceneRenderer(640, 480)
 DOCS = SceneRenderer(1280, 960)
@@ -63,6 +63,37 @@ def test_two_people(detector: FaceDetector) -> None:
     )
     analysis = detector.analyse(both)
     assert analysis.faces == 2 and FaceProblem.SEVERAL_FACES in analysis.problems
+
+
+@pytest.mark.parametrize("pose", [FacePose(), FacePose(size=0.75), FacePose(size=1.4),
+                                  FacePose(x=-0.15, y=0.1), FacePose(turn=1),
+                                  FacePose(eyes_closed=True)], ids=repr)
+def test_tracking_the_last_face_finds_the_box_a_full_search_finds(
+    detector: FaceDetector, pose: FacePose
+) -> None:
+    frames = [FACE.face_scene(SAMPLE_PERSON, i, pose) for i in range(3)]
+    for before, now in itertools.pairwise(frames):
+        last = detector.find_faces(before)[0]
+        full = detector.find_faces(now)[0]
+        tracked = detector.find_faces(now, near=last)
+        assert tracked, pose
+        box = tracked[0]
+        # What the guidance reads: position and size, to 1/40 of the frame.
+        assert abs(box.centre[0] - full.centre[0]) <= 16
+        assert abs(box.centre[1] - full.centre[1]) <= 12
+        assert abs(box.width - full.width) <= 16
+
+
+def test_a_face_that_moved_away_is_searched_for_in_the_whole_frame(
+    detector: FaceDetector,
+) -> None:
+    left = detector.find_faces(FACE.face_scene(SAMPLE_PERSON, 1, FacePose(x=-0.25)))[0]
+    right = FACE.face_scene(SAMPLE_PERSON, 2, FacePose(x=0.25))
+    assert detector.find_faces(right, near=left) == []  # not where it was
+    analysis = detector.analyse(right, near=left)
+    assert analysis.box is not None and analysis.box.x > left.x + 200
+    # Nobody there: no face, whatever was tracked.
+    assert detector.analyse(FACE.face_scene(None, 3), near=left).box is None
 
 
 def test_blur_and_darkness(detector: FaceDetector) -> None:

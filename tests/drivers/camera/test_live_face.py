@@ -3,6 +3,7 @@ simulator's MJPEG stream read by the OpenCV driver."""
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 
 from drivers.camera.face import FaceDetector
 from drivers.camera.guidance import FaceGuide, Guidance
-from drivers.camera.idphoto import PhotoProblem, PhotoSpec, check_and_crop
+from drivers.camera.idphoto import PhotoProblem, PhotoSpec, check_and_crop, face_band, photo_guide
 from drivers.camera.jpeg import Image, decode_image
 from drivers.camera.liveness import TURNED, Challenge, LivenessCheck, LivenessOutcome
 from drivers.camera.recording import SAMPLE_PERSON
@@ -119,13 +120,15 @@ def test_id_photo_is_cut_to_the_spec_and_a_busy_background_is_refused(
 
 
 def test_the_opencv_driver_reads_the_simulator_stream_and_sees_the_scene_change(
-    tmp_path: Path,
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     cam = SimulatedCamera("face_camera", SimulatedCamera.Settings(),
                           statistics=StatisticsStore(tmp_path / "stats.json"))
     try:
-        cam.open()
-        assert cam.stream_url.startswith("http://127.0.0.1:")
+        with caplog.at_level(logging.INFO, logger="drivers.camera"):
+            cam.open()
+        assert "face_camera: OpenCV capture opened network stream" in caplog.text
+        assert "simulated camera stream on http://127.0.0.1:" in caplog.text
         cam.simulator.present_person(SAMPLE_PERSON)
         assert cam.capture().result(timeout=30).face.ok  # type: ignore[union-attr]
         cam.simulator.set_pose(size=0.5)
@@ -140,3 +143,26 @@ def test_the_opencv_driver_reads_the_simulator_stream_and_sees_the_scene_change(
         assert PhotoProblem.TOO_SMALL in shot.problems and jpeg is None
     finally:
         cam.close()
+
+
+def test_the_photo_guidance_asks_for_the_face_sizes_the_photo_checks_accept(
+    scene: SceneRenderer, detector: FaceDetector
+) -> None:
+    spec = PhotoSpec()
+    guide = photo_guide(spec, 640, 480)
+    low, high = face_band(spec, 640, 480)
+    assert low < guide.min_face_fraction < guide.max_face_fraction < high
+    inside = 0
+    for size in (0.7, 0.75, 0.8, 0.85, 0.9, 1.0, 1.1, 1.15, 1.2, 1.3, 1.45):
+        image = scene.face_scene(SAMPLE_PERSON, 1, FacePose(size=size))
+        face = detector.analyse(image)
+        assert face.box is not None
+        fraction = face.box.width / 640
+        sized = {PhotoProblem.TOO_SMALL, PhotoProblem.TOO_BIG} & set(
+            check_and_crop(image, face, spec).problems)
+        if guide.min_face_fraction <= fraction <= guide.max_face_fraction:
+            inside += 1
+            assert not sized, (size, fraction)
+        elif fraction < low or fraction > high:
+            assert sized, (size, fraction)
+    assert inside >= 2

@@ -12,9 +12,9 @@ from drivers.camera.base import LensCoveredError
 from drivers.camera.frames import Frame
 from drivers.camera.jpeg import jpeg_comments
 from drivers.camera.opencv_camera import OpenCvCamera, OpenCvCameraSettings
-from drivers.camera.recording import record_simulated_scene
 from drivers.health import HealthLevel
 from drivers.status import DeviceState
+from tests.camera_recordings import record_simulated_scene
 
 
 def camera_on(source: str | int, role: str = "face_camera") -> OpenCvCamera:
