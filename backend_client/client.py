@@ -32,6 +32,9 @@ from backend_client.models import (
     Bill,
     BillSettle,
     BillSettlement,
+    CardLoadRequest,
+    CardRefund,
+    CardRefunds,
     Certificate,
     CertificateRequest,
     Eligibility,
@@ -54,6 +57,8 @@ from backend_client.models import (
     QrLoginStatus,
     RatingAccepted,
     RatingCreate,
+    RefundLoad,
+    RefundLoadCancel,
     RefundRequest,
     Topup,
     TopupConfirm,
@@ -356,3 +361,22 @@ class BackendClient:
             "POST", f"/cards/{upload.card_serial}/purchases", PurchaseRecord, body=upload,
             idempotency_key=idempotency_key,
         )
+
+    # -- refunds owed to a card (退款圈存) ----------------------------------------------
+
+    def card_refunds(self, card_serial: str) -> CardRefunds:
+        """Refunds of purse-paid orders owed to this card, not yet credited."""
+        return self.transport.call("GET", f"/cards/{card_serial}/refunds", CardRefunds)
+
+    def load_refund(self, refund_id: str, load: CardLoadRequest, key: str) -> RefundLoad:
+        return self.transport.call("POST", f"/cards/refunds/{refund_id}/load", RefundLoad,
+                                   body=load, idempotency_key=key)
+
+    def confirm_refund(self, refund_id: str, confirm: TopupConfirm, key: str) -> CardRefund:
+        return self.transport.call("POST", f"/cards/refunds/{refund_id}/confirm", CardRefund,
+                                   body=confirm, idempotency_key=key)
+
+    def cancel_refund_load(self, refund_id: str, online_seq: str, key: str) -> CardRefund:
+        return self.transport.call(
+            "POST", f"/cards/refunds/{refund_id}/cancel", CardRefund,
+            body=RefundLoadCancel(online_seq=online_seq), idempotency_key=key)

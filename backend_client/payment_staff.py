@@ -54,7 +54,19 @@ def describe(entry: JournalEntry, journal: PaymentJournal,
     loads = _loads_of(entry, journal)
     if loads:
         info["card"] = [_card_facts(phase, body) for _key, _topup, phase, body in loads]
+    refund = _refund_load_of(entry, journal)
+    if refund is not None:
+        info["card"] = [_refund_facts(*refund)]
     if client is None:
+        return info
+    if refund is not None:
+        try:
+            owed = client.card_refunds(str(refund[2].get("card_serial", ""))).refunds
+            info["backend"] = {"refund": next(
+                (r.model_dump(mode="json", exclude={"card_serial"}) for r in owed
+                 if r.refund_id == refund[0]), {"status": "credited (no longer owed)"})}
+        except BackendError as exc:
+            info["backend"] = {"error": type(exc).__name__, "message_key": exc.message_key}
         return info
     order_id = entry.order_id if entry.kind == "payment" else (
         str(loads[0][3].get("order_id", "")) if loads else "")
@@ -106,6 +118,41 @@ def _card_facts(phase: str, body: dict[str, Any]) -> dict[str, object]:
             "balance_before_fen": body.get("old_balance_fen"),
             "amount_fen": body.get("amount_fen"), "online_seq": seq, "phase": phase,
             "card_record": _CARD_RECORD.get(phase, phase).format(seq=seq)}
+
+
+def _refund_load_of(entry: JournalEntry, journal: PaymentJournal
+                    ) -> tuple[str, str, dict[str, Any]] | None:
+    """(refund id, phase, body) of a refund load's entry (kind ``refund_load``)."""
+    if entry.kind != "refund_load":
+        return None
+    key = entry.order_id.removeprefix("refund:")
+    for row_key, refund_id, phase, raw in journal.refund_load_rows(open_only=False):
+        if row_key == key:
+            body = json.loads(raw)
+            return refund_id, phase, body if isinstance(body, dict) else {}
+    return None
+
+
+_REFUND_RECORD = {
+    "refund_intent": "not loaded: INITIALIZE FOR LOAD was not answered yet",
+    "refund_requested": "not loaded: CREDIT FOR LOAD was never sent to the card",
+    "refund_crediting": "unknown: only the card's record for online sequence {seq} can tell "
+                        "(GET TRANSACTION PROOF when it is back in the reader)",
+    "refund_credited": "loaded: the card answered its TAC; confirming it to the backend",
+    "refund_confirmed": "loaded: the card's TAC for online sequence {seq} is confirmed",
+    "refund_voided": "not loaded: this load never reached the card; the refund stays owed",
+    "refund_needs_staff": "loaded: the card was credited but the backend refused its TAC",
+}
+
+
+def _refund_facts(refund_id: str, phase: str, body: dict[str, Any]) -> dict[str, object]:
+    seq = body.get("online_seq", -1)
+    return {"refund_id": refund_id,
+            "card_number": mask_card_number(str(body.get("card_serial", ""))),
+            "balance_before_fen": body.get("old_balance_fen"),
+            "amount_fen": body.get("amount_fen"), "online_seq": seq, "phase": phase,
+            "tac": body.get("tac", ""),
+            "card_record": _REFUND_RECORD.get(phase, phase).format(seq=seq)}
 
 
 def act(client: BackendClient, journal: PaymentJournal, order_id: str, action: Action,

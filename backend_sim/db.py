@@ -197,6 +197,30 @@ purchases = sa.Table(
     sa.UniqueConstraint("card_serial", "offline_seq"),
 )
 
+#: Refunds of purse-paid orders owed to the card that paid: put back by a load (圈存)
+#: at a kiosk the card is inserted into, one MAC2 at a time (status owed/loading/credited).
+card_refunds = sa.Table(
+    "card_refunds", metadata,
+    sa.Column("refund_id", sa.String(40), primary_key=True),
+    sa.Column("order_id", sa.String(128), sa.ForeignKey("payment_orders.order_id"),
+              nullable=False),
+    sa.Column("card_serial", sa.String(20), nullable=False, index=True),
+    sa.Column("amount_fen", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    # the load under way (loading) or done (credited)
+    sa.Column("old_balance_fen", sa.Integer, nullable=True),
+    sa.Column("online_seq", sa.String(4), nullable=True),
+    sa.Column("card_random", sa.String(8), nullable=True),
+    sa.Column("terminal_number", sa.String(12), nullable=True),
+    sa.Column("tx_type", sa.Integer, nullable=True),
+    sa.Column("host_datetime", sa.String(14), nullable=True),
+    sa.Column("mac2", sa.String(8), nullable=True),
+    sa.Column("tac", sa.String(8), nullable=True),
+    sa.Column("new_balance_fen", sa.Integer, nullable=True),
+    sa.Column("loads", sa.Integer, nullable=False, default=0),
+)
+
 certificates = sa.Table(
     "certificates", metadata,
     sa.Column("number", sa.String(32), primary_key=True),

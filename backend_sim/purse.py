@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from backend_client.models import TopupRequest
+from backend_client.models import CardLoadRequest
 from card import pboc
 
 #: Test keys, published in the repository as such (see the shared specs).
@@ -26,14 +26,14 @@ def _session_key(card_serial: str, card_random: str, online_seq: str) -> bytes:
     return pboc.load_session_key(dlk, bytes.fromhex(card_random), bytes.fromhex(online_seq))
 
 
-def verify_mac1(req: TopupRequest) -> bool:
+def verify_mac1(req: CardLoadRequest) -> bool:
     ses = _session_key(req.card_serial, req.card_random, req.online_seq)
     mac1 = pboc.load_mac1(ses, req.old_balance_fen, req.amount_fen, req.tx_type,
                           bytes.fromhex(req.terminal_number))
     return mac1.hex().upper() == req.mac1.upper()
 
 
-def make_mac2(req: TopupRequest, when: datetime) -> str:
+def make_mac2(req: CardLoadRequest, when: datetime) -> str:
     ses = _session_key(req.card_serial, req.card_random, req.online_seq)
     mac2 = pboc.load_mac2(ses, req.amount_fen, req.tx_type, bytes.fromhex(req.terminal_number),
                           when)

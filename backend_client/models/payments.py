@@ -53,8 +53,8 @@ class BillSettlement(ApiModel):
     voucher_number: str
 
 
-class TopupRequest(ApiModel):
-    """What INITIALIZE FOR LOAD returned, plus the paid order that funds the load."""
+class CardLoadRequest(ApiModel):
+    """What INITIALIZE FOR LOAD returned: the card's load session the MAC2 is made for."""
 
     card_serial: Hex = Field(min_length=16, max_length=20)
     amount_fen: Fen = Field(gt=0)
@@ -66,9 +66,14 @@ class TopupRequest(ApiModel):
     alg_id: int = Field(ge=0, le=255)
     card_random: Hex = Field(min_length=8, max_length=8)
     mac1: Hex = Field(min_length=8, max_length=8)
-    order_id: Token
     #: 0x02 electronic purse (EP), 0x01 electronic deposit (ED).
     tx_type: int = Field(2, ge=1, le=2)
+
+
+class TopupRequest(CardLoadRequest):
+    """A card load, plus the paid order that funds it."""
+
+    order_id: Token
 
 
 class Topup(ApiModel):
@@ -127,3 +132,41 @@ class PurchaseRecord(ApiModel):
     new_balance_fen: Fen
     #: The order as it stands now (paid by the purse).
     order_status: OrderStatus
+
+
+RefundStatus = Literal["owed", "loading", "credited"]
+
+
+class CardRefund(ApiModel):
+    """A refund of a purse-paid order, owed to the card that paid it until a load (圈存)
+    puts it back: ``owed`` (no load under way), ``loading`` (a MAC2 was issued for one
+    card load session; a new one only after that load is cancelled), ``credited`` (the
+    card's TAC confirmed)."""
+
+    refund_id: Token
+    order_id: Token
+    card_serial: Hex = Field(min_length=16, max_length=20)
+    amount_fen: Fen
+    status: RefundStatus
+    #: The load under way or done: the card's online sequence (hex) and the TAC.
+    online_seq: Hex | None = None
+    tac: Hex | None = None
+    new_balance_fen: Fen | None = None
+
+
+class CardRefunds(ApiModel):
+    refunds: list[CardRefund]
+
+
+class RefundLoad(ApiModel):
+    """The MAC2 for CREDIT FOR LOAD of one refund into the card's load session."""
+
+    refund_id: Token
+    mac2: Hex = Field(min_length=8, max_length=8)
+    host_datetime: str = Field(pattern=r"^\d{14}$")
+
+
+class RefundLoadCancel(ApiModel):
+    """The card never got the load with this online sequence: the MAC2 is void."""
+
+    online_seq: Hex = Field(min_length=4, max_length=4)

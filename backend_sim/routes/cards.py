@@ -1,6 +1,7 @@
 """Citizen-card purse operations beyond the load itself: cancelling a load the card never
-received (so its paid order can be refunded or loaded again), and purse purchases (消费)
-whose TAC the kiosk uploads."""
+received (so its paid order can be refunded or loaded again), purse purchases (消费)
+whose TAC the kiosk uploads, and the refunds owed to a card (a purse-paid order
+refunded), which a kiosk loads back onto it (退款圈存) with a MAC2 issued once per refund."""
 
 from __future__ import annotations
 
@@ -8,7 +9,17 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from backend_client.models import PurchaseRecord, PurchaseUpload, TopupStatus
+from backend_client.models import (
+    CardLoadRequest,
+    CardRefund,
+    CardRefunds,
+    PurchaseRecord,
+    PurchaseUpload,
+    RefundLoad,
+    RefundLoadCancel,
+    TopupConfirm,
+    TopupStatus,
+)
 from backend_sim import db
 from backend_sim.http import (
     ApiError,
@@ -20,7 +31,7 @@ from backend_sim.http import (
     new_id,
     not_found,
 )
-from backend_sim.purse import verify_purchase_tac
+from backend_sim.purse import make_mac2, verify_load_tac, verify_mac1, verify_purchase_tac
 from backend_sim.routes.payments import topup_row, topup_status
 
 router = api_router("cards")
@@ -108,3 +119,122 @@ def upload_purchase(
 
     return PurchaseRecord.model_validate(
         idempotent(state, terminal, key, f"purchase:{card_serial.upper()}", body, record))
+
+
+# -- refunds owed to a card (退款圈存) ------------------------------------------------
+
+
+def _refund(row: Any) -> CardRefund:
+    return CardRefund(refund_id=row.refund_id, order_id=row.order_id,
+                      card_serial=row.card_serial, amount_fen=row.amount_fen,
+                      status=row.status, online_seq=row.online_seq, tac=row.tac,
+                      new_balance_fen=row.new_balance_fen)
+
+
+def _refund_row(state: Any, refund_id: str) -> Any:
+    with state.engine.connect() as conn:
+        row = conn.execute(sa.select(db.card_refunds).where(
+            db.card_refunds.c.refund_id == refund_id)).first()
+    if row is None:
+        raise not_found("card refund")
+    return row
+
+
+@router.get("/cards/{card_serial}/refunds")
+def card_refunds(card_serial: str, terminal: Terminal, state: State) -> CardRefunds:
+    """The refunds owed to this card (not yet credited), oldest first: whichever kiosk
+    the card is inserted into loads them back."""
+    r = db.card_refunds
+    with state.engine.connect() as conn:
+        rows = conn.execute(sa.select(r).where(
+            r.c.card_serial == card_serial.upper(), r.c.status != "credited")
+            .order_by(r.c.created_at)).fetchall()
+    return CardRefunds(refunds=[_refund(row) for row in rows])
+
+
+@router.post("/cards/refunds/{refund_id}/load")
+def load_refund(refund_id: str, body: CardLoadRequest, terminal: Terminal,
+                key: IdempotencyKey, state: State) -> RefundLoad:
+    """MAC2 for loading the refund into the card's load session (MAC1 checked). One MAC2
+    per refund at a time: while a load is under way, the same session gets the same MAC2
+    and another session is refused until that load is cancelled (the card never got it)."""
+
+    def load() -> RefundLoad:
+        row = _refund_row(state, refund_id)
+        if row.card_serial.upper() != body.card_serial.upper():
+            raise ApiError(409, "card_mismatch", "the refund is owed to another card")
+        if row.amount_fen != body.amount_fen:
+            raise ApiError(409, "amount_mismatch", "amount differs from the refund")
+        if not verify_mac1(body):
+            raise ApiError(409, "mac1_invalid", "MAC1 does not verify")
+        if row.status == "credited":
+            raise ApiError(409, "refund_credited", "the refund is on the card already")
+        if row.status == "loading":
+            if (row.online_seq, row.card_random) == (body.online_seq.upper(),
+                                                      body.card_random.upper()):
+                return RefundLoad(refund_id=refund_id, mac2=row.mac2,
+                                  host_datetime=row.host_datetime)
+            raise ApiError(409, "refund_loading",
+                           "a load of this refund is under way; cancel it first")
+        when = state.now().replace(tzinfo=None)
+        mac2 = make_mac2(body, when)
+        with state.lock, state.engine.begin() as conn:
+            done = conn.execute(sa.update(db.card_refunds).where(
+                db.card_refunds.c.refund_id == refund_id,
+                db.card_refunds.c.status == "owed").values(
+                status="loading", old_balance_fen=body.old_balance_fen,
+                online_seq=body.online_seq.upper(), card_random=body.card_random.upper(),
+                terminal_number=body.terminal_number.upper(), tx_type=body.tx_type,
+                host_datetime=f"{when:%Y%m%d%H%M%S}", mac2=mac2, loads=row.loads + 1))
+            if done.rowcount != 1:
+                raise ApiError(409, "refund_loading", "the refund changed meanwhile")
+        return RefundLoad(refund_id=refund_id, mac2=mac2, host_datetime=f"{when:%Y%m%d%H%M%S}")
+
+    return RefundLoad.model_validate(
+        idempotent(state, terminal, key, f"refund.load:{refund_id}", body, load))
+
+
+@router.post("/cards/refunds/{refund_id}/confirm")
+def confirm_refund(refund_id: str, body: TopupConfirm, terminal: Terminal,
+                   key: IdempotencyKey, state: State) -> CardRefund:
+    """The card's TAC after CREDIT FOR LOAD: the refund is back on the card."""
+
+    def confirm() -> CardRefund:
+        row = _refund_row(state, refund_id)
+        if row.status == "credited" and (row.tac or "").upper() == body.tac.upper():
+            return _refund(row)
+        if row.status != "loading":
+            raise ApiError(409, "refund_state", "no load of this refund is under way")
+        if body.new_balance_fen != row.old_balance_fen + row.amount_fen or not \
+                verify_load_tac(row, body.tac):
+            raise ApiError(409, "refund_state", "TAC or balance does not match the load")
+        with state.lock, state.engine.begin() as conn:
+            conn.execute(sa.update(db.card_refunds).where(
+                db.card_refunds.c.refund_id == refund_id).values(
+                status="credited", tac=body.tac.upper(), new_balance_fen=body.new_balance_fen))
+        return _refund(_refund_row(state, refund_id))
+
+    return CardRefund.model_validate(
+        idempotent(state, terminal, key, f"refund.confirm:{refund_id}", body, confirm))
+
+
+@router.post("/cards/refunds/{refund_id}/cancel")
+def cancel_refund_load(refund_id: str, body: RefundLoadCancel, terminal: Terminal,
+                       key: IdempotencyKey, state: State) -> CardRefund:
+    """The card never got the load with ``online_seq`` (its transaction record says so,
+    or CREDIT FOR LOAD was never sent): that MAC2 is void, the refund owed again."""
+
+    def cancel() -> CardRefund:
+        row = _refund_row(state, refund_id)
+        if row.status == "credited":
+            raise ApiError(409, "refund_credited", "the refund is on the card already")
+        if row.status == "loading" and row.online_seq == body.online_seq.upper():
+            with state.lock, state.engine.begin() as conn:
+                conn.execute(sa.update(db.card_refunds).where(
+                    db.card_refunds.c.refund_id == refund_id).values(
+                    status="owed", mac2=None, host_datetime=None, card_random=None))
+        return _refund(_refund_row(state, refund_id))
+
+    return CardRefund.model_validate(
+        idempotent(state, terminal, key, f"refund.cancel:{refund_id}:{body.online_seq}",
+                   body, cancel))

@@ -152,7 +152,9 @@ def close_payment(
 def refund_payment(
     order_id: str, body: RefundRequest, terminal: Terminal, key: IdempotencyKey, state: State
 ) -> PaymentOrder:
-    """Refund a paid order whose service was not delivered (up to the amount paid)."""
+    """Refund a paid order whose service was not delivered (up to the amount paid). An
+    order paid from a citizen card's purse is refunded to that card: the refund is owed
+    to the card (GET /cards/{serial}/refunds) until a kiosk loads it back."""
 
     def refund() -> PaymentOrder:
         row = _row(state, order_id, terminal)
@@ -164,6 +166,15 @@ def refund_payment(
         with state.engine.begin() as conn:
             conn.execute(sa.update(db.orders).where(db.orders.c.order_id == order_id).values(
                 refunded_fen=total, status="refunded" if total == row.amount_fen else "paid"))
+            # Paid from a card's purse: the money goes back to that card, owed to it
+            # until a kiosk loads it (圈存, POST /cards/refunds/{id}/load).
+            paid_by = conn.execute(sa.select(db.purchases.c.card_serial).where(
+                db.purchases.c.order_id == order_id)).first()
+            if paid_by is not None:
+                conn.execute(sa.insert(db.card_refunds).values(
+                    refund_id=new_id("crf"), order_id=order_id, card_serial=paid_by[0],
+                    amount_fen=body.amount_fen, status="owed",
+                    created_at=state.now().isoformat(), loads=0))
         return order_model(state, _row(state, order_id, terminal))
 
     return PaymentOrder.model_validate(

@@ -14,6 +14,7 @@ from card.citizen import (
     PurchaseDebit,
     PurchaseResult,
     PurchaseStart,
+    PurseInfo,
 )
 from drivers.base import Device
 
@@ -30,6 +31,11 @@ class CardReader(Device):
     def purse_balance(self) -> Future[int]:
         """The purse balance in fen."""
         return self.submit(self._purse_balance)
+
+    def read_purse(self) -> Future[PurseInfo]:
+        """The purse in full: public information (its serial), balance and the card's own
+        transaction log (its detail records, newest first)."""
+        return self.submit(self._read_purse)
 
     def begin_load(self, amount_fen: int, terminal_id: bytes) -> Future[LoadRequest]:
         """INITIALIZE FOR LOAD; the card stays connected until complete/cancel_load."""
@@ -94,6 +100,9 @@ class CardReader(Device):
 
     @abstractmethod
     def _purse_balance(self) -> int: ...
+
+    @abstractmethod
+    def _read_purse(self) -> PurseInfo: ...
 
     @abstractmethod
     def _begin_load(self, amount_fen: int, terminal_id: bytes) -> LoadRequest: ...

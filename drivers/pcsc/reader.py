@@ -23,6 +23,7 @@ from card.citizen import (
     PurchaseDebit,
     PurchaseResult,
     PurchaseStart,
+    PurseInfo,
 )
 from card.citizen_reader import read_citizen_card
 from card.errors import CardError, PsamError
@@ -274,6 +275,9 @@ class PcscCardReader(CardReader):
             return purse.get_balance(transmit)
 
         return self._guard("reading balance", lambda: self._with_card(balance))
+
+    def _read_purse(self) -> PurseInfo:
+        return self._guard("reading purse", lambda: self._with_card(purse.read_purse))
 
     def _begin_load(self, amount_fen: int, terminal_id: bytes) -> LoadRequest:
         self._cancel_load()

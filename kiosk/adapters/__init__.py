@@ -31,6 +31,11 @@ from kiosk.adapters.documents import DocumentCameraAdapter, MaterialsAdapter
 from kiosk.adapters.journal_port import EventJournal, JournalPort
 from kiosk.adapters.payments import PaymentsKeeper
 from kiosk.adapters.purse import JournalPurseLedger
+from kiosk.adapters.purse_refund import (
+    JournalRefundLedger,
+    RefundBackendAdapter,
+    RefundCardAdapter,
+)
 from kiosk.flow.ports import FlowPorts
 from kiosk.runtime import KioskRuntime
 from printers.journal import PrintJournal
@@ -56,6 +61,8 @@ def build_ports(runtime: KioskRuntime) -> FlowPorts:
     dev = devices.get("card_reader")
     if isinstance(dev, CardReader):
         kwargs["citizen_card"] = CitizenCardAdapter(dev, runtime.config.terminal_id)
+        kwargs["refund_card"] = RefundCardAdapter(dev)
+        kwargs["card_refunds"] = RefundBackendAdapter(runtime.backend, runtime.executor)
         if getattr(dev.settings, "psam_reader", None):  # purse purchases need the PSAM
             kwargs["card_purse"] = PurseCardAdapter(dev)
             kwargs["purchases"] = PurchaseBackendAdapter(runtime.backend, runtime.executor)
@@ -84,5 +91,6 @@ def build_ports(runtime: KioskRuntime) -> FlowPorts:
                      journal=JournalPort(payments, EventJournal(state / "flow-events.jsonl"),
                                          backend.order_id),
                      purse_ledger=JournalPurseLedger(payments),
-                     purchase_ledger=JournalPurchaseLedger(payments), ratings=outbox,
+                     purchase_ledger=JournalPurchaseLedger(payments),
+                     refund_ledger=JournalRefundLedger(payments), ratings=outbox,
                      materials=MaterialsAdapter(backend), **kwargs)

@@ -81,6 +81,9 @@ class BackendPorts:
         self.executor = executor
         self.journal = journal
         self._catalog = catalog
+        #: Told the order id of each refund made (a purse-paid one goes back to the card:
+        #: the purse recovery loads it at once if the card is still in the reader).
+        self.refund_listeners: list[Callable[[str], None]] = []
         self._tokens: dict[str, str] = {}
         self._new_balances: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -259,9 +262,12 @@ class BackendPorts:
         def call() -> p.PaymentOrder:
             current = self.client.payment(order_id)
             amount = current.amount_fen - current.refunded_fen
-            return _order(self.client.refund_payment(
+            done = _order(self.client.refund_payment(
                 order_id, RefundRequest(amount_fen=amount, reason=reason[:128]),
                 f"refund-{order_id}"))
+            for listener in list(self.refund_listeners):
+                listener(order_id)
+            return done
         return self._submit(call)
 
     # -- submissions ----------------------------------------------------------------------

@@ -34,6 +34,9 @@ from kiosk.flow.purse_ports import (
     PurchaseLedgerPort,
     PurseCardPort,
     PurseLedgerPort,
+    RefundBackend,
+    RefundCardPort,
+    RefundLedgerPort,
     TopupAuthorisation,
     TopupRequest,
 )
@@ -500,6 +503,10 @@ class FlowPorts:
     card_purse: PurseCardPort | None = None
     purchases: PurchaseBackend | None = None
     purchase_ledger: PurchaseLedgerPort | None = None
+    #: Refunds of purse-paid orders loaded back onto the card (kiosk/flow/purse_refund.py).
+    refund_card: RefundCardPort | None = None
+    card_refunds: RefundBackend | None = None
+    refund_ledger: RefundLedgerPort | None = None
     #: Where 好差评 ratings go; None: the rating step only thanks the resident.
     ratings: RatingBackend | None = None
     #: The materials library and phone uploads (kiosk/flow/document_ports.py).

@@ -220,3 +220,108 @@ class PurseLedgerPort(Protocol):
     def open_loads(self) -> list[LoadEntry]:
         """Top-ups not yet confirmed, cancelled or refunded, oldest first."""
         ...
+
+
+# -- refunds back to the card (退款圈存) ------------------------------------------------
+
+
+class RefundPhase(StrEnum):
+    """Where the load of a refund owed to a card stands; each is committed before the
+    action it names (docs/purse_refund_states.md)."""
+
+    #: Committed before INITIALIZE FOR LOAD: nothing asked of the card or the backend.
+    INTENT = "refund_intent"
+    #: The card's load session (balance, online seq, random, MAC1) committed before the
+    #: MAC2 request: the backend may have issued a MAC2; the card cannot hold money yet.
+    REQUESTED = "refund_requested"
+    #: MAC2 received and committed before CREDIT FOR LOAD goes out: from here only the
+    #: card knows whether it was credited.
+    CREDITING = "refund_crediting"
+    #: The card answered the TAC (it holds the money); committed before the confirm.
+    CREDITED = "refund_credited"
+    #: The backend has the TAC: the refund is back on the card.
+    CONFIRMED = "refund_confirmed"
+    #: This load never reached the card (its MAC2, if any, is void): the refund is
+    #: owed again and a new load follows.
+    VOIDED = "refund_voided"
+    #: The card was credited and the backend refused the TAC: staff.
+    NEEDS_STAFF = "refund_needs_staff"
+
+
+REFUND_FINAL = frozenset({RefundPhase.CONFIRMED, RefundPhase.VOIDED, RefundPhase.NEEDS_STAFF})
+
+
+@dataclass(frozen=True)
+class OwedRefund:
+    """A refund the backend owes the card (``status``: owed, or loading elsewhere)."""
+
+    refund_id: str
+    order_id: str
+    amount_fen: int
+    status: str
+    online_seq: str = ""
+
+
+@dataclass(frozen=True)
+class RefundLoadEntry:
+    """One load of a refund as the journal keeps it (ids, amounts, MACs; no personal data)."""
+
+    key: str
+    refund_id: str
+    phase: RefundPhase
+    amount_fen: int
+    card_serial: str
+    old_balance_fen: int = 0
+    online_seq: int = -1
+    #: The card's load session (LoadInitialisation as hex JSON) the MAC2 is asked for.
+    load_json: str = ""
+    mac2: str = ""
+    host_datetime: str = ""
+    tac: str = ""
+
+    def at(self, phase: RefundPhase, **facts: object) -> RefundLoadEntry:
+        return replace(self, phase=phase, **facts)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class RefundCredited:
+    """A refund put back on the card (what the resident is told and the receipt says)."""
+
+    refund_id: str
+    order_id: str
+    card_serial: str
+    amount_fen: int
+    new_balance_fen: int
+    tac: str
+
+
+class RefundCardPort(Protocol):
+    def purse_status(self) -> Future[tuple[str, int]]:
+        """(purse serial, balance) of the card in the reader."""
+        ...
+
+
+class RefundBackend(Protocol):
+    def owed_refunds(self, card_serial: str) -> Future[list[OwedRefund]]: ...
+
+    def load_refund(self, refund_id: str, amount_fen: int,
+                    load: LoadInitialisation) -> Future[TopupAuthorisation]:
+        """The MAC2 for this card load session (one per refund at a time)."""
+        ...
+
+    def confirm_refund(self, refund_id: str, tac: bytes, new_balance_fen: int) -> Future[None]:
+        ...
+
+    def cancel_refund_load(self, refund_id: str, online_seq: int) -> Future[None]:
+        """The card never got the load with ``online_seq``: its MAC2 is void."""
+        ...
+
+
+class RefundLedgerPort(Protocol):
+    def record_refund(self, entry: RefundLoadEntry) -> None:
+        """Commit the entry's phase before the action it describes."""
+        ...
+
+    def open_refunds(self) -> list[RefundLoadEntry]:
+        """Refund loads not confirmed, voided or handed to staff, oldest first."""
+        ...

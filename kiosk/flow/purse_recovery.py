@@ -21,6 +21,11 @@ Purse purchases (消费, :mod:`kiosk.flow.steps.purchase`) left open the same wa
   nothing (never debited: nothing charged).
 * ``purchase_debited``: the TAC is uploaded (no card needed), then as above.
 
+Refunds owed to the card in the reader (a purse-paid order refunded) are loaded back onto
+it, and refund loads left open resolved, by :class:`kiosk.flow.purse_refund.RefundLoader`
+on the same passes; ``kick()`` runs a pass at once (after a refund, the card may still
+be in the reader).
+
 Nothing is ever repeated blindly: every backend call is keyed and idempotent, and the
 ledger phase is committed before each action.
 """
@@ -34,8 +39,16 @@ from concurrent.futures import Executor, Future
 from typing import Any
 
 from kiosk.flow.ports import FlowPorts
-from kiosk.flow.purse_ports import LoadEntry, LoadPhase, PurchaseEntry, PurchasePhase
+from kiosk.flow.purse_ports import (
+    LoadEntry,
+    LoadPhase,
+    PurchaseEntry,
+    PurchasePhase,
+    RefundCredited,
+)
+from kiosk.flow.purse_refund import RefundLoader
 from kiosk.flow.steps import purchase
+from kiosk.flow.steps.topup import any_live as topup_live
 from kiosk.flow.steps.topup import is_live, ledger_of, resolve_load
 from kiosk_base.errors import DeviceError, UserFacingError
 
@@ -52,8 +65,17 @@ class PurseRecovery:
     """``start()`` runs a pass now, on each card insertion and every ``interval_s``."""
 
     def __init__(self, ports: FlowPorts, executor: Executor, *, interval_s: float = 60.0,
-                 on_paid: Callable[[str], None] | None = None) -> None:
+                 on_paid: Callable[[str], None] | None = None,
+                 on_refund: Callable[[RefundCredited], None] | None = None) -> None:
         self.ports = ports
+        #: Loads refunds owed to the card in the reader; ``on_refund`` tells the resident.
+        self.refunds = RefundLoader(ports, _await, on_credited=on_refund)
+        self._again = threading.Event()
+        #: Set when the card in the reader should be asked for refunds owed to it (it
+        #: was inserted, a refund was made); the idle passes only settle open loads.
+        self._refund_check = threading.Event()
+        #: The session's own read of an inserted card goes first (the login).
+        self.insert_delay_s = 3.0
         #: Told the order id of a purchase found debited, so its delivery need not wait.
         self.on_paid = on_paid
         self.executor = executor
@@ -80,11 +102,21 @@ class PurseRecovery:
             self._thread.join(timeout=5)
 
     def _on_presence(self, present: bool) -> None:
-        if present and not self._stop.is_set():
-            try:
-                self.executor.submit(self.run_once)
-            except RuntimeError:
-                log.debug("purse recovery: executor is shut down")
+        if present:
+            timer = threading.Timer(self.insert_delay_s, self.kick)
+            timer.daemon = True
+            timer.start()
+
+    def kick(self) -> None:
+        """A pass now (a refund was just made; a card was inserted)."""
+        if self._stop.is_set():
+            return
+        self._refund_check.set()
+        self._again.set()  # a pass under way runs once more
+        try:
+            self.executor.submit(self.run_once)
+        except RuntimeError:
+            log.debug("purse recovery: executor is shut down")
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -97,18 +129,42 @@ class PurseRecovery:
             return {}
         try:
             done: dict[str, str] = {}
-            for entry in ledger_of(self.ports).open_loads():
-                outcome = self._settle(entry)
-                if outcome:
-                    done[entry.order_id] = outcome
-            for bought in purchase.purchase_ledger(self.ports).open_purchases():
-                outcome = self._settle_purchase(bought)
-                if outcome:
-                    done[bought.order_id] = outcome
+            while True:
+                self._again.clear()
+                try:
+                    done.update(self._pass())
+                except Exception as exc:  # noqa: BLE001 - a pass fails, the next one runs
+                    log.warning("purse recovery: pass failed (%s: %s)", type(exc).__name__, exc)
+                if not self._again.is_set() or self._stop.is_set():
+                    break
             self.settled.update(done)
             return done
         finally:
             self._lock.release()
+
+    def _pass(self) -> dict[str, str]:
+        """One pass: top-ups, purchases, then refunds owed to the card in the reader."""
+        done: dict[str, str] = {}
+        for entry in ledger_of(self.ports).open_loads():
+            outcome = self._settle(entry)
+            if outcome:
+                done[entry.order_id] = outcome
+        for bought in purchase.purchase_ledger(self.ports).open_purchases():
+            outcome = self._settle_purchase(bought)
+            if outcome:
+                done[bought.order_id] = outcome
+        busy = topup_live() or purchase.any_live()  # never between INITIALIZE and its end
+        check = self._refund_check.is_set() and not busy
+        if check:
+            self._refund_check.clear()
+        if not self._stop.is_set() and not busy:
+            try:
+                for credited in self.refunds.run(read_card=check):
+                    done[f"refund:{credited.refund_id}"] = "credited"
+            except (UserFacingError, DeviceError, TimeoutError) as exc:
+                reason = getattr(exc, "message_key", "") or type(exc).__name__
+                log.info("purse recovery: refunds to the card still open (%s)", reason)
+        return done
 
     def _settle(self, entry: LoadEntry) -> str:
         if self._stop.is_set() or is_live(entry.order_id):

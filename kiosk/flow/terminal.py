@@ -340,6 +340,12 @@ class Terminal:
         self._set_state(TerminalState.RESULT)
         refresh_purse_balance(self.ports, self.session, self.post, self._notify)
 
+    def purse_changed(self) -> None:
+        """Money went onto the card outside a service (a refund loaded back): the balance
+        shown is read again."""
+        if self.session is not None:
+            refresh_purse_balance(self.ports, self.session, self.post, self._notify)
+
     def _drop_engine(self) -> None:
         engine, self.engine = self.engine, None
         if engine is not None:

@@ -299,8 +299,14 @@ def _build(app: QApplication, config: KioskConfig, args: argparse.Namespace, win
     # Top-ups a pulled card or a killed kiosk left open: at start, on each card insert.
     # A purchase found debited is paid: its bill is settled at once, not after the grace.
     keeper = getattr(runtime, "payments", None)
+    # A refund of a purse-paid order goes back to the card: at once if it is in the
+    # reader (the kick after each refund), else on its next insert; the resident is told.
     purse_recovery = PurseRecovery(ports, runtime.executor,
-                                   on_paid=keeper.settle_now if keeper is not None else None)
+                                   on_paid=keeper.settle_now if keeper is not None else None,
+                                   on_refund=controller.refund_to_card)
+    listeners = getattr(ports.payments, "refund_listeners", None)
+    if listeners is not None:
+        listeners.append(lambda _order: purse_recovery.kick())
     purse_recovery.start()
     parts["purse_recovery"] = purse_recovery
 

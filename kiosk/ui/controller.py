@@ -22,6 +22,7 @@ from kiosk.adapters.help_calls import HelpDesk
 from kiosk.flow.clock import KIOSK_ZONE, SystemClock
 from kiosk.flow.engine import FlowEngine, FlowState
 from kiosk.flow.ports import FlowPorts
+from kiosk.flow.purse_ports import RefundCredited
 from kiosk.flow.rating import ServiceRating, reference_of
 from kiosk.flow.steps import FlowSettings
 from kiosk.flow.terminal import LOGIN, Outcome, Terminal, TerminalSettings, TerminalState
@@ -302,6 +303,17 @@ class KioskController(QObject):
             screen.refresh()
         if self.window.current_screen() is not screen:
             self.window.show_screen(screen.screen_id)
+
+    def refund_to_card(self, credited: RefundCredited) -> None:
+        """A refund was loaded back onto the card in the reader (any thread): the resident
+        sees and hears the amount; the balance shown is read again."""
+        def show() -> None:
+            if self._stopped:
+                return
+            self.window.show_notice("refund.to_card", amount=yuan(credited.amount_fen),
+                                    balance=yuan(credited.new_balance_fen))
+            self.terminal.purse_changed()
+        self.dispatcher.post(show)
 
     def _purse_balance(self, engine: FlowEngine) -> str:
         """"电子钱包余额 ¥12.34" on the steps of a purse top-up, when the card has one."""

@@ -70,6 +70,36 @@ class IdleBanner(QFrame):
         self.setVisible(True)
 
 
+class NoticeBanner(QFrame):
+    """A message for whoever stands at the kiosk that no screen owns (money returned to
+    the card): shown over any screen for a while, in the current language."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("card")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(24, 12, 24, 12)
+        self.text = label(role="prompt")
+        set_id(self.text, "notice")
+        row.addWidget(self.text, 1)
+        self.key = ""
+        self.params: dict[str, str] = {}
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(lambda: self.setVisible(False))
+
+    def show_notice(self, key: str, lang: str, seconds: int, **params: str) -> str:
+        self.key, self.params = key, params
+        self.retranslate(lang)
+        self.setVisible(True)
+        self._timer.start(seconds * 1000)
+        return self.text.text()
+
+    def retranslate(self, lang: str) -> None:
+        if self.key:
+            self.text.setText(translate(self.key, lang, **self.params))
+
+
 class ScreenFrame(QScrollArea):
     """Holds one screen in the window's stack. The screens are laid out to fit the
     screen (the layout check, kiosk_sim.layout_check, fails a screen that does not);
@@ -128,6 +158,8 @@ class KioskWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.idle_banner = IdleBanner()
         self.idle_banner.setVisible(False)
+        self.notice = NoticeBanner()
+        self.notice.setVisible(False)
         self.status_bar = StatusBar()
         root = QWidget()
         column = QVBoxLayout(root)
@@ -141,6 +173,7 @@ class KioskWindow(QMainWindow):
         self.help_panel.installEventFilter(self)
         self.stack.installEventFilter(self)
         column.addWidget(self.idle_banner)
+        column.addWidget(self.notice)
         column.addWidget(self.status_bar)
         self.setCentralWidget(root)
         self.status_bar.language_clicked.connect(self.toggle_language)
@@ -228,6 +261,7 @@ class KioskWindow(QMainWindow):
             name_widgets(screen, lang)
         if self.idle_banner.isVisible():
             self.idle_banner.show_countdown(self.idle_banner.seconds, lang)
+        self.notice.retranslate(lang)
         if self.help_panel.isVisible():
             self.help_panel.retranslate(lang)
         self._retranslate_bar()
@@ -269,6 +303,11 @@ class KioskWindow(QMainWindow):
 
     def _read_help(self) -> None:
         self.speak(self.help_panel.help_text(), always=True)
+
+    def show_notice(self, key: str, *, seconds: int = 30, **params: str) -> None:
+        """A notice over any screen (see NoticeBanner), said aloud whatever read-aloud is
+        set to: it is about the resident's money."""
+        self.speak(self.notice.show_notice(key, self.lang, seconds, **params), always=True)
 
     def speak(self, text: str, *, always: bool = False) -> None:
         """Say ``text`` when read-aloud is on (``always``: the resident asked for it)."""

@@ -99,6 +99,13 @@ class ReferenceBackend:
             return {r["topup_id"]: dict(r) for r in conn.execute(
                 "SELECT topup_id, order_id, status, amount_fen FROM card_topups")}
 
+    def card_refunds(self) -> list[dict[str, Any]]:
+        with sqlite3.connect(self.db) as conn:
+            conn.row_factory = sqlite3.Row
+            return [dict(r) for r in conn.execute(
+                "SELECT refund_id, order_id, card_serial, amount_fen, status, loads"
+                " FROM card_refunds")]
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -238,6 +245,9 @@ def money_agrees(backend: ReferenceBackend, kiosk: Kiosk) -> list[str]:
             problems.append(f"{topup['topup_id']}: loaded, its order is {order['status']}")
         if topup["status"] not in ("confirmed", "failed"):
             problems.append(f"{topup['topup_id']}: left {topup['status']} at the backend")
+    for refund in backend.card_refunds():  # a purse-paid order refunded: back on the card
+        if refund["order_id"] in ledger and refund["status"] != "credited":
+            problems.append(f"{refund['refund_id']}: refund to the card left {refund['status']}")
     for e in entries:
         if e["kind"] != "payment" and e["state"] not in ("delivered", "closed", "refunded"):
             problems.append(f"{e['order_id']}: {e['kind']} entry left {e['state']}")

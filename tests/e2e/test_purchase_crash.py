@@ -1,5 +1,6 @@
-"""SIGKILL the real kiosk at every phase of a citizen-card purse purchase (消费), then
-restart it on the same state dir with the card in the reader.
+"""SIGKILL the real kiosk at every phase of a citizen-card purse purchase (消费), and of
+the load that gives its refund back to the card (退款圈存), then restart it on the same
+state dir with the card in the reader.
 
 A utility bill (¥23.50) paid from wang_fang's purse (¥50.00) with the PSAM in the
 reader's second slot; the reference backend in its own process outlives the kiosk. The
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.flow.purse_ports import PURCHASE_FINAL, PurchasePhase
+from kiosk.flow.purse_ports import PURCHASE_FINAL, REFUND_FINAL, PurchasePhase, RefundPhase
 from tests.e2e.payment_harness import Kiosk, ReferenceBackend, killed, money_agrees
 
 # Long (a few minutes): make test runs it in its parallel pass (see the Makefile).
@@ -85,19 +86,78 @@ def test_sigkill_mid_purchase_then_restart_settles_it(point: str, tmp_path: Path
         balance = kiosk.purse_balance(SERIAL)
         bill = backend.bills()[BILL]
         orders = backend.ledger(kiosk.terminal)
-        if point in DEBITED:
+        if point in DEBITED and bill["status"] == "paid":
             assert balance == BEFORE - AMOUNT  # debited once
             paid = [o for o in orders if o["status"] == "paid"]
             if bill["status"] == "paid":  # and the bill settled once, by its order
                 (order,) = paid
                 assert order["used_by"] == f"bill:{BILL}"
                 assert bill["paid_order"] == order["order_id"]
-            else:  # or the order the card paid refunded in full (money_agrees checked it)
+            else:  # or the order the card paid refunded in full, back on the card
                 assert not paid and any(o["status"] == "refunded" for o in orders), orders
+                assert kiosk.purse_balance(SERIAL) == BEFORE
         else:
             assert balance == BEFORE  # never debited
             assert bill["status"] == "unpaid"
             assert all(o["status"] in ("closed", "refunded") for o in orders)
+        assert not kiosk.errors(), kiosk.errors()
+    finally:
+        backend.stop()
+
+
+# -- the refund of a purse-paid bill, loaded back onto the card -------------------------
+
+#: The bill cannot be settled (503), the resident gives up: the order is refunded and the
+#: refund loaded onto the card still in the reader; killed at each refund-load phase.
+REFUND: Ops = [
+    *PURCHASE[:11], {"inject": "backend http_5xx path=/v1/bills/ status=503"},
+    {"tap": "pay from card purse"}, {"expect_text": "提交未成功。", "timeout": 60},
+    {"tap": "cancel"}, {"expect_text": "退款已退回您的市民卡", "timeout": 60},
+    {"tap": "finish"}, {"expect_screen": "goodbye"}]
+REFUND_RESTART: Ops = [{"clear": "backend"}, {"insert_card": "wang_fang"},
+                       {"expect_screen": "menu", "timeout": 30}, {"wait": 150, "timeout": 200}]
+#: Phases only a resolution (or a refusal) commits: outcomes, not kill points.
+REFUND_OUTCOMES = {RefundPhase.VOIDED, RefundPhase.NEEDS_STAFF}
+REFUND_POINTS = [p.value for p in RefundPhase if p not in REFUND_OUTCOMES]
+
+
+def test_every_refund_phase_is_a_kill_point_or_an_outcome() -> None:
+    assert set(REFUND_POINTS) | {p.value for p in REFUND_OUTCOMES} == \
+        {p.value for p in RefundPhase}
+    assert REFUND_OUTCOMES <= REFUND_FINAL
+
+
+@pytest.mark.timeout(420)
+@pytest.mark.parametrize("point", [pytest.param(p, id=f"refund-{p}") for p in REFUND_POINTS])
+def test_sigkill_mid_refund_load_then_restart_credits_it_once(point: str,
+                                                              tmp_path: Path) -> None:
+    backend = ReferenceBackend(tmp_path / "backend.sqlite")
+    try:
+        kiosk = Kiosk(backend, tmp_path, "KIOSK-PURSE-0002")
+        first_s, restart_s = tmp_path / "first.json", tmp_path / "restart.json"
+        first_s.write_text(json.dumps(REFUND, ensure_ascii=False), "utf-8")
+        restart_s.write_text(json.dumps(REFUND_RESTART, ensure_ascii=False), "utf-8")
+        first = kiosk.run(first_s, "first", crash_after=point)
+        assert killed(first), f"not killed at {point}: {first.returncode}\n" \
+            + first.stderr[-3000:]
+        restart = kiosk.start(restart_s, "second")
+        try:
+            deadline = time.monotonic() + 150
+            while not (_settled(kiosk) and not money_agrees(backend, kiosk)):
+                assert restart.poll() is None, "the restarted kiosk ended"
+                assert time.monotonic() < deadline, (money_agrees(backend, kiosk),
+                                                     kiosk.journal(), backend.card_refunds())
+                time.sleep(0.5)
+        finally:
+            restart.terminate()
+            restart.wait(timeout=30)
+        assert kiosk.purse_balance(SERIAL) == BEFORE  # debited once, credited back once
+        (refund,) = backend.card_refunds()
+        assert (refund["status"], refund["amount_fen"]) == ("credited", AMOUNT)
+        # a second MAC2 only after the first load was voided (killed before the credit)
+        assert refund["loads"] == (2 if point == "refund_crediting" else 1)
+        assert backend.bills()[BILL]["status"] == "unpaid"
+        assert [o["status"] for o in backend.ledger(kiosk.terminal)] == ["refunded"]
         assert not kiosk.errors(), kiosk.errors()
     finally:
         backend.stop()

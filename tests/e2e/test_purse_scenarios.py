@@ -157,3 +157,23 @@ def test_purse_unavailable_offers_the_qr_code(tmp_path: Path) -> None:
     assert backend_rows(state, "SELECT count(*) FROM card_purchases") == [(0,)]
     assert backend_rows(state, "SELECT status FROM bills WHERE bill_id='bill-g-2026-10'"
                         ) == [("paid",)]
+
+
+def test_refund_of_a_purse_paid_bill_goes_back_to_the_card(tmp_path: Path) -> None:
+    state = run(tmp_path, "purse_refund")
+    no_errors(state)
+    assert purse_balance(state) == 5000  # debited 23.50, then loaded back
+    assert backend_rows(state, "SELECT o.status, o.refunded_fen FROM card_purchases p "
+                        "JOIN payment_orders o USING (order_id)") == [("refunded", 2350)]
+    assert backend_rows(state, "SELECT status, amount_fen, new_balance_fen, loads "
+                        "FROM card_refunds") == [("credited", 2350, 5000, 1)]
+    assert backend_rows(state, "SELECT status FROM bills WHERE bill_id='bill-w4403-2026-10'"
+                        ) == [("unpaid",)]
+    with sqlite3.connect(state / "payments.sqlite") as conn:
+        phases = [r[0] for r in conn.execute(
+            "SELECT new FROM transitions WHERE order_id LIKE 'refund:%' AND new LIKE "
+            "'refund_%' ORDER BY id")]
+    assert phases == ["refund_intent", "refund_requested", "refund_crediting",
+                      "refund_credited", "refund_confirmed"]
+    receipt = receipt_payloads(state)
+    assert "退款已退回市民卡" in receipt and "44030500000000000001" not in receipt

@@ -1,5 +1,5 @@
-"""``make soak``: a few hundred random QR payments (bills and citizen-card top-ups) with
-injected faults.
+"""``make soak``: a few hundred random payments (QR-paid bills, citizen-card top-ups and
+bills paid from the card's purse) with injected faults.
 
 The kiosk's own payment stack (flow engine, pay/submit/receipt steps, the top-up's card
 load, backend adapter, journal state machine, outbox, reconciler, purse recovery, the
@@ -8,11 +8,15 @@ backend in its own process (127.0.0.1). Each payment draws a kind (a bill; a top
 the citizen card in the reader), a resident (pays at once, pays late, never pays,
 cancels, pays and then cancels) and a fault (backend latency, dropped connections before
 or after the commit, 5xx, receipt printer out of paper; for a top-up also the card pulled
-at a random command of the load, the resident putting it back or walking away). At the
+at a random command of the load, the resident putting it back or walking away; for a
+purse purchase the card pulled during DEBIT FOR PURCHASE, its answer lost or the
+command never seen, and a settlement failing so that the refund goes back onto the
+card). At the
 end faults are cleared, the card is put back, the purse recovery and the reconciler run
 as they do at an insert and while the kiosk is idle, and the backend's ledger, the card's
 balance and the journal must agree: every order one charge and one delivery, or no
-charge, or a full refund; the card holds its balance before plus every confirmed load.
+charge, or a full refund (a purse-paid one credited back to the card); the card holds its
+balance before plus every confirmed load and refund, minus every recorded purchase.
 
 Bounded: ``SOAK_PAYMENTS`` payments (default 300) or ``SOAK_SECONDS`` (default 900),
 whichever comes first. Figures are printed as one JSON line and kept in
@@ -51,7 +55,9 @@ pytestmark = pytest.mark.skipif(os.environ.get("GOVKIOSK_SOAK") != "1",
 RESIDENTS = ("pays", "pays", "pays", "pays_late", "never_pays", "cancels", "pays_then_cancels")
 FAULTS = ("none", "none", "latency", "drop", "drop_after_commit", "5xx", "5xx_settle",
           "paper_out", "paper_out_known")
-KINDS = ("bill", "bill", "bill", "bill", "topup", "topup")
+KINDS = ("bill", "bill", "bill", "bill", "topup", "topup", "purchase", "purchase")
+PURCHASE_FAULTS = ("none", "latency", "drop", "drop_after_commit", "5xx_settle",
+                   "5xx_settle", "card_pulled_debit", "card_pulled_debit", "paper_out")
 TOPUP_FAULTS = ("none", "latency", "drop", "drop_after_commit", "5xx_topup", "card_pulled",
                 "card_pulled", "card_pulled", "paper_out")
 CARD, SERIAL = "wang_fang", "44030500000000000001"
@@ -124,6 +130,9 @@ def test_soak_random_payments_with_faults(tmp_path: Path) -> None:
         card_sim.insert_card(CARD)
         purse_before = _balance(kiosk)
         recovery = PurseRecovery(ports, runtime.executor, interval_s=5.0)
+        # A refund of a purse-paid order is loaded back onto the card at once (as the app).
+        ports.payments.refund_listeners.append(  # type: ignore[attr-defined]
+            lambda _order: recovery.kick() if recovery is not None else None)
         recovery.start()
         settings = FlowSettings(payment_s=2.5, poll_interval_s=0.2)
         printer = runtime.devices.get("receipt_printer")
@@ -133,16 +142,23 @@ def test_soak_random_payments_with_faults(tmp_path: Path) -> None:
             n += 1
             kind = rng.choice(KINDS)
             resident = rng.choice(RESIDENTS)
-            fault = rng.choice(TOPUP_FAULTS if kind == "topup" else FAULTS)
+            fault = rng.choice(TOPUP_FAULTS if kind == "topup" else
+                               PURCHASE_FAULTS if kind == "purchase" else FAULTS)
             figures[f"kind.{kind}"] += 1
             figures[f"resident.{resident}"] += 1
             figures[f"fault.{fault}"] += 1
             session = Session("zh", temp_root=kiosk.state / "sessions")
-            if kind == "bill":
-                amount = rng.randint(100, 50_000)
+            if kind in ("bill", "purchase"):
+                # A purse purchase: a small bill, paid from the card the resident logged in
+                # with (the QR code stays payable meanwhile).
+                amount = rng.randint(100, 1_500) if kind == "purchase" \
+                    else rng.randint(100, 50_000)
                 bill_id = _new_bill(backend.db, n, amount)
-                session.identify(ZHANG_WEI)
-                ports.identity.check_identity(ZHANG_WEI).result(timeout=30)
+                person = WANG_FANG_CARD if kind == "purchase" else ZHANG_WEI
+                if kind == "purchase" and card_sim.card is None:
+                    card_sim.insert_card(CARD)
+                session.identify(person)
+                ports.identity.check_identity(person).result(timeout=30)
                 session.data.picked["bill"] = Option(bill_id, f"bill {n}", amount)
                 session.data.fields["bill"] = bill_id
             else:
@@ -151,7 +167,7 @@ def test_soak_random_payments_with_faults(tmp_path: Path) -> None:
                 session.identify(WANG_FANG_CARD)
                 ports.identity.check_identity(WANG_FANG_CARD).result(timeout=30)
                 session.data.fields["amount_fen"] = str(rng.randint(1, 30) * 100)
-            service = services[kind]
+            service = services["bill" if kind == "purchase" else kind]
             pulled = False
             _inject(backend, printer_sim, fault, rng)
             if fault == "paper_out_known":  # the status poll has seen it before anyone pays
@@ -166,7 +182,23 @@ def test_soak_random_payments_with_faults(tmp_path: Path) -> None:
             while engine.state not in ENDED and time.monotonic() < deadline:
                 step = engine.controller
                 order = getattr(step, "order", None)
-                if getattr(step, "qr_url", "") and order is not None and not order_id:
+                if kind == "purchase" and getattr(step, "qr_url", "") and order is not None \
+                        and not order_id:
+                    purse = step.purse  # type: ignore[attr-defined]
+                    purse.check()
+                    if purse.available:
+                        order_id = order.order_id
+                        if fault == "card_pulled_debit":
+                            when = rng.choice(("after", "before"))
+                            card_sim.inject("card_pulled", ins="54", when=when)
+                            figures[f"card_pulled_debit.{when}"] += 1
+                        purse.start_purchase()
+                        figures["purse_purchase_started"] += 1
+                    elif purse.reason:
+                        order_id = order.order_id
+                        figures[f"purse_refused.{purse.reason}"] += 1
+                        engine.cancel()
+                elif getattr(step, "qr_url", "") and order is not None and not order_id:
                     order_id = order.order_id
                     if resident == "pays":
                         backend.sim("POST", f"/payments/{order_id}/pay")
@@ -203,6 +235,16 @@ def test_soak_random_payments_with_faults(tmp_path: Path) -> None:
                 if step.step_type == "print_receipt" and step.state.value in (
                         "failed", "not_printed"):
                     engine.cancel()
+                if step.step_type == "pay" and step.state.value == "purse_unresolved" \
+                        and card_sim.card is None:
+                    card_sim.clear("card_pulled")
+                    if rng.random() < 0.5:  # puts the card back: GET TRANSACTION PROOF
+                        figures["purse_card_put_back"] += 1
+                        card_sim.insert_card(CARD)
+                        time.sleep(1.0)
+                    else:  # walks away: the purse recovery settles it on the next insert
+                        figures["purse_card_taken_away"] += 1
+                        engine.cancel()
                 if step.step_type == "pay" and step.state.value in (
                         "printer_not_ready", "failed", "unknown", "closed", "close_pending",
                         "refunded", "refund_pending"):
@@ -236,20 +278,28 @@ def test_soak_random_payments_with_faults(tmp_path: Path) -> None:
         rounds = 0
         while rounds < 10:
             rounds += 1
+            recovery.kick()  # as at an insert: the refunds owed to the card are loaded
             figures.update(f"purse_recovery.{v}" for v in recovery.run_once().values())
             report = reconciler.run()
             figures.update({f"reconcile.{k}": v for k, v in report.outcomes.items()})
             figures["reconcile.flushed"] += report.flushed
-            if not runtime.payments.journal.open_entries():
+            if not runtime.payments.journal.open_entries() and all(
+                    r["status"] == "credited" for r in backend.card_refunds()):
                 break
             time.sleep(1)
         elapsed = time.monotonic() - started
         problems = money_agrees(backend, kiosk)
         loaded = sum(t["amount_fen"] for t in backend.topups().values()
                      if t["status"] == "confirmed")
+        with sqlite3.connect(backend.db) as conn:
+            bought = int(conn.execute(
+                "SELECT COALESCE(SUM(amount_fen), 0) FROM card_purchases").fetchone()[0])
+        refunds = backend.card_refunds()
+        returned = sum(r["amount_fen"] for r in refunds if r["status"] == "credited")
         purse_after = _balance(kiosk)
-        if purse_after != purse_before + loaded:
-            problems.append(f"card balance {purse_after}, expected {purse_before} + {loaded}")
+        if purse_after != purse_before + loaded - bought + returned:
+            problems.append(f"card balance {purse_after}, expected {purse_before} + {loaded}"
+                            f" - {bought} + {returned}")
         journal = kiosk.journal()
         states = Counter(e["state"] for e in journal)
         ledger = backend.ledger(kiosk.terminal)
@@ -261,7 +311,10 @@ def test_soak_random_payments_with_faults(tmp_path: Path) -> None:
             "closed": sum(1 for o in ledger if o["status"] == "closed"),
             "card_loads_confirmed": sum(1 for t in backend.topups().values()
                                         if t["status"] == "confirmed"),
-            "card_balance": {"before": purse_before, "after": purse_after, "loaded": loaded},
+            "card_purchases": figures["purse_purchase_started"],
+            "card_refunds_credited": sum(1 for r in refunds if r["status"] == "credited"),
+            "card_balance": {"before": purse_before, "after": purse_after, "loaded": loaded,
+                             "purchased": bought, "refunded_to_card": returned},
             "reconcile_rounds": rounds, "figures": dict(sorted(figures.items())),
             "problems": problems[:20], "errors": len(kiosk.errors()),
         }

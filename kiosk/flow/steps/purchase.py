@@ -72,6 +72,12 @@ def is_live(key: str) -> bool:
         return key in _live
 
 
+def any_live() -> bool:
+    """A pay step is paying from the purse now (the card is in a purchase session)."""
+    with _live_lock:
+        return bool(_live)
+
+
 def purchase_ledger(ports: FlowPorts) -> PurchaseLedgerPort:
     if ports.purchase_ledger is not None:
         return ports.purchase_ledger

@@ -77,6 +77,12 @@ def is_live(order_id: str) -> bool:
         return order_id in _live_orders
 
 
+def any_live() -> bool:
+    """A flow is loading a card now (the reader's card is in a load session)."""
+    with _live_lock:
+        return bool(_live_orders)
+
+
 def ledger_of(ports: FlowPorts) -> PurseLedgerPort:
     if ports.purse_ledger is not None:
         return ports.purse_ledger
