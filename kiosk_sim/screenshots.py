@@ -26,6 +26,8 @@ from pathlib import Path
 
 import yaml
 
+from kiosk.staff_access import hash_pin
+
 ROOT = Path(__file__).resolve().parents[1]
 SCREENS = ROOT / "demo" / "screens.yaml"
 SIZES = ("1280x800", "1920x1080")
@@ -53,7 +55,11 @@ status_poll_s = 1
 [devices.card_reader]
 impl = "sim"
 transport = "in-process"
+[ui]
+staff_pin_hash = "{pin_hash}"
 """
+#: The staff PIN of the screenshots' kiosk (its config only; shipped code has none).
+DEMO_STAFF_PIN = "1357"
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,12 @@ class Combo:
         return steps
 
 
+def screen_names() -> list[str]:
+    """The screenshots one run takes, in order (demo/screens.yaml)."""
+    steps = yaml.safe_load(SCREENS.read_text(encoding="utf-8"))
+    return [str(s["screenshot"]) for s in steps if isinstance(s, dict) and "screenshot" in s]
+
+
 def combos(only: list[str] | None = None) -> list[Combo]:
     every = [Combo(lang, mode, size) for size in SIZES for lang in LANGS for mode in MODES]
     return [c for c in every if not only or c.name in only]
@@ -94,7 +106,8 @@ def run_combo(combo: Combo, out_root: Path, timeout: float = 400) -> tuple[Combo
         scenario.write_text(yaml.safe_dump(combo.prefix() + body, allow_unicode=True,
                                            sort_keys=False), encoding="utf-8")
         config = work_dir / "kiosk.toml"
-        config.write_text(CONFIG.format(state=work_dir / "state"), encoding="utf-8")
+        config.write_text(CONFIG.format(state=work_dir / "state",
+                                        pin_hash=hash_pin(DEMO_STAFF_PIN)), encoding="utf-8")
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
         command = [sys.executable, "-m", "kiosk.app", "--simulate", "--headless", "--config",
                    str(config), "--speech-engine", "mock", "--scenario", str(scenario),

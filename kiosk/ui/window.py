@@ -166,8 +166,12 @@ class KioskWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.stack, 1)
-        self.help_panel = HelpPanel()  # the status bar's help button: help, call staff
-        column.addWidget(self.help_panel)
+        # The status bar's help button: help, call staff. A sheet over the bottom of the
+        # screen (not in the layout: the screen under it keeps its room and its layout).
+        self.help_panel = HelpPanel()
+        self.help_panel.setParent(root)
+        self.help_panel.installEventFilter(self)
+        self.stack.installEventFilter(self)
         column.addWidget(self.idle_banner)
         column.addWidget(self.notice)
         column.addWidget(self.status_bar)
@@ -190,6 +194,25 @@ class KioskWindow(QMainWindow):
         self._speech_tried = False
         self.spoken: list[str] = []
         self.apply_theme()
+
+    def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
+        if obj is self.help_panel and event is not None and event.type() in (
+                QEvent.Type.LayoutRequest, QEvent.Type.Show):
+            self._place_help()
+        if obj is self.stack and event is not None and event.type() is QEvent.Type.Resize \
+                and self.help_panel.isVisible():
+            self._place_help()
+        return False
+
+    def _place_help(self) -> None:
+        """The help sheet: the stack's width, its own height, on the stack's bottom."""
+        panel, area = self.help_panel, self.stack.geometry()
+        layout = panel.layout()
+        height = layout.totalHeightForWidth(area.width()) if layout is not None \
+            and layout.hasHeightForWidth() else panel.sizeHint().height()
+        height = min(max(height, panel.minimumSizeHint().height()), area.height())
+        panel.setGeometry(area.x(), area.bottom() + 1 - height, area.width(), height)
+        panel.raise_()
 
     # -- screens --------------------------------------------------------------------
 

@@ -52,8 +52,9 @@ class StaffScreen(Screen):
         #: False while no staff PIN is configured: the screen says staff mode is closed.
         self.pin_configured = True
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(60, 20, 60, 16)  # fits 800 px high in large text too
+        outer.setContentsMargins(60, 20, 60, 16)
         outer.setSpacing(12)
+        self.outer = outer
         self.title = label(role="title")
         outer.addWidget(self.title)
         self.message = label(role="prompt")
@@ -94,6 +95,11 @@ class StaffScreen(Screen):
             outer.addWidget(b)
         outer.addStretch(1)
         self.lock()
+
+    def set_large_text(self, large: bool) -> None:
+        # Large text with a two-row status bar (English): tighter, to fit 800 px high.
+        self.outer.setContentsMargins(60, 8 if large else 20, 60, 8 if large else 16)
+        self.outer.setSpacing(6 if large else 12)
 
     def _pad(self, ch: str) -> None:
         if ch == "C":
