@@ -60,7 +60,10 @@ class PayState(Enum):
     PURSE_UNRESOLVED = "purse_unresolved"
 
 
-_IN_FLIGHT = (PayState.CREATING, PayState.AWAITING, PayState.CLOSING, PayState.REFUNDING)
+#: A cancelled pay step still settling: the engine ends once it is not (a purse payment
+#: under way finishes first, so no later flow starts a purchase on the same card).
+_IN_FLIGHT = (PayState.CREATING, PayState.AWAITING, PayState.CLOSING, PayState.REFUNDING,
+              PayState.PURSE_PAYING)
 
 
 def payment_amount(step: PayStep, data: CollectedData) -> int:

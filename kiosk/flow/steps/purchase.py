@@ -123,14 +123,25 @@ class CardPurchase:
         """Pay ``order_id`` from the purse. ``close_order()`` closes the QR order and
         answers False when it turned out paid already (by QR): then nothing is debited
         and None is returned."""
-        card, ledger = self.ports.card_purse, purchase_ledger(self.ports)
-        if card is None or self.ports.purchases is None:
+        if self.ports.card_purse is None or self.ports.purchases is None:
             raise UserFacingError("purse.psam_unavailable")
         self._attempt += 1
-        entry = PurchaseEntry(key=f"{order_id}/{self._attempt}", order_id=order_id,
-                              phase=P.INTENT, amount_fen=amount_fen)
+        key = f"{order_id}/{self._attempt}"
         with _live_lock:
-            _live.add(entry.key)
+            _live.add(key)
+        try:
+            return self._run(key, order_id, amount_fen, now, close_order)
+        finally:
+            if self.pending is None or self.pending.key != key:
+                with _live_lock:  # settled (or never charged): nothing left in doubt
+                    _live.discard(key)
+
+    def _run(self, key: str, order_id: str, amount_fen: int, now: datetime,
+             close_order: Callable[[], bool]) -> PurchaseOutcome | None:
+        card, ledger = self.ports.card_purse, purchase_ledger(self.ports)
+        assert card is not None
+        entry = PurchaseEntry(key=key, order_id=order_id, phase=P.INTENT,
+                              amount_fen=amount_fen)
         ledger.record_purchase(entry)
         try:
             started = self._await(card.begin_purchase(amount_fen, now))
@@ -184,6 +195,8 @@ class CardPurchase:
         done = resolve_purchase(self.ports, entry, self._await, upload=False)
         if done is None:
             self.pending = None
+            with _live_lock:
+                _live.discard(entry.key)
             return None
         return self._upload(done, recovered=entry.phase is P.DEBITING)
 
