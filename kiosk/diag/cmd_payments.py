@@ -6,6 +6,7 @@
     kiosk-diag payments --retry ORDER --staff ID
     kiosk-diag payments --refund ORDER --staff ID [--note TEXT]
     kiosk-diag payments --resolve ORDER --staff ID --note TEXT
+    kiosk-diag payments --card-log [--reader NAME]  # the card's own transaction log, live
 
 Actions are journaled with the actor ``staff:ID`` (kept in the journal's transitions) and
 appended to the staff audit file (``<state_dir>/audit/staff-audit.jsonl``). A purse
@@ -40,6 +41,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--staff", metavar="ID", help="who acts (required for an action)")
     p.add_argument("--note", default="", help="why (required for --resolve)")
     p.add_argument("--offline", action="store_true", help="do not ask the backend")
+    p.add_argument("--card-log", action="store_true",
+                   help="read the card's transaction log (PC/SC) beside the journal")
+    p.add_argument("--reader", default="", help="--card-log: reader name (substring)")
+    p.add_argument("--timeout", type=float, default=10.0,
+                   help="--card-log: seconds to wait for a card")
     p.add_argument("--stuck-after", type=float, default=STUCK_AFTER.total_seconds() / 60,
                    metavar="MINUTES", help="list unfinished entries untouched this long "
                    "(default %(default)g)")
@@ -57,6 +63,13 @@ def run(args: argparse.Namespace) -> int:
         print_json({"ok": False, "error": "an action needs --staff (and --resolve a --note)"})
         return exitcodes.USAGE
     stuck = timedelta(minutes=max(0.0, args.stuck_after))
+    if args.card_log:
+        from kiosk.diag import card_log
+
+        try:
+            return card_log.run(args, journal)
+        finally:
+            journal.close()
     try:
         if args.offline and action is None:
             entries = journal.entries() if args.all else needing_person(journal, stuck_after=stuck)

@@ -162,6 +162,10 @@ def test_purse_unavailable_offers_the_qr_code(tmp_path: Path) -> None:
 def test_refund_of_a_purse_paid_bill_goes_back_to_the_card(tmp_path: Path) -> None:
     state = run(tmp_path, "purse_refund")
     no_errors(state)
+    check_refunded_to_card(state)
+
+
+def check_refunded_to_card(state: Path) -> None:
     assert purse_balance(state) == 5000  # debited 23.50, then loaded back
     assert backend_rows(state, "SELECT o.status, o.refunded_fen FROM card_purchases p "
                         "JOIN payment_orders o USING (order_id)") == [("refunded", 2350)]
