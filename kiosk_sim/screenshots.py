@@ -38,9 +38,13 @@ DOCS = {
     "menu-zh": ("zh-normal-1280x800", "04-menu"),
     "menu-en-elder": ("en-elder-1280x800", "04-menu"),
     "identify-zh": ("zh-normal-1280x800", "02-identify"),
+    "face-check-zh-elder": ("zh-elder-1280x800", "07-face-check"),
+    "scan-camera-en": ("en-normal-1280x800", "13-scan-documents"),
     "pay-en": ("en-normal-1280x800", "15-pay"),
-    "result-zh": ("zh-normal-1280x800", "17-certificate"),
+    "result-zh": ("zh-normal-1280x800", "12-application-done"),
+    "result-en-elder": ("en-elder-1280x800", "17-certificate"),
     "form-keypad-zh-elder": ("zh-elder-1280x800", "09-form-keypad"),
+    "help-en-elder": ("en-elder-1280x800", "05b-help"),
 }
 DOC_WIDTH = 560
 

@@ -144,6 +144,7 @@ class ResultScreen(Screen):
         self.outer.addWidget(self.after_service)
         self.warning = label(role="error")
         self.outer.addWidget(self.warning)
+        self.outer.addStretch(0)  # takes the body's room while the reasons show
         row = QHBoxLayout()
         self.more = touch_button("", "another service", "")
         self.finish = touch_button("", "finish", "primary")
@@ -215,7 +216,15 @@ class ResultScreen(Screen):
     def _balance(self) -> None:
         """The rating's reasons, while they show, take the body's room."""
         reasons = self.after_service.reasons_showing()
-        self.details_frame.setVisible(not reasons)
+        # The card keeps its title ("Done"); its lines wait until the rating is done.
+        for i in range(self.details.count()):
+            item = self.details.itemAt(i)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.setVisible(not reasons)
+        self.done_caption.setVisible(not reasons and not self.large)
+        self.outer.setStretch(0, 0 if reasons else 1)
+        self.outer.setStretch(self.outer.count() - 2, 1 if reasons else 0)
         self.take_frame.setVisible(not reasons and (bool(self.take) or bool(self.progress_url)))
 
     def _fill_details(self) -> None:

@@ -43,6 +43,10 @@ def _thumb(data: bytes, w: int = THUMB_W, h: int = THUMB_H) -> QPixmap:
                       Qt.TransformationMode.SmoothTransformation)
 
 
+#: Below this width (px), large text stacks a document's buttons.
+NARROW_PX = 1600
+
+
 class ScanDocumentsScreen(StepScreen):
     step_type = "scan_documents"
 
@@ -150,6 +154,7 @@ class ScanDocumentsScreen(StepScreen):
     def render_body(self) -> None:
         c, lang = self.controller, self.lang
         state = c.state.value
+        self._size_view()
         self._render_sources()
         self._render_view(state)
         self._clear(self.docs)
@@ -176,11 +181,15 @@ class ScanDocumentsScreen(StepScreen):
 
     def set_large_text(self, large: bool) -> None:
         super().set_large_text(large)
-        if not hasattr(self, "holder_left"):
-            return  # during construction
-        # Large text: a narrower camera view leaves the documents' buttons their words.
-        self.view.setFixedWidth(340 if large else 440)
-        self.holder_left.setFixedWidth(360 if large else 460)
+        if hasattr(self, "holder_left"):  # not during construction
+            self._size_view()
+
+    def _size_view(self) -> None:
+        # Large text on a narrow screen: a narrower camera view leaves the documents'
+        # buttons their words.
+        narrow = getattr(self, "large", False) and self.width() < NARROW_PX
+        self.view.setFixedWidth(340 if narrow else 440)
+        self.holder_left.setFixedWidth(360 if narrow else 460)
 
     def resizeEvent(self, event: object) -> None:
         super().resizeEvent(event)
@@ -188,8 +197,10 @@ class ScanDocumentsScreen(StepScreen):
             QTimer.singleShot(0, self._fit_docs)
 
     def _buttons(self) -> QBoxLayout:
-        """A row of buttons; in large text one above the other (their words are long)."""
-        return QVBoxLayout() if getattr(self, "large", False) else QHBoxLayout()
+        """A row of buttons; in large text on a narrow screen one above the other (their
+        words are long)."""
+        narrow = getattr(self, "large", False) and self.width() < NARROW_PX
+        return QVBoxLayout() if narrow else QHBoxLayout()
 
     def _render_sources(self) -> None:
         c, lang = self.controller, self.lang
