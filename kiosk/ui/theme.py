@@ -85,6 +85,7 @@ QWidget {{ background: {p.background}; color: {p.text};
   font-family: "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif; font-size: {body}px; }}
 QLabel#title {{ font-size: {title}px; font-weight: bold; color: {p.text}; }}
 QLabel#prompt {{ font-size: {prompt}px; color: {p.text}; }}
+QLabel#instruction {{ font-size: {title}px; font-weight: bold; color: {p.primary}; }}
 QLabel#muted, QLabel#hint {{ color: {p.muted}; font-size: {small}px; }}
 QLabel#error {{ color: {p.danger}; font-weight: bold; }}
 QLabel#amount {{ font-size: {title}px; font-weight: bold; color: {p.primary}; }}

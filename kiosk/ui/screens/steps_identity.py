@@ -28,6 +28,10 @@ class _LiveCameraScreen(StepScreen):
         self.row = QHBoxLayout()
         self.view = CameraView("camera preview")
         self.side = QVBoxLayout()
+        # What the camera asks now (closer, hold still, blink), the largest words on the
+        # screen beside the picture: the prompt above is small for an elderly resident.
+        self.instruction = label(role="instruction")
+        self.side.addWidget(self.instruction)
         self.row.addWidget(self.view, 3)
         self.row.addLayout(self.side, 2)
         self.body.addLayout(self.row, 1)
@@ -51,6 +55,8 @@ class _LiveCameraScreen(StepScreen):
 
     def refresh(self) -> None:
         super().refresh()
+        self.instruction.setText(self.prompt.text() if not self.view.isHidden() else "")
+        self.instruction.setVisible(bool(self.instruction.text()))
         if self.controller is not None and self.isVisible():
             self._speak(self.prompt.text())
 
@@ -94,6 +100,8 @@ class VerifyFaceScreen(_LiveCameraScreen):
         c, lang = self.controller, self.lang
         state = c.state.value
         self.hint.setText(translate("verify_face.hint", lang))
+        # Placing the face is done once the challenge asks for a blink or a turn.
+        self.hint.setVisible(state != "challenge")
         self.attempts.setText(translate("verify_face.attempts", lang, left=c.attempts_left))
         self.capture.setText(translate("verify_face.capture", lang))
         self.capture.setVisible(state in ("ready", "guiding", "retry", "error"))
@@ -110,6 +118,7 @@ class CapturePhotoScreen(_LiveCameraScreen):
         self.photo.setMinimumSize(300, 370)
         self.side.addWidget(self.hint)
         self.side.addWidget(self.photo, 1)
+        self.side.addStretch(1)  # the words stay at the top while no photo is shown
         self.capture = self.add_action("take photo")
         self.retake = self.add_action("retake photo", "")
         self.accept = self.add_action("use this photo")
@@ -136,6 +145,7 @@ class CapturePhotoScreen(_LiveCameraScreen):
         else:
             self.photo.clear()
         self.photo.setVisible(shown)
+        self.hint.setVisible(not shown)  # how to stand: not while the photo is judged
         self.view.setVisible(not shown)
         self.capture.setText(translate("capture_photo.capture", lang))
         self.retake.setText(translate("capture_photo.retake", lang))
