@@ -76,7 +76,7 @@ class PurseRecovery:
         #: was inserted, a refund was made); the idle passes only settle open loads.
         self._refund_check = threading.Event()
         #: The session's own read of an inserted card goes first (the login).
-        self.insert_delay_s = 3.0
+        self.insert_delay_s = 8.0
         #: Told the order id of a purchase found debited, so its delivery need not wait.
         self.on_paid = on_paid
         self.executor = executor
