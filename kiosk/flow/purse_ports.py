@@ -10,11 +10,17 @@ or ``purchase_not_debited`` (nothing was charged), or ``purchase_needs_staff``.
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
+
+#: One operation on the card's purse at a time (a purchase, a top-up's load, a refund's
+#: load, the recovery asking the card for a proof): they share the card's load or
+#: purchase session and its sequence numbers, so they never interleave.
+CARD_SESSION = threading.RLock()
 
 
 class PurchasePhase(StrEnum):

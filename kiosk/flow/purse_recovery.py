@@ -40,6 +40,7 @@ from typing import Any
 
 from kiosk.flow.ports import FlowPorts
 from kiosk.flow.purse_ports import (
+    CARD_SESSION,
     LoadEntry,
     LoadPhase,
     PurchaseEntry,
@@ -75,7 +76,7 @@ class PurseRecovery:
         #: was inserted, a refund was made); the idle passes only settle open loads.
         self._refund_check = threading.Event()
         #: The session's own read of an inserted card goes first (the login).
-        self.insert_delay_s = 3.0
+        self.insert_delay_s = 8.0
         #: Told the order id of a purchase found debited, so its delivery need not wait.
         self.on_paid = on_paid
         self.executor = executor
@@ -153,17 +154,21 @@ class PurseRecovery:
             outcome = self._settle_purchase(bought)
             if outcome:
                 done[bought.order_id] = outcome
-        busy = topup_live() or purchase.any_live()  # never between INITIALIZE and its end
-        check = self._refund_check.is_set() and not busy
-        if check:
-            self._refund_check.clear()
-        if not self._stop.is_set() and not busy:
-            try:
+        # Never beside a flow's purchase or load: the card's session is theirs.
+        busy = topup_live() or purchase.any_live() or not CARD_SESSION.acquire(blocking=False)
+        if busy:
+            return done
+        check = self._refund_check.is_set()
+        self._refund_check.clear()
+        try:
+            if not self._stop.is_set():
                 for credited in self.refunds.run(read_card=check):
                     done[f"refund:{credited.refund_id}"] = "credited"
-            except (UserFacingError, DeviceError, TimeoutError) as exc:
-                reason = getattr(exc, "message_key", "") or type(exc).__name__
-                log.info("purse recovery: refunds to the card still open (%s)", reason)
+        except (UserFacingError, DeviceError, TimeoutError) as exc:
+            reason = getattr(exc, "message_key", "") or type(exc).__name__
+            log.info("purse recovery: refunds to the card still open (%s)", reason)
+        finally:
+            CARD_SESSION.release()
         return done
 
     def _settle(self, entry: LoadEntry) -> str:
@@ -172,6 +177,8 @@ class PurseRecovery:
         card = self.ports.citizen_card
         if entry.phase is LoadPhase.CREDITING and (card is None or not card.card_present):
             return ""  # only the card can tell: wait for its next insert
+        if not CARD_SESSION.acquire(timeout=CALL_TIMEOUT_S):
+            return ""  # a flow holds the card: the next pass
         try:
             confirmed = resolve_load(self.ports, entry, _await, refund=True)
         except (UserFacingError, DeviceError, TimeoutError) as exc:
@@ -179,6 +186,8 @@ class PurseRecovery:
             log.info("purse recovery: top-up of order %s still open (%s)", entry.order_id,
                      reason)
             return ""
+        finally:
+            CARD_SESSION.release()
         outcome = "confirmed" if confirmed is not None else "refunded"
         log.info("purse recovery: top-up of order %s %s", entry.order_id, outcome)
         return outcome
@@ -189,12 +198,16 @@ class PurseRecovery:
         card = self.ports.card_purse
         if entry.phase is PurchasePhase.DEBITING and (card is None or not card.card_present):
             return ""  # only the card can tell: wait for its next insert
+        if not CARD_SESSION.acquire(timeout=CALL_TIMEOUT_S):
+            return ""  # a flow holds the card: the next pass
         try:
             done = purchase.resolve_purchase(self.ports, entry, _await)
         except (UserFacingError, DeviceError, TimeoutError) as exc:
             reason = getattr(exc, "message_key", "") or type(exc).__name__
             log.info("purse recovery: purchase %s still open (%s)", entry.key, reason)
             return ""
+        finally:
+            CARD_SESSION.release()
         if done is None:
             log.info("purse recovery: purchase %s was never debited; nothing charged",
                      entry.key)

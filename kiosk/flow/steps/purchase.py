@@ -29,6 +29,7 @@ from typing import Any
 from card.errors import StatusWordError
 from kiosk.flow.ports import FlowPorts
 from kiosk.flow.purse_ports import (
+    CARD_SESSION,
     PURCHASE_FINAL,
     PurchaseEntry,
     PurchaseLedgerPort,
@@ -130,7 +131,8 @@ class CardPurchase:
         with _live_lock:
             _live.add(key)
         try:
-            return self._run(key, order_id, amount_fen, now, close_order)
+            with CARD_SESSION:
+                return self._run(key, order_id, amount_fen, now, close_order)
         finally:
             if self.pending is None or self.pending.key != key:
                 with _live_lock:  # settled (or never charged): nothing left in doubt
@@ -192,7 +194,8 @@ class CardPurchase:
         entry = self.pending
         if entry is None:
             return None
-        done = resolve_purchase(self.ports, entry, self._await, upload=False)
+        with CARD_SESSION:
+            done = resolve_purchase(self.ports, entry, self._await, upload=False)
         if done is None:
             self.pending = None
             with _live_lock:

@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 from kiosk.flow.ports import BackendUnreachableError, FlowPorts, SubmissionReceipt
 from kiosk.flow.purse_ports import (
+    CARD_SESSION,
     LoadEntry,
     LoadInitialisation,
     LoadPhase,
@@ -160,13 +161,15 @@ class CardTopup:
             self._order_id = payment.order_id
         if self.unresolved is not None:
             self._phase("confirming")
-            done = resolve_load(ports, self.unresolved, self._await, refund=False)
+            with CARD_SESSION:
+                done = resolve_load(ports, self.unresolved, self._await, refund=False)
             if done is not None:
                 self.unresolved = None
                 return self._receipt(done.amount_fen, done.old_balance_fen + done.amount_fen,
                                      done.topup_id)
             self.unresolved = None  # never credited and voided: load anew below
-        return self._load(payment.order_id, payment.amount_fen)
+        with CARD_SESSION:
+            return self._load(payment.order_id, payment.amount_fen)
 
     def _load(self, order_id: str, amount: int) -> SubmissionReceipt:
         ports = self.context.ports
