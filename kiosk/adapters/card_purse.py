@@ -161,9 +161,11 @@ class JournalPurchaseLedger:
                                      entry_json(entry))
 
     def open_purchases(self) -> list[PurchaseEntry]:
-        out = []
-        for _key, _order, phase, raw in self.journal.purchase_rows(open_only=True):
-            entry = PurchaseEntry(phase=PurchasePhase(phase), **json.loads(raw))
-            if entry.phase not in PURCHASE_FINAL:
-                out.append(entry)
-        return out
+        return [e for e in self._rows(open_only=True) if e.phase not in PURCHASE_FINAL]
+
+    def purchases(self) -> list[PurchaseEntry]:
+        return self._rows(open_only=False)
+
+    def _rows(self, *, open_only: bool) -> list[PurchaseEntry]:
+        return [PurchaseEntry(phase=PurchasePhase(phase), **json.loads(raw))
+                for _key, _order, phase, raw in self.journal.purchase_rows(open_only=open_only)]

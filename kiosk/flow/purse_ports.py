@@ -147,6 +147,10 @@ class PurchaseLedgerPort(Protocol):
         """Purchases not yet recorded, not debited or handed to staff, oldest first."""
         ...
 
+    def purchases(self) -> list[PurchaseEntry]:
+        """Every purchase in any phase, oldest first."""
+        ...
+
 
 # -- card loads (圈存) -------------------------------------------------------------
 

@@ -41,6 +41,7 @@ from typing import Any
 from kiosk.flow.ports import FlowPorts
 from kiosk.flow.purse_ports import (
     CARD_SESSION,
+    PURCHASE_FINAL,
     LoadEntry,
     LoadPhase,
     PurchaseEntry,
@@ -201,7 +202,11 @@ class PurseRecovery:
         if not CARD_SESSION.acquire(timeout=CALL_TIMEOUT_S):
             return ""  # a flow holds the card: the next pass
         try:
-            done = purchase.resolve_purchase(self.ports, entry, _await)
+            # Read again under the card's lock: a flow may have settled it meanwhile.
+            fresh = purchase.current_purchase(purchase.purchase_ledger(self.ports), entry)
+            if fresh is None or fresh.phase in PURCHASE_FINAL:
+                return ""
+            done = purchase.resolve_purchase(self.ports, fresh, _await)
         except (UserFacingError, DeviceError, TimeoutError) as exc:
             reason = getattr(exc, "message_key", "") or type(exc).__name__
             log.info("purse recovery: purchase %s still open (%s)", entry.key, reason)

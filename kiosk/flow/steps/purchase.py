@@ -59,7 +59,10 @@ class MemoryPurchaseLedger:
         self.entries[entry.key] = entry
 
     def open_purchases(self) -> list[PurchaseEntry]:
-        return [e for e in self.entries.values() if e.phase not in PURCHASE_FINAL]
+        return [e for e in self.purchases() if e.phase not in PURCHASE_FINAL]
+
+    def purchases(self) -> list[PurchaseEntry]:
+        return list(self.entries.values())
 
 
 _MEMORY: dict[int, MemoryPurchaseLedger] = {}
@@ -142,6 +145,7 @@ class CardPurchase:
              close_order: Callable[[], bool]) -> PurchaseOutcome | None:
         card, ledger = self.ports.card_purse, purchase_ledger(self.ports)
         assert card is not None
+        self._settle_earlier(ledger)
         entry = PurchaseEntry(key=key, order_id=order_id, phase=P.INTENT,
                               amount_fen=amount_fen)
         ledger.record_purchase(entry)
@@ -187,6 +191,24 @@ class CardPurchase:
         ledger.record_purchase(entry)
         self.pending = entry
         return self._upload(entry, recovered=False)
+
+    def _settle_earlier(self, ledger: PurchaseLedgerPort) -> None:
+        """Ask the card about each purchase left in doubt (DEBITING) before it debits
+        again. GET TRANSACTION PROOF answers for the card's last purchase only, by its
+        offline sequence: after a new debit at the same sequence (the first never
+        reached the card), the new debit's TAC would be taken for the old one's. An
+        entry of another card is left for its card; one the card cannot answer for
+        stops this purchase (nothing recorded, nothing charged)."""
+        for other in ledger.open_purchases():
+            if other.phase is not P.DEBITING or is_live(other.key):
+                continue
+            try:
+                resolve_purchase(self.ports, other, self._await, upload=False)
+            except UserFacingError as exc:
+                if exc.message_key != "purse.other_card":
+                    raise
+                continue
+            log.info("purchase %s: settled before the card's next debit", other.key)
 
     def resume(self) -> PurchaseOutcome | None:
         """Settle the pending purchase: the outcome when the card paid, None when it never
@@ -241,6 +263,14 @@ def resolve_purchase(ports: FlowPorts, entry: PurchaseEntry, await_: Callable[..
         ledger.record_purchase(entry.at(P.NOT_DEBITED))
         return None
     if entry.phase is P.DEBITING:
+        if _sequence_reused(ledger, entry):
+            # A later INITIALIZE FOR PURCHASE on this card was answered with the same
+            # offline sequence: the card's counter had not moved, so this debit never
+            # happened (and the card's proof for that sequence is the later one's).
+            log.info("purchase %s: the card never debited it (its sequence was used again)",
+                     entry.key)
+            ledger.record_purchase(entry.at(P.NOT_DEBITED))
+            return None
         card = ports.card_purse
         if card is None:
             raise UserFacingError("error.device.unavailable")
@@ -258,6 +288,23 @@ def resolve_purchase(ports: FlowPorts, entry: PurchaseEntry, await_: Callable[..
     if upload:
         return upload_tac(ports, entry, await_, recovered=True)
     return entry
+
+
+def current_purchase(ledger: PurchaseLedgerPort, entry: PurchaseEntry) -> PurchaseEntry | None:
+    """The ledger's latest word on ``entry`` (another pass may have settled it since)."""
+    return next((e for e in ledger.purchases() if e.key == entry.key), None)
+
+
+def _sequence_reused(ledger: PurchaseLedgerPort, entry: PurchaseEntry) -> bool:
+    """Whether a purchase begun after ``entry`` got the same card and offline sequence."""
+    later = False
+    for other in ledger.purchases():
+        if other.key == entry.key:
+            later = True
+        elif later and other.phase is not P.INTENT and other.offline_seq == entry.offline_seq \
+                and other.card_serial.upper() == entry.card_serial.upper():
+            return True
+    return False
 
 
 def _yuan(fen: int) -> str:
