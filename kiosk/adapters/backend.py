@@ -302,17 +302,19 @@ class BackendPorts:
         def call() -> p.SubmissionReceipt:
             done = send_application(self.client, self.application_draft(request),
                                     request.idempotency_key)
-            lang = request.language
-            lines = [(_tr(_LINES["reference"], lang), done.reference)]
             method = request.fields.get("delivery_method", "")
-            if method in _DELIVERY:
-                lines.append((_tr(_LINES["delivery"], lang), _tr(_DELIVERY[method], lang)))
-            next_text = done.next_steps.get(lang) or done.next_steps.get("zh", "")
-            if next_text:
-                lines.append((_tr(_LINES["next"], lang), next_text))
-            return p.SubmissionReceipt(done.reference, tuple(lines),
-                                       progress_url=done.progress_url or "",
-                                       next_steps=dict(done.next_steps))
+
+            def lines(lang: str) -> tuple[tuple[str, str], ...]:
+                out = [(_tr(_LINES["reference"], lang), done.reference)]
+                if method in _DELIVERY:
+                    out.append((_tr(_LINES["delivery"], lang), _tr(_DELIVERY[method], lang)))
+                next_text = done.next_steps.get(lang) or done.next_steps.get("zh", "")
+                if next_text:
+                    out.append((_tr(_LINES["next"], lang), next_text))
+                return tuple(out)
+            return p.SubmissionReceipt.bilingual(
+                done.reference, lines, request.language,
+                progress_url=done.progress_url or "", next_steps=dict(done.next_steps))
         return self._submit(call)
 
 
@@ -324,8 +326,10 @@ class BackendPorts:
             # Keyed by the order: the reconciler's retry after a crash is the same call.
             done = self.client.settle_bill(bill_id, request.payment_order_id,
                                            settle_key(request.payment_order_id))
-            return p.SubmissionReceipt(done.voucher_number, (
-                (_tr(_LINES["voucher"], request.language), done.voucher_number),))
+            return p.SubmissionReceipt.bilingual(
+                done.voucher_number,
+                lambda lang: ((_tr(_LINES["voucher"], lang), done.voucher_number),),
+                request.language)
         return self._submit(call)
 
     def book_appointment(self, request: p.SubmissionRequest) -> Future[p.SubmissionReceipt]:
@@ -333,23 +337,23 @@ class BackendPorts:
             booking = self.client.book_appointment(self._token(request.person),
                                                    request.fields.get("slot", ""),
                                                    request.idempotency_key)
-            lang = request.language
             ref = booking.confirmation_code
-            return p.SubmissionReceipt(ref, (
+            return p.SubmissionReceipt.bilingual(ref, lambda lang: (
                 (_tr(_LINES["reference"], lang), ref),
                 (_tr(_LINES["booking"], lang), f"{booking.slot.starts_at:%Y-%m-%d %H:%M}"),
-                (_tr(_LINES["office"], lang), booking.slot.office)))
+                (_tr(_LINES["office"], lang), booking.slot.office)), request.language)
         return self._submit(call)
 
     def query_applications(self, request: p.SubmissionRequest
                            ) -> Future[p.SubmissionReceipt]:
         def call() -> p.SubmissionReceipt:
             apps = self.client.applications(self._token(request.person)).applications
-            lang = request.language
-            lines = tuple((f"{self._service_title(a.service_id, a.kind, lang)} "
-                           f"({a.created_at:%Y-%m-%d})", _tr(_STATUS[a.status], lang))
-                          for a in apps)
-            return p.SubmissionReceipt("", lines or ((_tr(_LINES["none"], lang), ""),))
+            def lines(lang: str) -> tuple[tuple[str, str], ...]:
+                found = tuple((f"{self._service_title(a.service_id, a.kind, lang)} "
+                               f"({a.created_at:%Y-%m-%d})", _tr(_STATUS[a.status], lang))
+                              for a in apps)
+                return found or ((_tr(_LINES["none"], lang), ""),)
+            return p.SubmissionReceipt.bilingual("", lines, request.language)
         return self._submit(call)
 
     def authorise_topup(self, request: pp.TopupRequest) -> Future[pp.TopupAuthorisation]:

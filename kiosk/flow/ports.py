@@ -238,6 +238,23 @@ class SubmissionReceipt:
     progress_url: str = ""
     #: An application: what happens next, by language ("zh", "en"), from the backend.
     next_steps: Mapping[str, str] = field(default_factory=dict)
+    #: The same lines in each language ("zh", "en"), for a resident who switches
+    #: language on the result screen; ``lines`` is the one printed.
+    by_language: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+
+    @classmethod
+    def bilingual(cls, reference: str, lines: Callable[[str], tuple[tuple[str, str], ...]],
+                  printed: str, *, progress_url: str = "",
+                  next_steps: Mapping[str, str] | None = None) -> SubmissionReceipt:
+        """A receipt whose lines ``lines(lang)`` builds in each language; the printed
+        ones are in ``printed`` (the session's language when it was submitted)."""
+        both = {lang: lines(lang) for lang in ("zh", "en")}
+        return cls(reference, both["en" if printed == "en" else "zh"],
+                   progress_url=progress_url, next_steps=dict(next_steps or {}),
+                   by_language=both)
+
+    def lines_in(self, lang: str) -> tuple[tuple[str, str], ...]:
+        return self.by_language.get(lang, self.lines)
 
     def next_text(self, lang: str) -> str:
         return self.next_steps.get(lang) or self.next_steps.get("zh", "")

@@ -240,12 +240,10 @@ class CardTopup:
         ledger_of(ports).record_load(_entry(request, LoadPhase.CANCELLED, topup_id))
 
     def _receipt(self, amount: int, new_balance: int, topup_id: str) -> SubmissionReceipt:
-        lang = self.context.session.language
-        return SubmissionReceipt(
-            reference=topup_id,
-            lines=((_label("amount", lang), _yuan(amount)),
-                   (_label("balance", lang), _yuan(new_balance))),
-        )
+        return SubmissionReceipt.bilingual(
+            topup_id, lambda lang: ((_label("amount", lang), _yuan(amount)),
+                                    (_label("balance", lang), _yuan(new_balance))),
+            self.context.session.language)
 
     def _call(self, future: Future[R], *, backend: bool = False) -> R:
         result: R = self._await(future, backend=backend)

@@ -44,7 +44,7 @@ def outcome_lines(outcome: Outcome, lang: str) -> tuple[str, tuple[tuple[str, st
         lines.append((translate("result.paid", lang), "¥" + yuan(data.payment.amount_fen)))
         lines.extend(data.payment.paid_with)  # a purse payment: card, TAC, new balance
     if data.receipt:
-        lines.extend(data.receipt.lines)
+        lines.extend(data.receipt.lines_in(lang))
     return "result.done", tuple(lines), "result.not_printed" if outcome.not_printed else ""
 
 
