@@ -31,6 +31,7 @@ from drivers.status import StatusChange
 from kiosk.adapters.reprint import print_journaled, reprint_last_receipt
 from kiosk.flow import ports as p
 from kiosk.flow import purse_ports as pp
+from kiosk.flow.device_ports import IdPhoto
 from kiosk_base.errors import UserFacingError
 from printers.journal import PrintJournal
 from printers.receipt import Receipt, ReceiptAmount, ReceiptLine
@@ -160,8 +161,8 @@ class CameraAdapter:
     def photo_guide(self) -> GuideSettings:
         return photo_guide(self.device.photo_spec, *self.device.frame_size)
 
-    def capture_id_photo(self) -> Future[p.IdPhoto]:
-        return then(self.device.capture_id_photo(), lambda r: p.IdPhoto(
+    def capture_id_photo(self) -> Future[IdPhoto]:
+        return then(self.device.capture_id_photo(), lambda r: IdPhoto(
             tuple(problem.value for problem in r[0].problems), r[1]))
 
 

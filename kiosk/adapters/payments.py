@@ -19,7 +19,8 @@ from backend_client.client import BackendClient
 from backend_client.journal import JournalEntry, JournalState, PaymentJournal
 from backend_client.outbox import Outbox
 from backend_client.reconcile import Reconciler, ReconcileReport, print_pending_receipts
-from kiosk.flow.ports import ReceiptContent, ReceiptPrinterPort
+from kiosk.flow.device_ports import ReceiptPrinterPort
+from kiosk.flow.ports import ReceiptContent
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from concurrent.futures import Future
 
 from kiosk.flow.backend_watch import Post
-from kiosk.flow.ports import CardPresencePort, FlowPorts, IdentifyMethod, Person
+from kiosk.flow.device_ports import CardPresencePort
+from kiosk.flow.ports import FlowPorts, IdentifyMethod, Person
 from kiosk.session import Session
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal, Protocol
 
-from kiosk.flow.ports import CameraPort, CapturedImage, Person
+from kiosk.flow.device_ports import CameraPort
+from kiosk.flow.ports import CapturedImage, Person
 
 #: Four (x, y) corners as fractions of the frame (0..1), top-left, top-right,
 #: bottom-right, bottom-left.

@@ -1,5 +1,5 @@
 """The device adapters (kiosk/adapters/devices.py) over the device simulators, opened from
-config as the kiosk opens them: one test per port method of kiosk/flow/ports.py, and
+config as the kiosk opens them: one test per port method of kiosk/flow/device_ports.py, and
 each port's failure coming out as an error a screen can show."""
 
 from __future__ import annotations

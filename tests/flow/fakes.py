@@ -23,7 +23,8 @@ from drivers.camera.frames import Frame
 from drivers.camera.guidance import GuideSettings
 from drivers.camera.idphoto import PhotoSpec, photo_guide
 from drivers.camera.liveness import Challenge, FaceFeatures
-from kiosk.flow.ports import CapturedImage, IdPhoto, Person, ProgressListener, ReceiptContent
+from kiosk.flow.device_ports import IdPhoto
+from kiosk.flow.ports import CapturedImage, Person, ProgressListener, ReceiptContent
 from kiosk.flow.purse_ports import LoadInitialisation
 from kiosk_base.errors import HardwareError, MediaError, UserFacingError
 

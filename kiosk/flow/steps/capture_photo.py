@@ -19,7 +19,7 @@ from typing import ClassVar
 from backend_client.service_definition import CapturePhotoStep
 from drivers.camera.frames import Frame
 from drivers.camera.guidance import Guidance, GuideSettings
-from kiosk.flow.ports import FaceCameraPort
+from kiosk.flow.device_ports import FaceCameraPort
 from kiosk.flow.steps.base import StepContext
 from kiosk.flow.steps.face_live import FacePreviewStep
 from kiosk_base.errors import UserFacingError

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from drivers.camera.frames import Frame
 from drivers.camera.guidance import FaceGuide, Guidance, GuideSettings
 from kiosk.flow.clock import Clock
-from kiosk.flow.ports import FaceCameraPort
+from kiosk.flow.device_ports import FaceCameraPort
 from kiosk.flow.steps.base import S, StepContext, StepController
 from kiosk_base.errors import UserFacingError
 

@@ -16,8 +16,8 @@ from enum import Enum
 from typing import ClassVar
 
 from backend_client.service_definition import IdentifyStep
+from kiosk.flow.device_ports import CardPresencePort
 from kiosk.flow.ports import (
-    CardPresencePort,
     IdentifyMethod,
     IdentityVerdict,
     LoginCode,

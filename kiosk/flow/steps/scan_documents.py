@@ -23,8 +23,9 @@ from typing import ClassVar
 
 from backend_client.service_definition import DocumentSpec, ScanDocumentsStep
 from drivers.camera.document import PageStillness
+from kiosk.flow.device_ports import CameraPort
 from kiosk.flow.document_ports import Corners, DocumentCameraPort, PageCapture, PreviewFrame
-from kiosk.flow.ports import CameraPort, CapturedImage
+from kiosk.flow.ports import CapturedImage
 from kiosk.flow.steps.base import StepContext, StepController
 from kiosk.flow.steps.document_pdf import build_pdf
 from kiosk.flow.steps.scan_materials import MaterialsMixin, ScanState
