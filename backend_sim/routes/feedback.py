@@ -12,10 +12,10 @@ from __future__ import annotations
 import html
 import json
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from backend_client.models import ApplicationProgress, RatingAccepted, RatingCreate
@@ -24,17 +24,16 @@ from backend_sim.catalog import build_catalog
 from backend_sim.http import (
     ERROR_RESPONSES,
     IdempotencyKey,
+    State,
     Terminal,
     idempotent,
     new_id,
     not_found,
-    state_of,
 )
 from backend_sim.state import BackendState
 
 router = APIRouter(responses=ERROR_RESPONSES)
 public = APIRouter(responses=ERROR_RESPONSES)
-State = Annotated[BackendState, Depends(state_of)]
 _CATALOG = build_catalog()
 _SERVICES = {s.id: s for s in _CATALOG.services}
 

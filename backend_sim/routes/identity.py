@@ -5,10 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from backend_client.models import (
     FaceVerification,
@@ -23,18 +23,17 @@ from backend_sim import db, face
 from backend_sim.http import (
     ERROR_RESPONSES,
     ApiError,
+    State,
     Terminal,
     issue_person_token,
     new_id,
     not_found,
     person_for_token,
-    state_of,
 )
 from backend_sim.seed import ALIASES
 from backend_sim.state import BackendState
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["identity"])
-State = Annotated[BackendState, Depends(state_of)]
 MAX_FACE_ATTEMPTS = 5
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from backend_client.models import Materials, PhoneUpload, PhoneUploadCreate, StoredMaterial
 from backend_sim import db
@@ -16,17 +16,16 @@ from backend_sim.http import (
     ERROR_RESPONSES,
     IdempotencyKey,
     PersonToken,
+    State,
     Terminal,
     idempotent,
     new_id,
     not_found,
     person_for_token,
-    state_of,
 )
 from backend_sim.state import BackendState
 
 router = APIRouter(responses=ERROR_RESPONSES)
-State = Annotated[BackendState, Depends(state_of)]
 #: How long a phone upload slot stays open.
 UPLOAD_TTL_S = 600
 #: What the QR code points the phone at (the platform's mobile page).

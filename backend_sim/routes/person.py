@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from backend_client.models import (
     Applications,
@@ -29,17 +29,15 @@ from backend_sim.http import (
     ApiError,
     IdempotencyKey,
     PersonToken,
+    State,
     Terminal,
     idempotent,
     new_id,
     not_found,
     person_for_token,
-    state_of,
 )
-from backend_sim.state import BackendState
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["person"])
-State = Annotated[BackendState, Depends(state_of)]
 
 
 @router.get("/person/insurance-records")

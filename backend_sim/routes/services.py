@@ -8,10 +8,9 @@ import hashlib
 import json
 import re
 from datetime import date, datetime
-from typing import Annotated
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
 from backend_client.models import (
     MAX_ATTACHMENT_BYTES,
@@ -29,18 +28,17 @@ from backend_sim.http import (
     ERROR_RESPONSES,
     ApiError,
     IdempotencyKey,
+    State,
     Terminal,
     idempotent,
     new_id,
     not_found,
     person_for_token,
-    state_of,
 )
 from backend_sim.routes.feedback import next_steps, progress_url
 from backend_sim.state import BackendState
 
 router = APIRouter(responses=ERROR_RESPONSES)
-State = Annotated[BackendState, Depends(state_of)]
 _SERVICES = {s.id for s in build_catalog().services}
 _PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-\d{7,8}(-\d{1,6})?")
 

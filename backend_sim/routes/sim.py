@@ -8,21 +8,19 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Annotated, Any
+from typing import Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from backend_client.models import PhoneFile
 from backend_sim import db, materials
-from backend_sim.http import ApiError, issue_person_token, not_found, state_of
+from backend_sim.http import ApiError, State, issue_person_token, not_found
 from backend_sim.routes import materials as materials_routes
-from backend_sim.state import BackendState
 from kiosk_base.errors import UnknownFaultError
 
 router = APIRouter(prefix="/sim", include_in_schema=False)
-State = Annotated[BackendState, Depends(state_of)]
 
 
 class QrConfirm(BaseModel):

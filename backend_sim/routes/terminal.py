@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from backend_client.models import (
     API_VERSION,
@@ -25,14 +24,12 @@ from backend_sim.http import (
     ERROR_RESPONSES,
     ApiError,
     IdempotencyKey,
+    State,
     Terminal,
     idempotent,
-    state_of,
 )
-from backend_sim.state import BackendState
 
 router = APIRouter(responses=ERROR_RESPONSES)
-State = Annotated[BackendState, Depends(state_of)]
 _CATALOG = build_catalog()
 
 

@@ -64,6 +64,20 @@ _LINES = {"reference": ("受理编号", "Reference"), "voucher": ("缴费凭证�
 _DELIVERY = {"pickup": ("窗口领取", "Pick up at a window"), "mail": ("邮寄到家", "By mail")}
 
 
+def backend_call(executor: Executor, fn: Callable[[], T]) -> Future[T]:
+    """Run a backend call on ``executor``; its errors come out as the flow's: unreachable
+    as :class:`kiosk.flow.ports.BackendUnreachableError`, any other as its user-facing
+    error."""
+    def run() -> T:
+        try:
+            return fn()
+        except BackendUnreachableError as exc:
+            raise p.BackendUnreachableError(exc.message_key, cause=exc) from exc
+        except BackendError as exc:
+            raise exc.user_facing() from exc
+    return executor.submit(run)
+
+
 def _yuan(fen: int) -> str:
     return f"¥{fen // 100}.{fen % 100:02d}"
 
@@ -91,14 +105,7 @@ class BackendPorts:
     # -- plumbing ---------------------------------------------------------------------
 
     def _submit(self, fn: Callable[[], T]) -> Future[T]:
-        def run() -> T:
-            try:
-                return fn()
-            except BackendUnreachableError as exc:
-                raise p.BackendUnreachableError(exc.message_key, cause=exc) from exc
-            except BackendError as exc:
-                raise exc.user_facing() from exc
-        return self.executor.submit(run)
+        return backend_call(self.executor, fn)
 
     def _token(self, person: p.Person) -> str:
         with self._lock:

@@ -10,15 +10,15 @@ from datetime import datetime
 from typing import TypeVar
 
 from backend_client.client import BackendClient
-from backend_client.errors import BackendError, BackendRejectedError, BackendUnreachableError
+from backend_client.errors import BackendRejectedError
 from backend_client.journal import PaymentJournal
 from backend_client.models import PurchaseUpload
 from card import pboc
 from card.citizen import CitizenCardData, PurchaseDebit, PurchaseStart
 from card.errors import PsamError, PurseError
 from drivers.pcsc.base import CardReader
+from kiosk.adapters.backend import backend_call
 from kiosk.adapters.devices import then
-from kiosk.flow import ports as p
 from kiosk.flow.purse_ports import (
     PURCHASE_FINAL,
     PurchaseDebited,
@@ -133,16 +133,12 @@ class PurchaseBackendAdapter:
             try:
                 record = self.client.upload_purchase(
                     upload, f"purchase-{entry.card_serial}-{entry.offline_seq}")
-            except BackendUnreachableError as exc:
-                raise p.BackendUnreachableError(exc.message_key, cause=exc) from exc
             except BackendRejectedError as exc:
                 raise UserFacingError("purse.rejected", cause=exc) from exc
-            except BackendError as exc:
-                raise exc.user_facing() from exc
             return PurchaseRecorded(record.purchase_id, record.order_id,
                                     record.new_balance_fen)
 
-        return self.executor.submit(call)
+        return backend_call(self.executor, call)
 
 
 def entry_json(entry: PurchaseEntry) -> str:

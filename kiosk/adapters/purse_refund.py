@@ -10,13 +10,12 @@ from datetime import datetime
 from typing import TypeVar
 
 from backend_client.client import BackendClient
-from backend_client.errors import BackendError, BackendUnreachableError
 from backend_client.journal import PaymentJournal
 from backend_client.models import CardLoadRequest, TopupConfirm
 from card.citizen import PurseInfo
 from drivers.pcsc.base import CardReader
+from kiosk.adapters.backend import backend_call
 from kiosk.adapters.devices import then
-from kiosk.flow import ports as p
 from kiosk.flow.purse_ports import (
     REFUND_FINAL,
     LoadInitialisation,
@@ -53,14 +52,7 @@ class RefundBackendAdapter:
         self.executor = executor
 
     def _submit(self, fn: Callable[[], T]) -> Future[T]:
-        def run() -> T:
-            try:
-                return fn()
-            except BackendUnreachableError as exc:
-                raise p.BackendUnreachableError(exc.message_key, cause=exc) from exc
-            except BackendError as exc:
-                raise exc.user_facing() from exc
-        return self.executor.submit(run)
+        return backend_call(self.executor, fn)
 
     def owed_refunds(self, card_serial: str) -> Future[list[OwedRefund]]:
         def call() -> list[OwedRefund]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,28 @@ def _settled(kiosk: Kiosk) -> bool:
                                  for e in entries)
 
 
+def _kill_then_settle(kiosk: Kiosk, backend: ReferenceBackend, ops: Ops, restart_ops: Ops,
+                      point: str, tmp_path: Path, detail: Callable[[], object]) -> None:
+    """Run ``ops`` until SIGKILL at ``point``, restart on ``restart_ops`` and wait (bounded)
+    until the journal is settled and the money agrees; ``detail`` explains a timeout."""
+    first_s, restart_s = tmp_path / "first.json", tmp_path / "restart.json"
+    first_s.write_text(json.dumps(ops, ensure_ascii=False), "utf-8")
+    restart_s.write_text(json.dumps(restart_ops, ensure_ascii=False), "utf-8")
+    first = kiosk.run(first_s, "first", crash_after=point)
+    assert killed(first), f"not killed at {point}: {first.returncode}\n" \
+        + first.stderr[-3000:]
+    restart = kiosk.start(restart_s, "second")
+    try:
+        deadline = time.monotonic() + 150
+        while not (_settled(kiosk) and not money_agrees(backend, kiosk)):
+            assert restart.poll() is None, "the restarted kiosk ended"
+            assert time.monotonic() < deadline, detail()
+            time.sleep(0.5)
+    finally:
+        restart.terminate()
+        restart.wait(timeout=30)
+
+
 @pytest.mark.timeout(420)
 @pytest.mark.parametrize("point", [
     pytest.param(p, id=f"purchase-{p}") for p in POINTS])
@@ -66,23 +89,8 @@ def test_sigkill_mid_purchase_then_restart_settles_it(point: str, tmp_path: Path
     backend = ReferenceBackend(tmp_path / "backend.sqlite")
     try:
         kiosk = Kiosk(backend, tmp_path, "KIOSK-PURSE-0001")
-        first_s, restart_s = tmp_path / "first.json", tmp_path / "restart.json"
-        first_s.write_text(json.dumps(PURCHASE, ensure_ascii=False), "utf-8")
-        restart_s.write_text(json.dumps(RESTART, ensure_ascii=False), "utf-8")
-        first = kiosk.run(first_s, "first", crash_after=point)
-        assert killed(first), f"not killed at {point}: {first.returncode}\n" \
-            + first.stderr[-3000:]
-        restart = kiosk.start(restart_s, "second")
-        try:
-            deadline = time.monotonic() + 150
-            while not (_settled(kiosk) and not money_agrees(backend, kiosk)):
-                assert restart.poll() is None, "the restarted kiosk ended"
-                assert time.monotonic() < deadline, (money_agrees(backend, kiosk),
-                                                     kiosk.journal())
-                time.sleep(0.5)
-        finally:
-            restart.terminate()
-            restart.wait(timeout=30)
+        _kill_then_settle(kiosk, backend, PURCHASE, RESTART, point, tmp_path,
+                          lambda: (money_agrees(backend, kiosk), kiosk.journal()))
         balance = kiosk.purse_balance(SERIAL)
         bill = backend.bills()[BILL]
         orders = backend.ledger(kiosk.terminal)
@@ -134,23 +142,9 @@ def test_sigkill_mid_refund_load_then_restart_credits_it_once(point: str,
     backend = ReferenceBackend(tmp_path / "backend.sqlite")
     try:
         kiosk = Kiosk(backend, tmp_path, "KIOSK-PURSE-0002")
-        first_s, restart_s = tmp_path / "first.json", tmp_path / "restart.json"
-        first_s.write_text(json.dumps(REFUND, ensure_ascii=False), "utf-8")
-        restart_s.write_text(json.dumps(REFUND_RESTART, ensure_ascii=False), "utf-8")
-        first = kiosk.run(first_s, "first", crash_after=point)
-        assert killed(first), f"not killed at {point}: {first.returncode}\n" \
-            + first.stderr[-3000:]
-        restart = kiosk.start(restart_s, "second")
-        try:
-            deadline = time.monotonic() + 150
-            while not (_settled(kiosk) and not money_agrees(backend, kiosk)):
-                assert restart.poll() is None, "the restarted kiosk ended"
-                assert time.monotonic() < deadline, (money_agrees(backend, kiosk),
-                                                     kiosk.journal(), backend.card_refunds())
-                time.sleep(0.5)
-        finally:
-            restart.terminate()
-            restart.wait(timeout=30)
+        _kill_then_settle(kiosk, backend, REFUND, REFUND_RESTART, point, tmp_path,
+                          lambda: (money_agrees(backend, kiosk), kiosk.journal(),
+                                   backend.card_refunds()))
         assert kiosk.purse_balance(SERIAL) == BEFORE  # debited once, credited back once
         (refund,) = backend.card_refunds()
         assert (refund["status"], refund["amount_fen"]) == ("credited", AMOUNT)

@@ -134,18 +134,14 @@ def check_paid_from_purse(state: Path, *, recovered: bool) -> None:
     assert "44030500000000000001" not in receipt  # the card number is masked
 
 
-def test_bill_paid_from_the_card_purse(tmp_path: Path) -> None:
-    state = run(tmp_path, "purse_purchase")
+@pytest.mark.parametrize(("scenario", "recovered"), [
+    pytest.param("purse_purchase", False, id="bill_paid_from_the_card_purse"),
+    pytest.param("purse_card_pulled", True, id="card_pulled_mid_debit_recovered_on_reinsert"),
+])
+def test_bill_paid_from_the_card_purse(scenario: str, recovered: bool, tmp_path: Path) -> None:
+    state = run(tmp_path, scenario)
     no_errors(state)
-    check_paid_from_purse(state, recovered=False)
-    assert purchase_phases(state) == ["purchase_intent", "purchase_debiting",
-                                      "purchase_debited", "purchase_recorded"]
-
-
-def test_card_pulled_mid_debit_is_recovered_on_reinsert(tmp_path: Path) -> None:
-    state = run(tmp_path, "purse_card_pulled")
-    no_errors(state)
-    check_paid_from_purse(state, recovered=True)
+    check_paid_from_purse(state, recovered=recovered)
     assert purchase_phases(state) == ["purchase_intent", "purchase_debiting",
                                       "purchase_debited", "purchase_recorded"]
 
