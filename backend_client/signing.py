@@ -46,6 +46,7 @@ import secrets
 import tempfile
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from Crypto.Signature import eddsa
@@ -103,8 +104,7 @@ class TerminalCredentials:
         return base64.b64encode(key.public_key().export_key(format="raw")).decode()
 
     def sign(self, message: bytes) -> str:
-        signer = eddsa.new(eddsa.import_private_key(self.seed), "rfc8032")
-        return base64.b64encode(signer.sign(message)).decode()
+        return base64.b64encode(_signer(self.seed).sign(message)).decode()
 
     def headers(
         self,
@@ -174,13 +174,29 @@ class TerminalCredentials:
         return cls(terminal_id, seed)
 
 
+# Importing a key is a scalar multiplication (the private key's public point) or a point
+# decompression (a public key): half the cost of the signature itself. A scheme object
+# holds no per-message state (sign and verify hash afresh each call), so one per key is
+# kept and shared by threads. Bounded: a signer per terminal identity, a verifier per
+# enrolled public key seen recently.
+
+
+@lru_cache(maxsize=8)
+def _signer(seed: bytes) -> eddsa.EdDSASigScheme:
+    return eddsa.new(eddsa.import_private_key(seed), "rfc8032")
+
+
+@lru_cache(maxsize=1024)
+def _verifier(public_key_base64: str) -> eddsa.EdDSASigScheme:
+    raw = base64.b64decode(public_key_base64, validate=True)
+    return eddsa.new(eddsa.import_public_key(raw), "rfc8032")
+
+
 def verify_signature(public_key_base64: str, message: bytes, signature_base64: str) -> bool:
     """True when ``signature_base64`` is the Ed25519 signature of ``message``."""
     try:
-        raw = base64.b64decode(public_key_base64, validate=True)
         signature = base64.b64decode(signature_base64, validate=True)
-        verifier = eddsa.new(eddsa.import_public_key(raw), "rfc8032")
-        verifier.verify(message, signature)
+        _verifier(public_key_base64).verify(message, signature)
     except (ValueError, binascii.Error):
         return False
     return True
