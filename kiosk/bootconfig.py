@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from kiosk_base.errors import ConfigError
 
@@ -29,16 +28,18 @@ def default_state_dir() -> Path:
     return Path(base) / "govkiosk"
 
 
-@dataclass(frozen=True)
-class BootConfig:
-    """The first frame's keys (defaults as in :class:`kiosk.config.KioskConfig`)."""
+class BootConfig(NamedTuple):
+    """The first frame's keys (defaults as in :class:`kiosk.config.KioskConfig`).
 
-    source: str = "<defaults>"
+    A NamedTuple (``_replace`` for a changed copy), not a dataclass: ``dataclasses``
+    imports ``inspect``, ~7 ms before the first frame. Made by :func:`boot_config_of`."""
+
+    source: str
     #: The whole TOML mapping, for the full validation after the first frame.
-    raw: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any]
+    state_dir: Path
     terminal_id: str = "KIOSK-SIM-0001"
     language: str = "zh"
-    state_dir: Path = field(default_factory=default_state_dir)
     fullscreen: bool = True
     large_text: bool = False
     high_contrast: bool = False

@@ -7,6 +7,10 @@ and writing (stderr, the rotating file) happen on a listener thread
 message, arguments, exception text) reaches no output with an ID number, name, phone
 number or address in the clear. The excepthooks log a crash before the process dies (the
 listener drains the queue at exit).
+
+``logging.handlers`` (socket, pickle: ~6 ms) is not imported before the first frame: the
+queue and its thread are this module's own, and the rotating file handler is made on
+the listener thread when the first record reaches it.
 """
 
 from __future__ import annotations
@@ -15,7 +19,6 @@ import atexit
 import copy
 import json
 import logging
-import logging.handlers
 import queue
 import sys
 import threading
@@ -63,17 +66,68 @@ class JsonLineFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-class QueueLogHandler(logging.handlers.QueueHandler):
-    """Masks and enqueues; a :class:`logging.handlers.QueueListener` thread writes."""
+class _RotatingFile(logging.Handler):
+    """A :class:`logging.handlers.RotatingFileHandler`, opened on first use (on the
+    listener thread, so its import is not paid before the first frame)."""
+
+    def __init__(self, path: Path, max_bytes: int, backups: int) -> None:
+        super().__init__()
+        self._args = (path, max_bytes, backups)
+        self._file: logging.Handler | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self._file is None:
+            import logging.handlers
+
+            path, max_bytes, backups = self._args
+            self._file = logging.handlers.RotatingFileHandler(
+                path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
+            self._file.setFormatter(self.formatter)
+        self._file.handle(record)
+
+    def flush(self) -> None:
+        if self._file is not None:
+            self._file.flush()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        super().close()
+
+
+_STOP = object()
+
+
+class QueueLogHandler(logging.Handler):
+    """Masks and enqueues; a listener thread formats and writes to ``handlers``."""
 
     def __init__(self, handlers: list[logging.Handler]) -> None:
-        self._queue: queue.Queue[logging.LogRecord] = queue.Queue()
-        super().__init__(self._queue)
-        self.listener = logging.handlers.QueueListener(self._queue, *handlers,
-                                                       respect_handler_level=True)
-        self.listener.start()
+        super().__init__()
+        self._queue: queue.Queue[logging.LogRecord | object] = queue.Queue()
         self._targets = handlers
+        self._thread: threading.Thread | None = threading.Thread(
+            target=self._listen, name="log-writer", daemon=True)
+        self._thread.start()
         atexit.register(self.close)
+
+    def _listen(self) -> None:
+        while True:
+            record = self._queue.get()
+            try:
+                if record is _STOP:
+                    return
+                assert isinstance(record, logging.LogRecord)
+                for handler in self._targets:
+                    if record.levelno >= handler.level:
+                        handler.handle(record)
+            finally:
+                self._queue.task_done()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self._queue.put_nowait(self.prepare(record))
+        except Exception:  # noqa: BLE001 - logging must never raise into its caller
+            self.handleError(record)
 
     def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
         # MaskingFilter has rendered the message and the exception text already; keep
@@ -92,8 +146,10 @@ class QueueLogHandler(logging.handlers.QueueHandler):
             handler.flush()
 
     def close(self) -> None:
-        if self.listener._thread is not None:
-            self.listener.stop()  # drains the queue, then joins the thread
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            self._queue.put_nowait(_STOP)  # after everything queued: drained, then ends
+            thread.join(5)
         for handler in self._targets:
             handler.close()
         super().close()
@@ -122,9 +178,7 @@ def setup_logging(
         targets.append(stream)
     if log_dir is not None:
         log_dir.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.handlers.RotatingFileHandler(
-            log_dir / "kiosk.jsonl", maxBytes=max_bytes, backupCount=backups, encoding="utf-8"
-        )
+        file_handler = _RotatingFile(log_dir / "kiosk.jsonl", max_bytes, backups)
         file_handler.setFormatter(JsonLineFormatter())
         targets.append(file_handler)
     if targets:

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import socket
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,8 @@ class SystemdNotifier:
             return False
         try:
             if self._sock is None:
+                import socket  # under systemd only (the module is imported before the window)
+
                 self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
             self._sock.sendto("\n".join(lines).encode("utf-8"), self.address)
         except OSError as exc:
