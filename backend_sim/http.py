@@ -94,6 +94,18 @@ def api_router(tag: str) -> APIRouter:
     return APIRouter(responses=ERROR_RESPONSES, tags=[tag])
 
 
+# The statements every signed request runs, built once with bound parameters: building
+# a statement per call (and SQLAlchemy's cache key of it) cost more than running it
+# (a request's key lookup and nonce: 0.25-0.42 ms -> 0.12 ms, timeit on SQLite).
+_TERMINAL_KEY = sa.select(db.terminals.c.public_key).where(
+    db.terminals.c.terminal_id == sa.bindparam("terminal"))
+_INSERT_NONCE = sa.insert(db.auth_nonces)
+_STORED_ANSWER = sa.select(db.idempotency.c.body_sha256, db.idempotency.c.response).where(
+    db.idempotency.c.terminal_id == sa.bindparam("terminal"),
+    db.idempotency.c.key == sa.bindparam("key"))
+_STORE_ANSWER = sa.insert(db.idempotency)
+
+
 def _remember_nonce(conn: sa.Connection, state: BackendState, terminal: str, nonce: str,
                     timestamp: int) -> None:
     """Store (terminal, nonce) in the database; IntegrityError when it was stored before
@@ -106,10 +118,8 @@ def _remember_nonce(conn: sa.Connection, state: BackendState, terminal: str, non
     t = db.auth_nonces
     if secrets.randbelow(64) == 0:
         conn.execute(sa.delete(t).where(t.c.expires_at < now))
-    conn.execute(sa.insert(t).values(
-        terminal_id=terminal, nonce=nonce,
-        expires_at=max(now, timestamp) + MAX_CLOCK_SKEW_S + 1,
-    ))
+    conn.execute(_INSERT_NONCE, {"terminal_id": terminal, "nonce": nonce,
+                                 "expires_at": max(now, timestamp) + MAX_CLOCK_SKEW_S + 1})
 
 
 def remember_nonce(state: BackendState, terminal: str, nonce: str, timestamp: int) -> bool:
@@ -147,8 +157,7 @@ async def authenticated_terminal(request: Request) -> str:
     )
     try:
         with state.engine.begin() as conn:
-            key = conn.execute(sa.select(db.terminals.c.public_key).where(
-                db.terminals.c.terminal_id == terminal)).scalar()
+            key = conn.execute(_TERMINAL_KEY, {"terminal": terminal}).scalar()
             if key is None:
                 raise ApiError(401, "auth_failed", "terminal is not registered")
             if not verify_signature(key, message, signature):
@@ -229,9 +238,7 @@ def _digest(operation: str, body: BaseModel | None) -> str:
 
 def _stored_answer(conn: sa.Connection, terminal: str, key: str,
                    digest: str) -> dict[str, Any] | None:
-    t = db.idempotency
-    row = conn.execute(sa.select(t.c.body_sha256, t.c.response).where(
-        t.c.terminal_id == terminal, t.c.key == key)).first()
+    row = conn.execute(_STORED_ANSWER, {"terminal": terminal, "key": key}).first()
     if row is None:
         return None
     if row.body_sha256 != digest:
@@ -243,11 +250,11 @@ def _stored_answer(conn: sa.Connection, terminal: str, key: str,
 
 def _store_answer(conn: sa.Connection, state: BackendState, terminal: str, key: str,
                   operation: str, digest: str, result: dict[str, Any]) -> None:
-    conn.execute(sa.insert(db.idempotency).values(
-        terminal_id=terminal, key=key, operation=operation, body_sha256=digest,
-        status_code=200, response=json.dumps(result, ensure_ascii=False),
-        created_at=state.now().isoformat(),
-    ))
+    conn.execute(_STORE_ANSWER, {
+        "terminal_id": terminal, "key": key, "operation": operation, "body_sha256": digest,
+        "status_code": 200, "response": json.dumps(result, ensure_ascii=False),
+        "created_at": state.now().isoformat(),
+    })
 
 
 def issue_person_token(state: BackendState, id_number: str, terminal: str) -> tuple[str, datetime]:

@@ -85,6 +85,12 @@ def order_model(state: BackendState, row: Any) -> PaymentOrder:
     )
 
 
+# Built once (see backend_sim/http.py's statements of every signed request).
+_ORDER_EXISTS = sa.select(db.orders.c.order_id).where(
+    db.orders.c.order_id == sa.bindparam("order_id"))
+_INSERT_ORDER = sa.insert(db.orders)
+
+
 @router.post("/payments", response_model=PaymentOrder)
 def create_payment(
     body: PaymentCreate, terminal: Terminal, key: IdempotencyKey, state: State
@@ -93,9 +99,8 @@ def create_payment(
     # One transaction (idempotent_tx): the order and its stored answer commit together.
 
     def create(conn: sa.Connection) -> PaymentOrder:
-        t = db.orders
         now = state.now()
-        if conn.execute(sa.select(t.c.order_id).where(t.c.order_id == body.order_id)).first():
+        if conn.execute(_ORDER_EXISTS, {"order_id": body.order_id}).first():
             raise ApiError(409, "idempotency_conflict", "order id is already used")
         if body.purpose == "bill":
             bill = conn.execute(sa.select(db.bills).where(
@@ -114,7 +119,7 @@ def create_payment(
             expires_at=(now + timedelta(seconds=state.payment_ttl_s)).isoformat(),
             paid_at=None,
         )
-        conn.execute(sa.insert(t).values(**values))
+        conn.execute(_INSERT_ORDER, values)
         if state.auto_pay_after_s is None:  # nothing time does to it yet: what was written
             return order_model(state, SimpleNamespace(**values))
         return order_model(state, _row_in(conn, state, body.order_id, terminal))
