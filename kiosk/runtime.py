@@ -10,6 +10,7 @@ attract screen is already up (:attr:`backend` is set once it answers; see
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -108,7 +109,19 @@ class KioskRuntime:
     def _open_devices(self) -> None:
         self.devices.open_all()
         self._opened.set()
+        threading.Thread(target=self._prestart_renderer, name="start-renderer",
+                         daemon=True).start()
         self._watch_status()
+
+    def _prestart_renderer(self) -> None:
+        """Start the certificate render process once the kiosk is up (devices opened,
+        backend answering), so its warm-up does not compete with the start-up."""
+        self._backend_ready.wait()
+        if self._stopping.is_set():
+            return
+        from printers.certificate import cache
+
+        cache.prestart()
 
     def _watch_status(self) -> None:
         """Ask the printers and the face camera for their status now and then (an internal
@@ -141,6 +154,9 @@ class KioskRuntime:
             log.warning("work still running after %ss; stopping anyway", grace_s)
             self.executor.shutdown(wait=False, cancel_futures=True)
         self.devices.close_all()
+        cache = sys.modules.get("printers.certificate.cache")  # not imported: no process
+        if cache is not None:
+            cache.shutdown()
         if self.backend is not None:
             self.backend.close()
         if self.embedded is not None:

@@ -99,8 +99,16 @@ class StallWatchdog(QObject):
                     self._caught = _where(traceback.extract_stack(frame))
 
     def mark_ready(self) -> None:
-        """Start-up is over: keep its longest stall apart from the running kiosk's."""
-        self.startup_max_ms = max(self.lateness_ms, default=0.0)
+        """Start-up is over: keep its longest stall apart from the running kiosk's. A beat
+        still pending counts to start-up: the UI thread was away before the mark (the
+        mark's own timer can run before the late beat's), not after it."""
+        now = time.perf_counter()
+        pending = max((now - self._beat) * 1000 - BEAT_MS, 0.0)
+        self.startup_max_ms = max(max(self.lateness_ms, default=0.0), pending)
+        if pending > self.threshold_ms:
+            self._to_log.append((pending, self._caught or "(not caught)"))
+        self._beat = now
+        self._caught = None
         self.lateness_ms = []
         self.stalls = []
 

@@ -1,9 +1,10 @@
 """One render per certificate: the preview and the print get the same bytes.
 
 The certificate step shows the PDF on screen while the A4 printer prints it; both ask
-:func:`render_once` with the backend's certificate JSON. The first caller renders (on its
-worker thread), a caller arriving meanwhile waits for that render instead of starting a
-second one, and later callers get the bytes kept. Only the latest certificate is kept,
+:func:`render_once` with the backend's certificate JSON. The first caller renders (in the
+render process, :mod:`printers.certificate.worker`, waited for on the caller's worker
+thread), a caller arriving meanwhile waits for that render instead of starting a second
+one, and later callers get the bytes kept. Only the latest certificate is kept,
 in memory; :func:`forget` drops it (the session's personal data) when the session ends.
 """
 
@@ -11,27 +12,51 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 from collections.abc import Mapping
 from concurrent.futures import Future
+from typing import TYPE_CHECKING
 
-from printers.certificate.data import CertificateData
-from printers.certificate.renderer import CertificateRenderer
+from printers.certificate.worker import RenderProcess
+
+if TYPE_CHECKING:
+    from printers.certificate.renderer import CertificateRenderer
+
+log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _renderer: CertificateRenderer | None = None
+#: The render process every certificate goes to (started by :func:`prestart`, or on use).
+process = RenderProcess()
 _latest: tuple[str, Future[bytes]] | None = None
 #: Renders done (not served from the cache), for tests and the bench.
 renders = 0
 
 
 def renderer() -> CertificateRenderer:
-    """The process's renderer (fonts registered once, on first use, off the UI thread)."""
+    """An in-process renderer (fonts registered once, on first use, off the UI thread):
+    the render process's fallback, and what tools without a UI may use directly."""
     global _renderer
+    from printers.certificate.renderer import CertificateRenderer
+
     with _lock:
         if _renderer is None:
             _renderer = CertificateRenderer()
         return _renderer
+
+
+def prestart() -> None:
+    """Start and warm the render process (blocking: call it on a background thread)."""
+    try:
+        process.start()
+    except Exception as exc:  # noqa: BLE001 - the first certificate tries again
+        log.warning("certificate render process not started: %s", exc)
+
+
+def shutdown() -> None:
+    """Stop the render process (the kiosk is stopping)."""
+    process.stop()
 
 
 def _key(certificate: Mapping[str, object]) -> str:
@@ -54,7 +79,7 @@ def render_once(certificate: Mapping[str, object]) -> bytes:
     if not mine:
         return future.result()
     try:
-        pdf = renderer().render(CertificateData.from_json(dict(certificate)))
+        pdf = process.render(certificate)
     except BaseException as exc:
         with _lock:
             if _latest is not None and _latest[1] is future:
