@@ -109,19 +109,7 @@ class KioskRuntime:
     def _open_devices(self) -> None:
         self.devices.open_all()
         self._opened.set()
-        threading.Thread(target=self._prestart_renderer, name="start-renderer",
-                         daemon=True).start()
         self._watch_status()
-
-    def _prestart_renderer(self) -> None:
-        """Start the certificate render process once the kiosk is up (devices opened,
-        backend answering), so its warm-up does not compete with the start-up."""
-        self._backend_ready.wait()
-        if self._stopping.is_set():
-            return
-        from printers.certificate import cache
-
-        cache.prestart()
 
     def _watch_status(self) -> None:
         """Ask the printers and the face camera for their status now and then (an internal

@@ -258,6 +258,12 @@ class DocumentPrinterAdapter:
     def ready(self) -> bool:
         return _printer_ready(self.device) and self.device.status.detail.get("toner") != "out"
 
+    def prepare(self) -> None:
+        """Start and warm the certificate render process on a worker (cheap if it is up)."""
+        from printers.certificate import cache
+
+        self.executor.submit(cache.prestart)
+
     def print_certificate(self, certificate: Mapping[str, object],
                           on_progress: p.ProgressListener) -> Future[None]:
         def run() -> None:

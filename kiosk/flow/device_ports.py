@@ -121,6 +121,10 @@ class ReceiptPrinterPort(PrinterPort, Protocol):
 
 
 class DocumentPrinterPort(PrinterPort, Protocol):
+    def prepare(self) -> None:
+        """A service that prints a certificate has started: get the render ready (in the
+        background; the print step comes minutes later at the soonest)."""
+
     def print_certificate(
         self, certificate: Mapping[str, object], on_progress: ProgressListener
     ) -> Future[None]: ...

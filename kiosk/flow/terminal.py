@@ -325,6 +325,9 @@ class Terminal:
         self.engine = engine
         engine.subscribe(lambda _change: self.post(lambda: self.flow_changed(engine)))
         log.info("service %s started", service.id)
+        if self.ports.a4_printer is not None and any(
+                step.type == "print_certificate" for step in service.steps):
+            self.ports.a4_printer.prepare()
         engine.start()
         self.flow_changed(engine)
 

@@ -10,6 +10,7 @@ in memory; :func:`forget` drops it (the session's personal data) when the sessio
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import logging
@@ -29,6 +30,7 @@ _lock = threading.Lock()
 _renderer: CertificateRenderer | None = None
 #: The render process every certificate goes to (started by :func:`prestart`, or on use).
 process = RenderProcess()
+atexit.register(process.stop)  # a process that never called shutdown() reaps its child
 _latest: tuple[str, Future[bytes]] | None = None
 #: Renders done (not served from the cache), for tests and the bench.
 renders = 0

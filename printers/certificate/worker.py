@@ -4,8 +4,10 @@ reportlab is pure Python: rendered on a thread of the kiosk, a certificate (0.06
 0.6 s with the fonts loaded cold) holds the interpreter lock the UI thread needs, and the
 screen the resident is looking at stalls for 60-110 ms at a time while it prints. The
 render runs in a child process instead (``python -m printers.certificate.worker``), started
-when the kiosk is up and warmed once (reportlab imported, fonts registered, a sample
-rendered), so a resident's certificate is a warm render on the other core.
+when the first service that prints a certificate begins (the kiosk's
+``DocumentPrinterPort.prepare``) and warmed once (reportlab imported, fonts registered, a
+sample rendered: 1.5 s on the other core while the resident shows a card and a face), so
+the resident's certificate is a warm render. It stays up for the next resident.
 
 Protocol, on the child's stdin and stdout (binary pipes, nothing on disk): a request is a
 4-byte big-endian length and the certificate's JSON (the backend's, UTF-8); the answer is

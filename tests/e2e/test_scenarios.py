@@ -46,6 +46,22 @@ def test_scenario(name: str, tmp_path: Path) -> None:
     crash_free(state)
 
 
+def test_the_certificate_is_rendered_in_its_own_process(tmp_path: Path) -> None:
+    """The print step's render ran in the render child (printers/certificate/worker.py),
+    started when the service began: not on a thread sharing the UI's interpreter lock."""
+    _, transcript, state = run_scenario("full_certificate", tmp_path)
+    assert transcript[-1]["ok"] is True
+    log = [json.loads(line) for line in
+           (state / "log" / "kiosk.jsonl").read_text(encoding="utf-8").splitlines()]
+    messages = [str(e["msg"]) for e in log]
+    ready = [m for m in messages if m.startswith("certificate render process ")]
+    rendered = [m for m in messages if " rendered in process " in m]
+    assert len(ready) == 1 and len(rendered) == 1, (ready, rendered)
+    pid = ready[0].split()[3]
+    assert f"rendered in process {pid}:" in rendered[0]
+    assert not any("in the kiosk's own process" in m for m in messages)
+
+
 def test_idle_timeout_ends_the_session(tmp_path: Path) -> None:
     _, transcript, state = run_scenario("idle_timeout", tmp_path, idle=8, countdown=4)
     assert transcript[-1]["ok"] is True

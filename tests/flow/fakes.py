@@ -370,9 +370,13 @@ class FakeA4Printer:
         self.is_ready = True
         self.printed: list[Mapping[str, object]] = []
         self.fail_next: Exception | None = None
+        self.prepared = 0
 
     def ready(self) -> bool:
         return self.is_ready
+
+    def prepare(self) -> None:
+        self.prepared += 1
 
     def print_certificate(
         self, certificate: Mapping[str, object], on_progress: ProgressListener
