@@ -133,17 +133,13 @@ class RenderProcess:
 
     def _ask(self, request: bytes) -> bytes:
         proc = self._ensure()
-        assert proc.stdin is not None and proc.stdout is not None
-        timer = threading.Timer(self.timeout_s, proc.kill)  # a wedged child: read sees EOF
-        timer.start()
+        assert proc.stdin is not None
         try:
             proc.stdin.write(_LENGTH.pack(len(request)) + request)
             proc.stdin.flush()
-            status, payload = self._read_frame(proc.stdout)
-        except (OSError, EOFError, ValueError) as exc:
+        except OSError as exc:
             raise WorkerError(f"render process {proc.pid} gone: {type(exc).__name__}") from exc
-        finally:
-            timer.cancel()
+        status, payload = self._reply(proc, "gone")
         if status == b"P":
             return payload
         if status == b"E":
@@ -153,13 +149,23 @@ class RenderProcess:
             raise PrintingError(f"{detail.get('type')}: {detail.get('message')}")
         raise WorkerError(f"render process {proc.pid} answered status {status!r}")
 
-    @staticmethod
-    def _read_frame(stream: IO[bytes]) -> tuple[bytes, bytes]:
-        head = _read_exact(stream, 1 + _LENGTH.size)
-        (size,) = _LENGTH.unpack(head[1:])
-        if size > MAX_FRAME:
-            raise ValueError(f"frame of {size} bytes")
-        return head[:1], _read_exact(stream, size)
+    def _reply(self, proc: subprocess.Popen[bytes], failed: str) -> tuple[bytes, bytes]:
+        """The child's next frame (status, payload); a child silent for ``timeout_s`` is
+        killed (its read then sees EOF). WorkerError when there is no frame."""
+        assert proc.stdout is not None
+        timer = threading.Timer(self.timeout_s, proc.kill)
+        timer.start()
+        try:
+            head = _read_exact(proc.stdout, 1 + _LENGTH.size)
+            (size,) = _LENGTH.unpack(head[1:])
+            if size > MAX_FRAME:
+                raise ValueError(f"frame of {size} bytes")
+            return head[:1], _read_exact(proc.stdout, size)
+        except (OSError, EOFError, ValueError) as exc:
+            raise WorkerError(f"render process {proc.pid} {failed}: {type(exc).__name__}") \
+                from exc
+        finally:
+            timer.cancel()
 
     def _ensure(self) -> subprocess.Popen[bytes]:
         if self._proc is not None and self._proc.poll() is None:
@@ -170,15 +176,7 @@ class RenderProcess:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None,
             env={**os.environ, "PYTHONUNBUFFERED": "1"}, close_fds=True)
         self.started += 1
-        assert self._proc.stdout is not None
-        timer = threading.Timer(self.timeout_s, self._proc.kill)
-        timer.start()
-        try:
-            status, _ = self._read_frame(self._proc.stdout)
-        except (OSError, EOFError, ValueError) as exc:
-            raise WorkerError(f"render process did not start: {type(exc).__name__}") from exc
-        finally:
-            timer.cancel()
+        status, _ = self._reply(self._proc, "did not start")
         if status != b"R":
             raise WorkerError(f"render process started with status {status!r}")
         log.info("certificate render process %d ready", self._proc.pid)
