@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from drivers.base import Device
+from drivers.scanner.base import PaperJamError
 from drivers.scanner.sane import SaneScanner, SaneScannerSettings
 from drivers.scanner.sim import SimulatedScanner, SimulatedScannerSettings
 from drivers.status import DeviceState
@@ -70,9 +71,29 @@ def test_hung_scanner_is_killed_at_the_timeout(tmp_path: Path) -> None:
         assert info.value.code == "SCAN_TIMEOUT"
         assert state_of(scanner) == DeviceState.OFFLINE
         pid = int(pid_file.read_text())
-        # subprocess.run killed and reaped it: the process no longer exists.
+        # The driver killed and reaped it: the process no longer exists.
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+    finally:
+        scanner.close()
+
+
+def test_a_jam_reported_before_a_hang_is_the_jam(tmp_path: Path) -> None:
+    # What the SANE test backend does now and then: sane_read fails, scanimage prints
+    # the status, then its reader thread deadlocks in sane_cancel and it never exits.
+    pid_file = tmp_path / "pid"
+    body = (f"echo $$ > {pid_file}; echo 'scanimage: sane_read: Document feeder jammed' >&2;"
+            " exec sleep 600")
+    scanner = open_scanner(fake_scanimage(tmp_path, body), scan_timeout_s=120,
+                           failure_exit_s=0.5)
+    try:
+        with pytest.raises(PaperJamError) as info:
+            # Far below the scan timeout: the answer was on stderr, no retry is made.
+            scanner.scan().result(timeout=60)
+        assert info.value.code == "SANE_STATUS_JAMMED"
+        assert scanner.status.detail["media"] == "jammed"
+        with pytest.raises(ProcessLookupError):
+            os.kill(int(pid_file.read_text()), 0)
     finally:
         scanner.close()
 
