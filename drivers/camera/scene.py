@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -59,12 +60,12 @@ class SceneRenderer:
     def __init__(self, width: int, height: int, seed: int = 7) -> None:
         self.width = width
         self.height = height
-        rng = np.random.default_rng(seed)
-        self._noise = [
-            rng.normal(0, 3.0, (height, width, 3)).astype(np.int16) for _ in range(_NOISE_FRAMES)
-        ]
+        self._seed = seed
+        # Made as the frames first need them (a 1280x960 one takes ~50 ms, and a
+        # simulated camera's open waits for its first frame only).
+        self._noise: dict[int, np.ndarray[Any, np.dtype[np.int16]]] = {}
         self._wall = _wall(width, height)
-        self._desk = _desk(width, height, rng)
+        self._desk = _desk(width, height, np.random.default_rng(seed))
 
     def face_scene(
         self, person: str | None, frame_no: int, pose: FacePose | None = None
@@ -127,8 +128,16 @@ class SceneRenderer:
     def darkened(image: Image) -> Image:
         return np.asarray(image // 5, dtype=np.uint8)
 
+    def _noise_frame(self, index: int) -> np.ndarray[Any, np.dtype[np.int16]]:
+        noise = self._noise.get(index)
+        if noise is None:  # (two threads may both make it: the same values, no harm)
+            rng = np.random.default_rng((self._seed, index))
+            shape = (self.height, self.width, 3)
+            noise = self._noise[index] = rng.normal(0, 3.0, shape).astype(np.int16)
+        return noise
+
     def _finish(self, image: Image, frame_no: int) -> Image:
-        noisy = image.astype(np.int16) + self._noise[frame_no % _NOISE_FRAMES]
+        noisy = image.astype(np.int16) + self._noise_frame(frame_no % _NOISE_FRAMES)
         return np.asarray(np.clip(noisy, 0, 255), dtype=np.uint8)
 
 
