@@ -133,9 +133,11 @@ class StepIndicator(QFrame):
                 if style is not None:
                     style.unpolish(bar)
                     style.polish(bar)
-            text.setObjectName("step_now" if state == "now" else
-                               "step_done" if state == "done" else "step_next")
-            text.setStyleSheet("")  # re-resolve the role's style
+            role = "step_now" if state == "now" else "step_done" if state == "done" \
+                else "step_next"
+            if text.objectName() != role:  # (re-resolving a style costs: only on a change)
+                text.setObjectName(role)
+                text.setStyleSheet("")  # re-resolve the role's style
         self._fit_names()
         return True
 
