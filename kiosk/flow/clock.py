@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 #: The terminal's wall-clock zone: the backend's (the city's) dates, whatever the OS says.
-KIOSK_ZONE = ZoneInfo("Asia/Shanghai")
+#: China Standard Time, UTC+8 all year (no daylight saving since 1991): a fixed offset
+#: is exact for every date the kiosk shows and needs no tz database (nor the zoneinfo
+#: import before the first frame: the status bar's clock is on it).
+KIOSK_ZONE = timezone(timedelta(hours=8), "CST")
 
 
 def local_now() -> datetime:
