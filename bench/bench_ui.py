@@ -52,50 +52,6 @@ w.show()
 app.exec()
 """
 ATTRACT_ONLY = "- expect_screen: attract\n"
-BIN = Path(sys.executable).parent
-DEPLOYED = """terminal_id = "KIOSK-BENCH-0001"
-state_dir = "{state}"
-[backend]
-url = "{url}"
-credentials = "{state}/terminal-credentials.json"
-[devices.card_reader]
-impl = "sim"
-transport = "in-process"
-"""
-
-
-class _RunningBackend:
-    """The reference backend in its own long-lived process, one kiosk enrolled with it."""
-
-    def __init__(self, tmp: Path) -> None:
-        self.db = tmp / "platform.sqlite"
-        self.proc = subprocess.Popen(
-            [str(BIN / "kiosk-backend-sim"), "--port", "0", "--db", str(self.db)],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if "listening on" not in line:
-            self.stop()
-            raise RuntimeError(f"kiosk-backend-sim did not start: {line!r}")
-        url = line.split("listening on", 1)[1].split()[0]
-        self.config = tmp / "deployed.toml"
-        self.config.write_text(DEPLOYED.format(state=tmp / "deployed-state", url=url),
-                               encoding="utf-8")
-        issued = subprocess.run(
-            [str(BIN / "kiosk-backend-sim"), "enrol-code", "--terminal", "KIOSK-BENCH-0001",
-             "--db", str(self.db)], cwd=ROOT, capture_output=True, text=True, timeout=60,
-            check=True)
-        code = issued.stdout.strip().splitlines()[-1].split(": ", 1)[1].split()[0]
-        subprocess.run([str(BIN / "kiosk-diag"), "--config", str(self.config), "backend",
-                        "enroll", "--code", code], cwd=ROOT, capture_output=True, timeout=60,
-                       check=True)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
 
 
 def _spawn_until(cmd: list[str], env: dict[str, str], marks: tuple[str, ...],
@@ -142,9 +98,19 @@ def main() -> int:
         kiosk = [sys.executable, "-m", "kiosk.app", "--simulate", "--headless", "--config",
                  str(config), "--speech-engine", "mock"]
         marks = ("start-up: first frame", "start-up: ready")
-        platform = _RunningBackend(Path(tmp))
+        # The crash tests' harness: the backend in its own process, a kiosk enrolled with
+        # it through kiosk-diag backend enroll, as a terminal is set up.
+        sys.path.insert(0, str(ROOT))
+        from tests.e2e.payment_harness import Kiosk, ReferenceBackend
+
+        platform = ReferenceBackend(Path(tmp) / "platform.sqlite")
+        try:
+            enrolled = Kiosk(platform, Path(tmp) / "deployed", "KIOSK-BENCH-0001")
+        except BaseException:
+            platform.stop()
+            raise
         deployed_kiosk = [sys.executable, "-m", "kiosk.app", "--headless", "--config",
-                          str(platform.config), "--speech-engine", "mock"]
+                          str(enrolled.config), "--speech-engine", "mock"]
         bare, first, ready, deployed = [], [], [], []
         try:
             for i in range(args.runs):  # interleaved, so machine noise hits all alike
