@@ -9,6 +9,7 @@ thread; the terminal's slow work comes back through the dispatcher.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, Literal
 
@@ -30,6 +31,7 @@ from kiosk.i18n import translate
 from kiosk.runtime import KioskRuntime
 from kiosk.session import IdleState
 from kiosk.staff_access import StaffGate
+from kiosk.ui.deferred_screens import DeferredScreens
 from kiosk.ui.dispatch import UiDispatcher
 from kiosk.ui.screens.basic import AttractScreen, GoodbyeScreen, OutOfServiceScreen
 from kiosk.ui.screens.delivery import DeliveryScreen
@@ -103,9 +105,6 @@ class KioskController(QObject):
                                     max_attempts=config.ui.staff_max_attempts,
                                     lockout_s=config.ui.staff_lockout_s)
         self._build_screens()
-        self.staff.pin_configured = self.staff_gate.configured
-        self.staff_reprint = StaffReprint(self.staff, ports.receipt_printer, self.staff_gate,
-                                          runtime.executor, dispatcher)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._tick)
         self._timer.start(TICK_MS)
@@ -140,54 +139,112 @@ class KioskController(QObject):
     # -- screens ----------------------------------------------------------------------
 
     def _build_screens(self) -> None:
+        """The attract, menu, goodbye and out-of-service screens now (every render shows
+        or updates them); the rest when first needed or on idle turns once the kiosk is
+        ready (:meth:`make_rest`; kiosk/ui/deferred_screens.py)."""
         w, d = self.window, self.dispatcher
         self.attract = self._prebuilt_attract or AttractScreen()
         self.goodbye = GoodbyeScreen()
         self.oos = OutOfServiceScreen()
         self.menu = MenuScreen()
-        self.result = ResultScreen()
-        self.staff = StaffScreen()
-        self.diagnostics = DiagnosticsScreen()
-        self.staff_payments = StaffPaymentsScreen()
-        self.identify = IdentifyScreen(d)
-        self.step_screens: dict[str, StepScreen] = {
-            s.step_type: s for s in (
-                VerifyFaceScreen(d), FormScreen(d), CapturePhotoScreen(d),
-                ScanDocumentsScreen(d), ReviewScreen(d), PayScreen(d), SubmitScreen(d),
-                PrintCertificateScreen(d, self.runtime.executor), PrintReceiptScreen(d),
-                SignScreen(d), DeliveryScreen(d))
-        }
-        self.step_screens["identify"] = self.identify  # one identify screen for both uses
-        for screen in (self.attract, self.menu, self.result, self.goodbye,
-                       self.oos, self.staff, self.diagnostics, self.staff_payments,
-                       *self.step_screens.values()):
+        for screen in (self.attract, self.menu, self.goodbye, self.oos):
             if w.screens.get(screen.screen_id) is not screen:  # the start-up attract is in
                 w.add_screen(screen)
         self.attract.start_clicked.connect(lambda: self.terminal.start_session())
         self.menu.service_chosen.connect(lambda sid: self.terminal.choose_service(sid))
         self.menu.finish_clicked.connect(lambda: self.terminal.end_session())
-        self.result.more_clicked.connect(lambda: self.terminal.back_to_menu())
-        self.result.finish_clicked.connect(lambda: self.terminal.end_session())
         self.window.idle_banner.more_time.connect(lambda: self.terminal.extend())
         self.window.idle_banner.end_now.connect(lambda: self.terminal.end_session())
         self.oos.staff_clicked.connect(self.open_staff)
-        self.staff.pin_entered.connect(self._check_pin)
-        self.staff.exit_clicked.connect(self._leave_staff)
-        self.staff.diagnostics_clicked.connect(self._open_diagnostics)
-        self.staff.reprint_clicked.connect(lambda: self.staff_reprint.clicked())
-        self.staff.help_handled_clicked.connect(lambda: self.help_desk.handled())
-        self.diagnostics.back_clicked.connect(lambda: self._show_staff_page("staff"))
-        self.payments_desk = StaffPaymentsDesk(self.runtime, self.dispatcher, self.staff_payments)
-        self.staff.payments_clicked.connect(self._open_payments)
-        self.staff_payments.back_clicked.connect(lambda: self._show_staff_page("staff"))
-        self.diagnostics.selftest_clicked.connect(self._selftest)
-        for screen in self.step_screens.values():
+        self.screens = DeferredScreens(w)
+        executor = self.runtime.executor
+        # Identify first: every service starts with it; then the steps in service order.
+        steps: dict[str, Callable[[], StepScreen]] = {
+            "identify": lambda: IdentifyScreen(d),  # one identify screen for both uses
+            "verify_face": lambda: VerifyFaceScreen(d), "form": lambda: FormScreen(d),
+            "capture_photo": lambda: CapturePhotoScreen(d),
+            "scan_documents": lambda: ScanDocumentsScreen(d), "sign": lambda: SignScreen(d),
+            "review": lambda: ReviewScreen(d), "pay": lambda: PayScreen(d),
+            "submit": lambda: SubmitScreen(d),
+            "print_certificate": lambda: PrintCertificateScreen(d, executor),
+            "print_receipt": lambda: PrintReceiptScreen(d), "delivery": lambda: DeliveryScreen(d),
+        }
+        for step_type, make in steps.items():
+            self.screens.plan(f"step:{step_type}", self._step_maker(make))
+        self.screens.plan("result", self._make_result)
+        self.screens.plan("staff", self._make_staff)
+        self.screens.plan("diagnostics", self._make_diagnostics)
+        self.screens.plan("staff_payments", self._make_staff_payments)
+
+    def make_rest(self) -> None:
+        """The kiosk is ready: make the other screens on the next idle turns."""
+        self.screens.make_rest()
+
+    def _step_maker(self, make: Callable[[], StepScreen]) -> Callable[[], StepScreen]:
+        def made() -> StepScreen:
+            screen = make()
             screen.back_clicked.connect(lambda: self.terminal.step_back())
             screen.cancel_clicked.connect(lambda: self.terminal.step_cancel())
+            return screen
+        return made
+
+    def _make_result(self) -> ResultScreen:
+        result = ResultScreen()
+        result.more_clicked.connect(lambda: self.terminal.back_to_menu())
+        result.finish_clicked.connect(lambda: self.terminal.end_session())
+        return result
+
+    def _make_staff(self) -> StaffScreen:
+        staff = StaffScreen()
+        staff.pin_configured = self.staff_gate.configured
+        self.staff_reprint = StaffReprint(staff, self.ports.receipt_printer, self.staff_gate,
+                                          self.runtime.executor, self.dispatcher)
+        staff.pin_entered.connect(self._check_pin)
+        staff.exit_clicked.connect(self._leave_staff)
+        staff.diagnostics_clicked.connect(self._open_diagnostics)
+        staff.reprint_clicked.connect(lambda: self.staff_reprint.clicked())
+        staff.help_handled_clicked.connect(lambda: self.help_desk.handled())
+        staff.payments_clicked.connect(self._open_payments)
+        return staff
+
+    def _make_diagnostics(self) -> DiagnosticsScreen:
+        diagnostics = DiagnosticsScreen()
+        diagnostics.back_clicked.connect(lambda: self._show_staff_page("staff"))
+        diagnostics.selftest_clicked.connect(self._selftest)
+        return diagnostics
+
+    def _make_staff_payments(self) -> StaffPaymentsScreen:
+        screen = StaffPaymentsScreen()
+        self.payments_desk = StaffPaymentsDesk(self.runtime, self.dispatcher, screen)
+        screen.back_clicked.connect(lambda: self._show_staff_page("staff"))
+        return screen
+
+    def step_screen(self, step_type: str) -> StepScreen:
+        return self.screens.get(f"step:{step_type}", StepScreen)
+
+    def _step_screens_made(self) -> list[StepScreen]:
+        return [s for s in self.screens.built_screens() if isinstance(s, StepScreen)]
+
+    @property
+    def result(self) -> ResultScreen:
+        return self.screens.get("result", ResultScreen)
+
+    @property
+    def staff(self) -> StaffScreen:
+        return self.screens.get("staff", StaffScreen)
+
+    @property
+    def diagnostics(self) -> DiagnosticsScreen:
+        return self.screens.get("diagnostics", DiagnosticsScreen)
+
+    @property
+    def staff_payments(self) -> StaffPaymentsScreen:
+        return self.screens.get("staff_payments", StaffPaymentsScreen)
 
     def stop(self) -> None:
         """The app is quitting: end the session, stop timers, ignore devices from now on."""
         self._stopped = True
+        self.screens.stop()
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._timer.stop()
@@ -241,19 +298,22 @@ class KioskController(QObject):
         if self.oos.reason_keys != list(t.oos_reasons):
             self.oos.set_reasons(list(t.oos_reasons))
         self.goodbye.set_cards_left(sorted(t.cards_left), t.cards_found)
+        result = self.screens.built("result")  # not made yet: nothing to clear on it
         if state is not TerminalState.RESULT:
             self._rating = None
-            self.result.after_service.withdraw()
-            self.result.show_progress("")
+            if isinstance(result, ResultScreen):
+                result.after_service.withdraw()
+                result.show_progress("")
         if t.session is None:
             self._unbind_steps()
-            self.result.clear_personal()
+            if isinstance(result, ResultScreen):
+                result.clear_personal()
             self.window.idle_banner.setVisible(False)
         if state is TerminalState.STAFF:
             if self.window.current_screen_id() not in ("staff", "diagnostics",
                                                         "staff_payments"):
                 self.staff.lock()
-                self.window.show_screen(self._staff_page)
+                self._show(self._staff_page)
             return
         if state in (TerminalState.IDENTIFYING, TerminalState.IN_SERVICE):
             if t.engine is not None and t.engine.state in (FlowState.RUNNING,
@@ -268,7 +328,7 @@ class KioskController(QObject):
             self._unbind_steps()
         screen = SCREENS[state]
         if self.window.current_screen_id() != screen:
-            self.window.show_screen(screen)
+            self._show(screen)
 
     def _after_service(self, outcome: Outcome) -> None:
         """Under a completed service's result: its receipt's QR code and the rating."""
@@ -289,7 +349,7 @@ class KioskController(QObject):
         controller = engine.controller
         if controller.done:
             return  # the engine moves on by itself (an identify step of a known person)
-        screen = self.step_screens[controller.step_type]
+        screen = self.step_screen(controller.step_type)
         login = engine.service.id == LOGIN.id
         title = "" if login else engine.service.title.get(self.window.lang)
         balance = self._purse_balance(engine)
@@ -326,7 +386,7 @@ class KioskController(QObject):
         return translate("purse.balance", self.window.lang, amount=yuan(person.purse_balance_fen))
 
     def _unbind_steps(self) -> None:
-        for screen in self.step_screens.values():
+        for screen in self._step_screens_made():
             if screen.controller is not None:
                 screen.unbind()
 
@@ -360,8 +420,10 @@ class KioskController(QObject):
                  for c in calls]
         text = "\n".join([translate("staff.help_calls", lang, count=len(calls)), *lines]) \
             if calls else ""
-        self.staff.show_help_calls(text)
-        self.diagnostics.show_help_calls(text)
+        for page in ("staff", "diagnostics"):  # a page not made yet gets them when opened
+            screen = self.screens.built(page)
+            if isinstance(screen, (StaffScreen, DiagnosticsScreen)):
+                screen.show_help_calls(text)
 
     def _open_payments(self) -> None:
         self._show_staff_page("staff_payments")
@@ -369,7 +431,11 @@ class KioskController(QObject):
 
     def _show_staff_page(self, page: str) -> None:
         self._staff_page = page
-        self.window.show_screen(page)
+        self._show(page)
+
+    def _show(self, screen_id: str) -> None:
+        self.screens.ensure(screen_id)  # made now if no idle turn has made it yet
+        self.window.show_screen(screen_id)
 
     def _check_pin(self, pin: str) -> None:
         show_pin_answer(self.staff, self.staff_gate.check(pin))

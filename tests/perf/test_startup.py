@@ -57,6 +57,23 @@ def test_first_frame_before_ready_and_the_watchdog_reports(tmp_path: Path) -> No
     assert {"max_stall_ms", "p99_stall_ms", "worst"} <= set(stalls)
 
 
+def test_the_screens_not_needed_at_the_attract_screen_are_made_after_ready(
+        tmp_path: Path) -> None:
+    """The step, result and staff screens are made on idle turns once the kiosk is ready,
+    not before it; a resident who then starts gets the identify screen they made."""
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("- expect_screen: attract\n- wait: 8\n- tap: start\n"
+                        "- expect_screen: identify\n", encoding="utf-8")
+    proc = subprocess.run(_kiosk(tmp_path, "--scenario", str(scenario), "--out",
+                                 str(tmp_path / "out")),
+                          cwd=ROOT, env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    log = proc.stderr
+    assert "screens: all 16 made" in log, log[-3000:]
+    assert log.index("start-up: ready") < log.index("screens: all 16 made")
+
+
 def test_the_backend_process_dies_with_a_killed_kiosk_and_a_restart_works(
         tmp_path: Path) -> None:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
