@@ -9,8 +9,8 @@ composed from single DES so test keys with equal halves work too.
 from __future__ import annotations
 
 from datetime import datetime
-
-from Crypto.Cipher import DES
+from functools import cache
+from typing import Any
 
 TX_EP_LOAD = 0x02
 TX_EP_PURCHASE = 0x06
@@ -18,9 +18,21 @@ TX_ED_LOAD = 0x01
 TX_ED_PURCHASE = 0x05
 
 
+@cache
+def _des() -> Any:
+    """pycryptodome's DES, imported at the first MAC rather than with the card reader's
+    driver: it loads its C parts through cffi's C parser (~60 ms of start-up), and
+    reading a holder and balance needs no MAC."""
+    from Crypto.Cipher import DES
+
+    return DES
+
+
 def _des_ecb(key8: bytes, block: bytes, *, decrypt: bool = False) -> bytes:
-    cipher = DES.new(key8, DES.MODE_ECB)
-    return cipher.decrypt(block) if decrypt else cipher.encrypt(block)
+    des = _des()
+    cipher = des.new(key8, des.MODE_ECB)
+    out: bytes = cipher.decrypt(block) if decrypt else cipher.encrypt(block)
+    return out
 
 
 def des_encrypt(key: bytes, data: bytes) -> bytes:

@@ -13,9 +13,6 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFError, TTFont
-
 from printers.errors import FontNotFoundError
 
 #: Extra directory searched first (a deployment can ship its own fonts there).
@@ -75,6 +72,11 @@ def find_font(role: str) -> FontFace:
 
 def register_font(role: str) -> str:
     """Register the ``role`` font with reportlab once; returns its reportlab font name."""
+    # reportlab here, not at the top: the receipt printer's simulator finds its font
+    # through find_font as the kiosk starts, and draws no PDF.
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
     with _lock:
         face = _registered.get(role)
         if face is None:

@@ -10,9 +10,6 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-import qrcode
-from qrcode.constants import ERROR_CORRECT_M
-
 from drivers.escpos import commands as cmd
 from drivers.escpos.commands import Align
 from printers.receipt import Receipt
@@ -88,6 +85,9 @@ class ReceiptLayout:
 
     def qr_raster(self, data: bytes) -> bytes:
         """The fallback for models without ``GS ( k``: the QR as a ``GS v 0`` image."""
+        import qrcode  # only a model without native QR needs it: not as the driver loads
+        from qrcode.constants import ERROR_CORRECT_M
+
         qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=1)
         qr.add_data(data)
         qr.make(fit=True)

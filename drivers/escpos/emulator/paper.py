@@ -9,18 +9,14 @@ from __future__ import annotations
 import unicodedata
 from io import BytesIO
 
-import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
 from drivers.escpos.emulator.parser import Op
 from printers.fonts import find_font
 
-_QR_LEVELS = {
-    48: qrcode.constants.ERROR_CORRECT_L,
-    49: qrcode.constants.ERROR_CORRECT_M,
-    50: qrcode.constants.ERROR_CORRECT_Q,
-    51: qrcode.constants.ERROR_CORRECT_H,
-}
+#: GS ( k function 169's n (48-51) -> qrcode's error correction level (L, M, Q, H).
+_QR_LEVELS = {48: "ERROR_CORRECT_L", 49: "ERROR_CORRECT_M", 50: "ERROR_CORRECT_Q",
+              51: "ERROR_CORRECT_H"}
 CELL_W, CELL_H = 12, 24
 LINE_GAP = 6
 
@@ -102,7 +98,10 @@ class PaperRoll:
         elif fn == 80:
             self._qr_data = op.data[1:]
         elif fn == 81 and self._qr_data:
-            qr = qrcode.QRCode(error_correction=_QR_LEVELS.get(self._qr_level, 1),
+            import qrcode  # at the first code printed, not as the simulator opens
+
+            level = getattr(qrcode.constants, _QR_LEVELS.get(self._qr_level, "ERROR_CORRECT_L"))
+            qr = qrcode.QRCode(error_correction=level,
                                box_size=self._qr_module, border=0)  # fmt: skip
             qr.add_data(self._qr_data)
             qr.make(fit=True)
