@@ -9,6 +9,7 @@ unplugged reader heals by itself. Every card operation runs in an exclusive tran
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar, cast
@@ -31,12 +32,15 @@ from drivers.base import DeviceSettings
 from drivers.health import HealthLevel, HealthReport
 from drivers.idcard.polling import PresencePoller
 from drivers.pcsc.base import CardReader
-from drivers.pcsc.transport import CardChannel, CardRemovedError, CardTransport
+from drivers.pcsc.transport import CardChannel, CardRemovedError, CardTransport, NoCardError
 from drivers.status import DeviceState, MediaStatus
 from kiosk_base.errors import DeviceError, MediaError, NoDeviceError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+#: How long a card the presence poll saw may be missing from pcscd before a read says
+#: "no card": after a pcscd restart its readers' cards come back within a second.
+CARD_SETTLE_S = 1.5
 
 
 class PcscCardReaderSettings(DeviceSettings):
@@ -93,7 +97,21 @@ class PcscCardReader(CardReader):
 
     def _connect_card(self) -> CardChannel:
         """Connect to the card reader the last listing found (one pcscd call fewer per
-        read); if it has gone since, list the readers again and connect to the one found."""
+        read); if it has gone since, list the readers again and connect to the one found.
+        A card the poll saw that pcscd does not have yet (pcscd restarted and is finding
+        its readers' cards again) gets CARD_SETTLE_S before "no card" is believed."""
+        deadline = time.monotonic() + CARD_SETTLE_S
+        while True:
+            try:
+                return self._connect_card_once()
+            except NoCardError:
+                if self.status.detail.get("media") != MediaStatus.PRESENT.value \
+                        or time.monotonic() >= deadline:
+                    raise
+                log.info("%s: pcscd has no card where one was seen; trying again", self.name)
+                time.sleep(0.1)
+
+    def _connect_card_once(self) -> CardChannel:
         known = self._known_reader
         if known is not None:
             try:
