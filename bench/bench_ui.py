@@ -10,7 +10,9 @@
   the kiosk starts: Python, FastAPI, SQLAlchemy, its database) and as deployed (the
   backend already running, as the city's platform is; the kiosk enrolled once with
   ``kiosk-diag backend enroll``), so the note can tell the backend's start from the
-  kiosk's own.
+  kiosk's own. Beside it, the libraries' floor: a process that only imports the
+  third-party modules the deployed kiosk had imported by the time it was ready (read off
+  one ``-X importtime`` run of it), spawned the same way: no kiosk can be ready sooner.
 * Event-loop stalls over the full certificate scenario (3 runs): the kiosk's own stall
   watchdog (a 10 ms beat; ``event_loop_stalls.json``) gives the longest stall and the
   99th percentile after start-up, plus where the UI thread was in the worst ones.
@@ -52,6 +54,37 @@ w.show()
 app.exec()
 """
 ATTRACT_ONLY = "- expect_screen: attract\n"
+#: The project's own packages (the floor leaves them out).
+OWN = {"kiosk", "kiosk_base", "kiosk_sim", "card", "printers", "drivers", "backend_client",
+       "backend_sim", "api"}
+
+
+def _libraries_at_ready(cmd: list[str], env: dict[str, str]) -> list[str]:
+    """The third-party modules ``cmd`` (a kiosk) imported before it logged ready, in
+    import order: ``-X importtime`` lines and the log share stderr, in order."""
+    proc = subprocess.run([cmd[0], "-X", "importtime", *cmd[1:]], cwd=ROOT, env=env,
+                          capture_output=True, text=True, errors="replace", timeout=120,
+                          check=False)
+    names: list[str] = []
+    for line in proc.stderr.splitlines():
+        if "start-up: ready" in line:
+            return names
+        if line.startswith("import time:") and "|" in line:
+            name = line.rsplit("|", 1)[1].strip()
+            top = name.split(".")[0]
+            if top and " " not in name and top not in OWN and top not in sys.stdlib_module_names \
+                    and not top.startswith("_") and not name.startswith("__editable__"):
+                names.append(name)
+    raise RuntimeError("the kiosk never logged ready under -X importtime")
+
+
+def _floor_script(modules: list[str]) -> str:
+    """Imports ``modules`` (each may fail alone: some are tried and given up on)."""
+    return ("import importlib\n"
+            f"for m in {modules!r}:\n"
+            "    try:\n        importlib.import_module(m)\n"
+            "    except Exception:\n        pass\n"
+            "print('imported', flush=True)\n")
 
 
 def _spawn_until(cmd: list[str], env: dict[str, str], marks: tuple[str, ...],
@@ -111,7 +144,14 @@ def main() -> int:
             raise
         deployed_kiosk = [sys.executable, "-m", "kiosk.app", "--headless", "--config",
                           str(enrolled.config), "--speech-engine", "mock"]
-        bare, first, ready, deployed = [], [], [], []
+        deployed_run = [*deployed_kiosk, "--scenario", str(scenario), "--out", f"{tmp}/imp"]
+        try:
+            libraries = _libraries_at_ready(deployed_run, env)
+        except BaseException:
+            platform.stop()
+            raise
+        floor_cmd = [sys.executable, "-c", _floor_script(libraries)]
+        bare, first, ready, deployed, floor = [], [], [], [], []
         try:
             for i in range(args.runs):  # interleaved, so machine noise hits all alike
                 bare.append(_spawn_until([sys.executable, "-c", BARE], env, ("first frame",))
@@ -123,6 +163,7 @@ def main() -> int:
                 deployed.append(_spawn_until([*deployed_kiosk, "--scenario", str(scenario),
                                               "--out", f"{tmp}/dep{i}"], env, marks)
                                 ["start-up: ready"])
+                floor.append(_spawn_until(floor_cmd, env, ("imported",))["imported"])
         finally:
             platform.stop()
         print(json.dumps({
@@ -144,6 +185,15 @@ def main() -> int:
                     "in its own process (as deployed), the kiosk enrolled with it",
             "kiosk_s_median": round(statistics.median(deployed), 3),
             **_ratios(deployed, bare),
+        }), flush=True)
+        print(json.dumps({
+            "bench": "ui_startup_library_floor", "runs": args.runs,
+            "baseline": "bare PyQt6 QMainWindow's first frame",
+            "note": "a process importing only the third-party modules the deployed kiosk "
+                    "had imported when ready; the kiosk's own share is the rest",
+            "modules": len(libraries),
+            "packages": sorted({m.split(".")[0] for m in libraries}),
+            "floor_s_median": round(statistics.median(floor), 3), **_ratios(floor, bare),
         }), flush=True)
         if args.stall_runs < 1:
             return 0

@@ -119,6 +119,8 @@ def summary(records: list[Record]) -> list[Row]:
         _ratio_row("ready / bare window", _find(records, "ui_startup_ready"), 4.0),
         _ratio_row("  ready, backend already up", _find(records, "ui_startup_ready_deployed"),
                    None),
+        _ratio_row("  libraries alone (ready's floor)",
+                   _find(records, "ui_startup_library_floor"), None),
     ]
     st = _find(records, "ui_event_loop_stalls")
     each = st.get("max_stall_ms_each", []) if st else []
