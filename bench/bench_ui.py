@@ -32,6 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from run_all import PACKAGES  # the project's own packages (the floor leaves them out)
+
 ROOT = Path(__file__).resolve().parents[1]
 BARE = """
 import sys
@@ -54,9 +56,6 @@ w.show()
 app.exec()
 """
 ATTRACT_ONLY = "- expect_screen: attract\n"
-#: The project's own packages (the floor leaves them out).
-OWN = {"kiosk", "kiosk_base", "kiosk_sim", "card", "printers", "drivers", "backend_client",
-       "backend_sim", "api"}
 
 
 def _libraries_at_ready(cmd: list[str], env: dict[str, str]) -> list[str]:
@@ -72,8 +71,9 @@ def _libraries_at_ready(cmd: list[str], env: dict[str, str]) -> list[str]:
         if line.startswith("import time:") and "|" in line:
             name = line.rsplit("|", 1)[1].strip()
             top = name.split(".")[0]
-            if top and " " not in name and top not in OWN and top not in sys.stdlib_module_names \
-                    and not top.startswith("_") and not name.startswith("__editable__"):
+            if top and " " not in name and top not in PACKAGES \
+                    and top not in sys.stdlib_module_names and not top.startswith("_") \
+                    and not name.startswith("__editable__"):
                 names.append(name)
     raise RuntimeError("the kiosk never logged ready under -X importtime")
 

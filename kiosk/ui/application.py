@@ -320,7 +320,7 @@ def _build(app: QApplication, config: KioskConfig, args: argparse.Namespace, win
         watchdog = parts.get("watchdog")
         if watchdog is not None:
             watchdog.mark_ready()
-        controller.make_rest()  # the screens a resident has not needed yet, on idle turns
+        controller.screens.make_rest()  # the screens not needed yet, on idle turns
 
     QTimer.singleShot(0, ready)
     # The simulation tools (scenario runner, simulator panel) live in kiosk_sim, above this

@@ -141,7 +141,7 @@ class KioskController(QObject):
     def _build_screens(self) -> None:
         """The attract, menu, goodbye and out-of-service screens now (every render shows
         or updates them); the rest when first needed or on idle turns once the kiosk is
-        ready (:meth:`make_rest`; kiosk/ui/deferred_screens.py)."""
+        ready (``screens.make_rest()``; kiosk/ui/deferred_screens.py)."""
         w, d = self.window, self.dispatcher
         self.attract = self._prebuilt_attract or AttractScreen()
         self.goodbye = GoodbyeScreen()
@@ -175,10 +175,6 @@ class KioskController(QObject):
         self.screens.plan("staff", self._make_staff)
         self.screens.plan("diagnostics", self._make_diagnostics)
         self.screens.plan("staff_payments", self._make_staff_payments)
-
-    def make_rest(self) -> None:
-        """The kiosk is ready: make the other screens on the next idle turns."""
-        self.screens.make_rest()
 
     def _step_maker(self, make: Callable[[], StepScreen]) -> Callable[[], StepScreen]:
         def made() -> StepScreen:

@@ -87,7 +87,6 @@ class DeferredScreens:
         log.info("screens: all %d made", len(self._ready))
 
     def _frame(self, key: str, screen: Screen) -> Screen:
-        if self._window.screens.get(screen.screen_id) is not screen:
-            self._window.add_screen(screen)
+        self._window.add_screen(screen)
         self._ready[key] = screen
         return screen

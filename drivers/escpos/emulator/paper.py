@@ -14,9 +14,6 @@ from PIL import Image, ImageDraw, ImageFont
 from drivers.escpos.emulator.parser import Op
 from printers.fonts import find_font
 
-#: GS ( k function 169's n (48-51) -> qrcode's error correction level (L, M, Q, H).
-_QR_LEVELS = {48: "ERROR_CORRECT_L", 49: "ERROR_CORRECT_M", 50: "ERROR_CORRECT_Q",
-              51: "ERROR_CORRECT_H"}
 CELL_W, CELL_H = 12, 24
 LINE_GAP = 6
 
@@ -99,9 +96,16 @@ class PaperRoll:
             self._qr_data = op.data[1:]
         elif fn == 81 and self._qr_data:
             import qrcode  # at the first code printed, not as the simulator opens
+            from qrcode.constants import (
+                ERROR_CORRECT_H,
+                ERROR_CORRECT_L,
+                ERROR_CORRECT_M,
+                ERROR_CORRECT_Q,
+            )
 
-            level = getattr(qrcode.constants, _QR_LEVELS.get(self._qr_level, "ERROR_CORRECT_L"))
-            qr = qrcode.QRCode(error_correction=level,
+            levels = {48: ERROR_CORRECT_L, 49: ERROR_CORRECT_M, 50: ERROR_CORRECT_Q,
+                      51: ERROR_CORRECT_H}
+            qr = qrcode.QRCode(error_correction=levels.get(self._qr_level, ERROR_CORRECT_L),
                                box_size=self._qr_module, border=0)  # fmt: skip
             qr.add_data(self._qr_data)
             qr.make(fit=True)
