@@ -61,10 +61,9 @@ class SceneRenderer:
         self.width = width
         self.height = height
         self._seed = seed
-        # Made as the frames first need them: a simulated camera's open waits for its
-        # first frame, and the face camera never shows the desk (nor the document
-        # camera the wall).
-        self._noise: dict[int, np.ndarray[Any, np.dtype[np.int16]]] = {}
+        # The wall, desk and noise are made as the frames first need them: a simulated
+        # camera's open waits for its first frame, and the face camera never shows the
+        # desk (nor the document camera the wall).
 
     @cached_property
     def _wall(self) -> Image:
@@ -136,20 +135,23 @@ class SceneRenderer:
     def darkened(image: Image) -> Image:
         return np.asarray(image // 5, dtype=np.uint8)
 
-    def _noise_frame(self, index: int) -> np.ndarray[Any, np.dtype[np.int16]]:
-        noise = self._noise.get(index)
-        if noise is None:  # (two threads may both make it: the same values, no harm)
-            rng = np.random.default_rng((self._seed, index))
-            shape = (self.height, self.width, 3)
-            # Sensor noise of about 3 levels (std 2.8), bell-shaped: the sum of two
-            # uniform draws in 0..6, less 6. A Gaussian draw of a 1280x960 frame took
-            # 40 ms of the simulator's CPU in the kiosk's first second; this takes 15.
-            draw = rng.integers(0, 7, shape, dtype=np.uint8)
-            draw += rng.integers(0, 7, shape, dtype=np.uint8)
-            noise = draw.astype(np.int16)
-            noise -= 6
-            self._noise[index] = noise
+    @cached_property
+    def _noise(self) -> np.ndarray[Any, np.dtype[np.int16]]:
+        """Sensor noise of about 3 levels (std 2.8), bell-shaped: the sum of two uniform
+        draws in 0..6, less 6, made when a frame first needs it. Frame ``n`` takes the
+        rows from ``n % _NOISE_FRAMES`` on, so no two frames in a row have the same
+        noise, from one draw (15 ms at 1280x960; the Gaussian draw of each of four
+        frames took 40 ms of the simulator's CPU in the kiosk's first second)."""
+        rng = np.random.default_rng(self._seed)
+        shape = (self.height + _NOISE_FRAMES - 1, self.width, 3)
+        draw = rng.integers(0, 7, shape, dtype=np.uint8)
+        draw += rng.integers(0, 7, shape, dtype=np.uint8)
+        noise = draw.astype(np.int16)
+        noise -= 6
         return noise
+
+    def _noise_frame(self, index: int) -> np.ndarray[Any, np.dtype[np.int16]]:
+        return self._noise[index : index + self.height]
 
     def _finish(self, image: Image, frame_no: int) -> Image:
         noisy = image.astype(np.int16) + self._noise_frame(frame_no % _NOISE_FRAMES)
@@ -160,8 +162,8 @@ def _wall(width: int, height: int) -> Image:
     ramp = np.linspace(0.0, 1.0, height, dtype=np.float32)[:, None, None]
     top = np.array([150, 140, 120], np.float32)
     bottom = np.array([190, 170, 140], np.float32)
-    column = top + (bottom - top) * ramp
-    return np.broadcast_to(column, (height, width, 3)).astype(np.uint8).copy()
+    column = (top + (bottom - top) * ramp).astype(np.uint8)
+    return np.broadcast_to(column, (height, width, 3)).copy()
 
 
 def _desk(width: int, height: int, rng: np.random.Generator) -> Image:
@@ -169,8 +171,8 @@ def _desk(width: int, height: int, rng: np.random.Generator) -> Image:
     noise = rng.normal(0, 1, (height, 1)).astype(np.float32)
     grain = np.asarray(cv2.GaussianBlur(noise, (1, 9), 0), dtype=np.float32) * 12
     base = np.array([40, 62, 92], np.float32)  # BGR
-    desk = base + grain[:, :, None]
-    return np.clip(np.broadcast_to(desk, (height, width, 3)), 0, 255).astype(np.uint8).copy()
+    column = np.clip(base + grain[:, :, None], 0, 255).astype(np.uint8)
+    return np.broadcast_to(column, (height, width, 3)).copy()
 
 
 def _person_traits(person: str) -> tuple[tuple[int, int, int], tuple[int, int, int], int, int]:
