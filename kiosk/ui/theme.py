@@ -89,6 +89,7 @@ QLabel#prompt {{ font-size: {prompt}px; color: {p.text}; }}
 QLabel#instruction {{ font-size: {title}px; font-weight: bold; color: {p.primary}; }}
 QLabel#muted, QLabel#hint {{ color: {p.muted}; font-size: {small}px; }}
 QLabel#error {{ color: {p.danger}; font-weight: bold; }}
+QLabel#camera_waiting {{ background: transparent; color: #e6e6e6; font-size: {prompt}px; }}
 QLabel#amount {{ font-size: {title}px; font-weight: bold; color: {p.primary}; }}
 QLabel#countdown {{ font-size: {prompt}px; font-weight: bold; color: {p.primary};
   background: transparent; }}

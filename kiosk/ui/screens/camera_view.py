@@ -18,10 +18,11 @@ import cv2
 import numpy as np
 from PyQt6.QtCore import QRectF, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
-from PyQt6.QtWidgets import QSizePolicy, QWidget
+from PyQt6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from drivers.camera.frames import Frame
 from kiosk.flow.steps.face_live import LiveView
+from kiosk.ui.widgets import label
 
 #: The picture's size on screen (the camera's 4:3).
 VIEW_W, VIEW_H = 640, 480
@@ -58,7 +59,9 @@ def render_frame(frame: Frame, view: LiveView) -> QImage:
 
 
 class CameraView(QWidget):
-    """Shows the latest finished picture; :meth:`deliver` may be called from any thread."""
+    """Shows the latest finished picture; :meth:`deliver` may be called from any thread.
+    Until the first picture comes, :attr:`waiting` says the camera is opening (a black
+    box alone looks broken)."""
 
     _picture = pyqtSignal(QImage)
 
@@ -71,6 +74,11 @@ class CameraView(QWidget):
         self._waiting = threading.Event()  # a picture is on its way to the UI thread
         #: Pictures shown since the last clear (the scenario runner and tests read it).
         self.frames_shown = 0
+        self.waiting = label(role="camera_waiting")
+        self.waiting.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 16, 16, 16)
+        layout.addWidget(self.waiting)
         self._picture.connect(self._show)
 
     def deliver(self, frame: Frame, view: LiveView) -> None:
@@ -83,12 +91,14 @@ class CameraView(QWidget):
     def clear(self) -> None:
         self._image = None
         self.frames_shown = 0
+        self.waiting.setVisible(True)
         self.update()
 
     def _show(self, image: QImage) -> None:
         self._waiting.clear()
         self._image = image
         self.frames_shown += 1
+        self.waiting.setVisible(False)
         self.update()
 
     def paintEvent(self, event: object) -> None:

@@ -55,6 +55,10 @@ class _LiveCameraScreen(StepScreen):
 
     def refresh(self) -> None:
         super().refresh()
+        # Until the first picture: the camera is opening, or (the step says why) has none.
+        failed = self.controller is not None and self.controller.error is not None
+        self.view.waiting.setText(
+            translate("camera.no_picture" if failed else "camera.starting", self.lang))
         self.instruction.setText(self.prompt.text() if not self.view.isHidden() else "")
         self.instruction.setVisible(bool(self.instruction.text()))
         if self.controller is not None and self.isVisible():
