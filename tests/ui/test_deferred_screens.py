@@ -52,6 +52,8 @@ def test_a_screen_asked_for_is_made_at_once_and_only_once(app: QApplication) -> 
 
 def test_idle_turns_make_the_rest_one_part_at_a_time(app: QApplication) -> None:
     window = KioskWindow("T-DEFER-2", "zh", speech_engine="mock")
+    window.resize(1280, 900)  # as the kiosk's window
+    window.show()
     screens, made = _planned(window)
     screens.get("goodbye", GoodbyeScreen)  # a resident got there first
     screens.make_rest()
@@ -63,6 +65,12 @@ def test_idle_turns_make_the_rest_one_part_at_a_time(app: QApplication) -> None:
     assert screens.pending() == [] and made == ["goodbye", "out_of_service"]
     oos = screens.built("out_of_service")
     assert oos is not None and window.screens["out_of_service"] is oos
+    # Then each is laid out off-screen, before it is ever shown: sized to the stack.
+    frame = window.frames["out_of_service"]
+    while frame.size() != window.stack.size() and timer.elapsed() < 5000:
+        QCoreApplication.processEvents()
+    assert frame.size() == window.stack.size() and not frame.isVisible()
+    window.close()
 
 
 def test_stopped_it_makes_nothing_more(app: QApplication) -> None:
