@@ -49,6 +49,27 @@ def _patterns() -> _Patterns:
     return _Patterns()
 
 
+@cache
+def _hint() -> re.Pattern[str]:
+    """What every pattern needs: four digits in a row (the shortest piece of a phone
+    number written with spaces; every number pattern has one) or a Chinese character
+    (addresses, Chinese labels). 1 ms to compile where the patterns take 6."""
+    return re.compile(r"\d{4}|[\u4e00-\u9fff]")
+
+
+#: Every English label of the labelled pattern contains one of these (case aside).
+_LABEL_WORDS = ("name", "addr", "holder")
+
+
+def _may_hold_personal(text: str) -> bool:
+    """False for text none of the patterns can match: most log records (the first
+    frame's among them), which then need neither the patterns nor their compiling."""
+    if _hint().search(text):
+        return True
+    lowered = text.lower()
+    return any(word in lowered for word in _LABEL_WORDS)
+
+
 class SensitiveValues:
     """Strings known to be personal for the current session (names, addresses...)."""
 
@@ -91,6 +112,8 @@ def _mask_labelled(m: re.Match[str]) -> str:
 def mask_text(text: str) -> str:
     """Mask every piece of personal data this module can recognise in ``text``."""
     text = SENSITIVE.apply(text)
+    if not _may_hold_personal(text):
+        return text
     p = _patterns()
     text = p.id18.sub(lambda m: mask_id_number(m.group(0)), text)
     text = p.foreign.sub(lambda m: mask_id_number(m.group(0)), text)

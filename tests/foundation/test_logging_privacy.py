@@ -47,6 +47,11 @@ def test_masking_rules() -> None:
     assert mask_address(ADDRESS) == "北京市东城区****"
 
 
+def test_text_with_nothing_personal_is_left_as_it_is() -> None:
+    for text in ("start-up: first frame after 95 ms", "screen -> attract", "receipt: 120 mm"):
+        assert mask_text(text) == text
+
+
 @pytest.mark.parametrize(
     "raw",
     [
@@ -57,6 +62,8 @@ def test_masking_rules() -> None:
         f"holder address: {ADDRESS}",
         "landline 010-65131892, permit H60000001, old id 110101580307023",
         f"姓名：{NAME} 住址：{ADDRESS}",
+        # No digit, no Chinese: only the label says it is personal (the quick test).
+        "Holder: SMITH, JOHN", "NAME='SMITH, JOHN'", "holder=SMITH",
     ],
 )
 def test_patterns_leave_nothing_in_the_clear(raw: str) -> None:
