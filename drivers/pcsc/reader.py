@@ -99,14 +99,20 @@ class PcscCardReader(CardReader):
         """Connect to the card reader the last listing found (one pcscd call fewer per
         read); if it has gone since, list the readers again and connect to the one found.
         A card the poll saw that pcscd does not have yet (pcscd restarted and is finding
-        its readers' cards again) gets CARD_SETTLE_S before "no card" is believed."""
+        its readers' cards again) gets CARD_SETTLE_S before "no card" is believed, as long
+        as the reader still says a card is in. The presence poll runs on this same worker,
+        so it cannot run while this waits: each try asks the reader itself (the poll's
+        own step), and a card really pulled is believed at once, its removal seen, so
+        the card put back is a new insert (not a card that never left)."""
         deadline = time.monotonic() + CARD_SETTLE_S
         while True:
             try:
                 return self._connect_card_once()
             except NoCardError:
-                if self.status.detail.get("media") != MediaStatus.PRESENT.value \
-                        or time.monotonic() >= deadline:
+                if time.monotonic() >= deadline:
+                    raise
+                self._poll()
+                if self.status.detail.get("media") != MediaStatus.PRESENT.value:
                     raise
                 log.info("%s: pcscd has no card where one was seen; trying again", self.name)
                 time.sleep(0.1)

@@ -83,6 +83,33 @@ def test_blocked_and_removed(reader: SimulatedCardReader) -> None:
     wait_for(lambda: reader.status.detail.get("media") == "not_present")
 
 
+@pytest.mark.parametrize("transport", ["pcscd", "in-process"])
+def test_a_card_pulled_before_the_poll_saw_it_is_seen_to_leave(
+        transport: str, request: pytest.FixtureRequest) -> None:
+    """The poll runs on the reader's worker: a read that waits there for a card the
+    status still shows must look itself. Before, it waited with the poll held off, the
+    card came back in the meantime, and the kiosk never saw it leave: the resident's
+    re-insert was not a new card, and the identify screen never read it again."""
+    if transport == "pcscd":
+        request.getfixturevalue("pcscd")
+    dev = SimulatedCardReader("card", SimulatedCardReader.Settings(
+        profile="chen_jie_ss", transport=transport, poll_interval_s=30))
+    dev.open()
+    media: list[str] = []
+    dev.subscribe(lambda change: media.append(str(change.new.detail.get("media"))))
+    try:
+        wait_for(lambda: dev.status.detail.get("media") == "present")
+        dev.simulator.remove_card()  # the next poll is 30 s away
+        read = dev.read()
+        time.sleep(0.3)
+        dev.simulator.insert_card("chen_jie_ss")  # back, while the read may still wait
+        wait_for(lambda: read.done())
+        assert "not_present" in media  # the removal was seen
+        assert dev.read().result(30).card_number == "S51010700"
+    finally:
+        dev.close()
+
+
 def test_corrupt_response_is_typed(reader: SimulatedCardReader) -> None:
     reader.simulator.inject("corrupt_response")
     with pytest.raises(DeviceError):
