@@ -22,8 +22,9 @@ from kiosk_base.masking import mask_phone as mask_phone
 
 
 class _Patterns:
-    """The patterns, compiled at the first text masked: compiling them takes 7 ms, and
-    the kiosk imports this module (through its log filter) before its first frame."""
+    """The patterns, compiled at the first text that may need them (see
+    :func:`_may_hold_personal`): compiling them takes 6-7 ms, and the kiosk imports this
+    module (through its log filter) before its first frame."""
 
     def __init__(self) -> None:
         self.id18 = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")

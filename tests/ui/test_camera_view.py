@@ -6,6 +6,7 @@ camera scenarios (tests/e2e) wait for the text to go once the picture comes."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -24,19 +25,19 @@ def app() -> QApplication:
     return existing if isinstance(existing, QApplication) else QApplication([])
 
 
-def _until(condition: object, ms: int = 3000) -> None:
+def _until(condition: Callable[[], bool], ms: int = 3000) -> None:
     timer = QElapsedTimer()
     timer.start()
-    while not condition() and timer.elapsed() < ms:  # type: ignore[operator]
+    while not condition() and timer.elapsed() < ms:
         QCoreApplication.processEvents()
 
 
 def test_the_view_says_the_camera_is_opening_until_the_first_picture(app: QApplication) -> None:
     view = CameraView("camera preview")
-    view.waiting.setText("正在打开摄像头，请稍候…")
+    view.placeholder.setText("正在打开摄像头，请稍候…")
     view.resize(640, 480)
     view.show()
-    assert view.waiting.isVisible() and view.frames_shown == 0
+    assert view.placeholder.isVisible() and view.frames_shown == 0
     frame = Frame(image=np.full((480, 640, 3), 128, np.uint8), sequence=1)
     look = LiveView(guidance=Guidance.NO_FACE, steady=0.0, placed=False)
     # Frames come on the camera's worker thread, as in the kiosk.
@@ -44,7 +45,7 @@ def test_the_view_says_the_camera_is_opening_until_the_first_picture(app: QAppli
     worker.start()
     worker.join()
     _until(lambda: view.frames_shown == 1)
-    assert view.frames_shown == 1 and not view.waiting.isVisible()
+    assert view.frames_shown == 1 and not view.placeholder.isVisible()
     view.clear()  # the session ended: the resident's picture is gone, the text is back
-    assert view.waiting.isVisible() and view.frames_shown == 0
+    assert view.placeholder.isVisible() and view.frames_shown == 0
     view.close()

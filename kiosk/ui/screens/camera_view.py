@@ -60,7 +60,7 @@ def render_frame(frame: Frame, view: LiveView) -> QImage:
 
 class CameraView(QWidget):
     """Shows the latest finished picture; :meth:`deliver` may be called from any thread.
-    Until the first picture comes, :attr:`waiting` says the camera is opening (a black
+    Until the first picture comes, :attr:`placeholder` says the camera is opening (a black
     box alone looks broken)."""
 
     _picture = pyqtSignal(QImage)
@@ -74,11 +74,11 @@ class CameraView(QWidget):
         self._waiting = threading.Event()  # a picture is on its way to the UI thread
         #: Pictures shown since the last clear (the scenario runner and tests read it).
         self.frames_shown = 0
-        self.waiting = label(role="camera_waiting")
-        self.waiting.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder = label(role="camera_waiting")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 16, 16, 16)
-        layout.addWidget(self.waiting)
+        layout.addWidget(self.placeholder)
         self._picture.connect(self._show)
 
     def deliver(self, frame: Frame, view: LiveView) -> None:
@@ -91,14 +91,14 @@ class CameraView(QWidget):
     def clear(self) -> None:
         self._image = None
         self.frames_shown = 0
-        self.waiting.setVisible(True)
+        self.placeholder.setVisible(True)
         self.update()
 
     def _show(self, image: QImage) -> None:
         self._waiting.clear()
         self._image = image
         self.frames_shown += 1
-        self.waiting.setVisible(False)
+        self.placeholder.setVisible(False)
         self.update()
 
     def paintEvent(self, event: object) -> None:

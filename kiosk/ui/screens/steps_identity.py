@@ -57,7 +57,7 @@ class _LiveCameraScreen(StepScreen):
         super().refresh()
         # Until the first picture: the camera is opening, or (the step says why) has none.
         failed = self.controller is not None and self.controller.error is not None
-        self.view.waiting.setText(
+        self.view.placeholder.setText(
             translate("camera.no_picture" if failed else "camera.starting", self.lang))
         self.instruction.setText(self.prompt.text() if not self.view.isHidden() else "")
         self.instruction.setVisible(bool(self.instruction.text()))
