@@ -188,6 +188,17 @@ def setup_logging(
         root.addHandler(handler)
 
 
+def console_line(text: str) -> None:
+    """``text`` on stderr for the technician (the journal under systemd), after the log
+    lines queued before it, in one write: the log writer's lines then cannot land in the
+    middle of it (``print`` writes the text and its newline apart)."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, QueueLogHandler):
+            handler.flush()
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
 def install_excepthooks() -> None:
     """Log uncaught exceptions, in the main thread and in any other thread."""
     crash_log = logging.getLogger("kiosk.crash")

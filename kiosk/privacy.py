@@ -31,8 +31,11 @@ class _Patterns:
         self.id15 = re.compile(r"(?<![0-9A-Za-z])\d{15}(?![0-9A-Za-z])")
         self.foreign = re.compile(r"(?<![0-9A-Za-z])[A-Z]{3}\d{12}(?![0-9A-Za-z])")
         self.permit = re.compile(r"(?<![0-9A-Za-z])[HM]\d{8,10}(?![0-9A-Za-z])")
-        self.mobile = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
-        self.landline = re.compile(r"(?<!\d)(0\d{2,3})-?(\d{7,8})(?!\d)")
+        # Phone numbers, like the IDs, stand apart from letters too: a hex session id
+        # holds runs such as "0617654361" that are no phone number.
+        self.mobile = re.compile(r"(?<![0-9A-Za-z])(?:\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?"
+                                 r"(\d{4})(?![0-9A-Za-z])")
+        self.landline = re.compile(r"(?<![0-9A-Za-z])(0\d{2,3})-?(\d{7,8})(?![0-9A-Za-z])")
         self.labelled = re.compile(
             r"(?P<label>\b(?:name|name_en|full_name|address|addr|holder|姓名|名字|住址|地址)"
             r"['\"]?\s*[=:：]\s*)(?:(?P<q>['\"])(?P<quoted>[^'\"\n]+)(?P=q)|(?P<bare>[^\s,，;；}]+))",

@@ -24,6 +24,8 @@ from PyQt6.QtWidgets import QApplication, QWidget
 
 from backend_client.errors import CredentialsError
 from kiosk.bootconfig import BootConfig
+from kiosk.logs import console_line
+from kiosk.privacy import mask_text
 from kiosk.ui.supervision import SupervisorLink, record_crash
 
 if TYPE_CHECKING:
@@ -120,8 +122,8 @@ def run(boot: BootConfig, args: argparse.Namespace, tools: ToolsHook | None = No
                 tb: TracebackType | None) -> None:
         logging.getLogger("kiosk.crash").critical("crash", exc_info=(exc_type, exc, tb))
         phase = "running" if parts.get("ready") else "start-up"
-        print(f"kiosk: crashed at {phase} (exit 70): {exc_type.__name__}: {exc}",
-              file=sys.stderr, flush=True)
+        console_line(mask_text(f"kiosk: crashed at {phase} (exit 70): "
+                               f"{exc_type.__name__}: {exc}"))
         if out_dir is not None:
             record_crash(out_dir, f"{exc_type.__name__}: {exc}", phase)
         try:
@@ -246,16 +248,15 @@ def _bring_up(app: QApplication, args: argparse.Namespace, window: Any,
         if made.get("config_error") is not None:
             if pending is not None:
                 pending.kill()
-            print(f"kiosk: bad configuration:\n{made['config_error'].args[0]}",
-                  file=sys.stderr)
+            console_line(f"kiosk: bad configuration:\n{made['config_error'].args[0]}")
             exit_code["code"] = EXIT_USAGE
             lockdown.quit(EXIT_USAGE)
             return
         if isinstance(error, ConfigError):
             if pending is not None:
                 pending.kill()
-            print(f"kiosk: bad configuration:\n{args.config or '<defaults>'}: "
-                  f"{error.args[0]}", file=sys.stderr)
+            console_line(f"kiosk: bad configuration:\n{args.config or '<defaults>'}: "
+                         f"{error.args[0]}")
             exit_code["code"] = EXIT_USAGE
             lockdown.quit(EXIT_USAGE)
             return
@@ -270,8 +271,8 @@ def _bring_up(app: QApplication, args: argparse.Namespace, window: Any,
             QTimer.singleShot(20, lambda: backend_up(runtime))
             return
         if isinstance(runtime.backend_error, CredentialsError):
-            print(f"kiosk: bad configuration: backend.credentials: {runtime.backend_error}",
-                  file=sys.stderr, flush=True)
+            console_line("kiosk: bad configuration: backend.credentials: "
+                         f"{runtime.backend_error}")
             exit_code["code"] = EXIT_USAGE
             lockdown.quit(EXIT_USAGE)
             return

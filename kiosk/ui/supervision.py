@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +18,8 @@ from pathlib import Path
 from PyQt6.QtCore import QObject, QTimer
 from PyQt6.QtWidgets import QApplication, QMainWindow
 
+from kiosk.logs import console_line
+from kiosk.privacy import mask_text
 from kiosk.sdnotify import SystemdNotifier, watchdog_interval_s
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ def report_startup_crash(exc: BaseException, out_dir: Path | None) -> None:
     """A crash before the kiosk ran: one readable line for the technician on stderr (the
     journal under systemd), the traceback in the log, a transcript line for a scenario."""
     reason = f"{type(exc).__name__}: {exc}"
-    print(f"kiosk: crashed at start-up (exit 70): {reason}", file=sys.stderr, flush=True)
+    console_line(mask_text(f"kiosk: crashed at start-up (exit 70): {reason}"))
     logging.getLogger("kiosk.crash").critical("crash at start-up: %s", reason, exc_info=exc)
     if out_dir is not None:
         record_crash(out_dir, reason, "start-up")

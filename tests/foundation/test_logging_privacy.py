@@ -52,6 +52,16 @@ def test_text_with_nothing_personal_is_left_as_it_is() -> None:
         assert mask_text(text) == text
 
 
+@pytest.mark.parametrize("text", [
+    # Session and payment ids are hex: digit runs inside them are no phone number (the
+    # e2e tests find a session by its id in the log; one id in a hundred was masked).
+    "session 3e94c1c2a5b44d2fab0617654361e0a1 started",
+    "payment 9f13800138000c2e4d1a7b3c5e6f8a90 confirmed",
+])
+def test_identifiers_are_no_phone_number(text: str) -> None:
+    assert mask_text(text) == text
+
+
 @pytest.mark.parametrize(
     "raw",
     [
@@ -64,6 +74,7 @@ def test_text_with_nothing_personal_is_left_as_it_is() -> None:
         f"姓名：{NAME} 住址：{ADDRESS}",
         # No digit, no Chinese: only the label says it is personal (the quick test).
         "Holder: SMITH, JOHN", "NAME='SMITH, JOHN'", "holder=SMITH",
+        f"电话{PHONE}，座机：010-65131892", f"tel:{PHONE}; fax 010-65131892.",
     ],
 )
 def test_patterns_leave_nothing_in_the_clear(raw: str) -> None:
@@ -117,3 +128,32 @@ def test_crash_is_logged_by_the_excepthook(tmp_path: Path) -> None:
     crash = [e for e in entries if e["level"] == "CRITICAL"]
     assert crash and "boom" in crash[0]["exc"]
     assert ID_NUMBER not in (tmp_path / "kiosk.jsonl").read_text()
+
+
+def test_a_console_line_is_not_split_by_the_log_writer(tmp_path: Path) -> None:
+    """The crash line goes to stderr while the log writer thread writes there too: it must
+    stay one line (a crash test once found the journal's crash entry glued to it; with
+    ``print``, text and newline written apart, this test fails every run)."""
+    code = (
+        "import logging, sys, threading\n"
+        "from kiosk.logs import console_line, setup_logging\n"
+        "setup_logging('INFO', None, console=True)\n"
+        "log = logging.getLogger('kiosk.busy')\n"
+        "def busy():\n"
+        "    for i in range(3000):\n"
+        "        log.info('line %d', i)\n"
+        "t = threading.Thread(target=busy)\n"
+        "t.start()\n"
+        "for i in range(300):\n"
+        "    console_line(f'kiosk: crashed {i}')\n"
+        "t.join()\n"
+        "logging.getLogger().handlers[0].flush()\n"
+    )
+    err = tmp_path / "stderr"
+    with err.open("w") as fh:
+        subprocess.run([sys.executable, "-c", code], stderr=fh, timeout=120, check=True)
+    lines = err.read_text().splitlines()
+    mine = [ln for ln in lines if "kiosk: crashed" in ln]
+    glued = [ln for ln in mine if not ln.startswith("kiosk: crashed") or "kiosk.busy" in ln]
+    assert len(mine) == 300
+    assert not glued, glued[:3]
