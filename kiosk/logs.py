@@ -138,10 +138,13 @@ class QueueLogHandler(logging.Handler):
         return record
 
     def flush(self) -> None:
-        """Wait (bounded) until the listener has written everything queued so far."""
+        """Wait (bounded) until the listener has written everything queued so far: woken
+        by the listener's last ``task_done``, not by polling."""
         deadline = time.monotonic() + 5
-        while self._queue.unfinished_tasks and time.monotonic() < deadline:
-            time.sleep(0.002)
+        done = self._queue.all_tasks_done
+        with done:
+            while self._queue.unfinished_tasks and (left := deadline - time.monotonic()) > 0:
+                done.wait(left)
         for handler in self._targets:
             handler.flush()
 
@@ -188,13 +191,18 @@ def setup_logging(
         root.addHandler(handler)
 
 
+def flush_logs() -> None:
+    """Wait (bounded) until the log lines queued so far are written."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, QueueLogHandler):
+            handler.flush()
+
+
 def console_line(text: str) -> None:
     """``text`` on stderr for the technician (the journal under systemd), after the log
     lines queued before it, in one write: the log writer's lines then cannot land in the
     middle of it (``print`` writes the text and its newline apart)."""
-    for handler in logging.getLogger().handlers:
-        if isinstance(handler, QueueLogHandler):
-            handler.flush()
+    flush_logs()
     sys.stderr.write(text + "\n")
     sys.stderr.flush()
 
