@@ -121,6 +121,8 @@ def summary(records: list[Record]) -> list[Row]:
                    None),
         _ratio_row("  libraries alone (ready's floor)",
                    _find(records, "ui_startup_library_floor"), None),
+        _ratio_row("  bare window after the prescribed libraries",
+                   _find(records, "ui_startup_prescribed_window"), None),
     ]
     st = _find(records, "ui_event_loop_stalls")
     each = st.get("max_stall_ms_each", []) if st else []
