@@ -146,6 +146,7 @@ def run(boot: BootConfig, args: argparse.Namespace, tools: ToolsHook | None = No
 
     def first_frame() -> None:
         lockdown.install_filter()
+        window.first_frame_shown()
         _bring_up(app, args, window, attract, parts, exit_code, lockdown)
 
     parts["first_frame"] = FirstFrame(attract, first_frame)

@@ -14,10 +14,12 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from PyQt6.QtCore import QByteArray, QRectF, QSize, Qt
-from PyQt6.QtGui import QPainter, QPixmap
+from PyQt6.QtCore import QByteArray, QRectF, QSize
+from PyQt6.QtGui import QImage, QPainter, QPixmap
 from PyQt6.QtSvg import QSvgRenderer
 from PyQt6.QtWidgets import QLabel, QSizePolicy
+
+from kiosk.ui.qtnames import set_keys
 
 ASSETS = Path(__file__).with_name("assets")
 ICONS = ASSETS / "icons"
@@ -51,16 +53,18 @@ def _svg_text(path: Path) -> str:
 def _render(path: Path, width: int, height: int, color: str, accent: str) -> QPixmap:
     text = _svg_text(path).replace("currentColor", color).replace("ACCENT", accent)
     renderer = QSvgRenderer(QByteArray(text.encode("utf-8")))
-    pixmap = QPixmap(width, height)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
+    image = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
+    # Transparent by pixel value: a QColor or Qt.GlobalColor fill would build the Qt
+    # namespace's enums, which the first frame's pictures do without (kiosk.ui.qtnames).
+    image.fill(0)
+    painter = QPainter(image)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     box = renderer.viewBoxF()
     scale = min(width / box.width(), height / box.height())
     w, h = box.width() * scale, box.height() * scale
     renderer.render(painter, QRectF((width - w) / 2, (height - h) / 2, w, h))
     painter.end()
-    return pixmap
+    return QPixmap.fromImage(image)
 
 
 def icon_pixmap(name: str, size: int, color: str) -> QPixmap:
@@ -84,7 +88,9 @@ class Picture(QLabel):
     """An icon or illustration that redraws in the theme's colours.
 
     The window calls :meth:`recolor` on every Picture when the theme changes; the size
-    given is the picture's fixed size (it never grows its layout).
+    given is the picture's fixed size (it never grows its layout). A press on it goes on
+    to the widget under it (a QLabel with no text ignores it); a button made of pictures
+    and labels makes them transparent for the mouse itself (:mod:`kiosk.ui.tiles`).
     """
 
     def __init__(self, name: str = "", width: int = 48, height: int = 0, *,
@@ -94,9 +100,8 @@ class Picture(QLabel):
         self.illustration = illustration
         self.box = QSize(width, height or width)
         self.color, self.accent = _COLORS["line"], _COLORS["accent"]
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        set_keys(self, "alignment", "AlignCenter")
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.setStyleSheet("background: transparent;")
         self._draw()
 

@@ -20,21 +20,20 @@ from PyQt6.QtWidgets import QApplication, QWidget
 
 log = logging.getLogger(__name__)
 
-_ALT = Qt.KeyboardModifier.AltModifier
-_CTRL = Qt.KeyboardModifier.ControlModifier
 
 
 @cache
 def _vt_keys() -> frozenset[Qt.Key]:
-    # Built on the first key, not at import: PyQt makes its 471-member Qt.Key enum then
-    # (~5 ms), and the kiosk imports this module before its first frame.
+    # Built on the first key, not at import: the kiosk imports this module before its
+    # first frame, which touches no enum of the Qt namespace (see kiosk.ui.qtnames).
     return frozenset(getattr(Qt.Key, f"Key_F{i}") for i in range(1, 13))
 
 
 def is_blocked_shortcut(key: int, modifiers: Qt.KeyboardModifier) -> bool:
     """True for the key combinations a kiosk must never act on."""
     k = Qt.Key(key) if isinstance(key, int) else key
-    alt, ctrl = bool(modifiers & _ALT), bool(modifiers & _CTRL)
+    alt = bool(modifiers & Qt.KeyboardModifier.AltModifier)
+    ctrl = bool(modifiers & Qt.KeyboardModifier.ControlModifier)
     if alt and ctrl and k in _vt_keys():
         return True
     if alt and k in (Qt.Key.Key_F4, Qt.Key.Key_Tab, Qt.Key.Key_Backtab, Qt.Key.Key_Escape):
@@ -70,7 +69,9 @@ class Lockdown(QObject):
             self.app.installEventFilter(self)
 
     def lock_window(self) -> None:
-        """Frameless, on top of everything: call before showFullScreen()."""
+        """Frameless, on top of everything: call before showFullScreen(). (Window flags
+        have no Qt property to set by name: a fullscreen kiosk builds the Qt namespace's
+        enums here, before its first frame; see kiosk.ui.qtnames.)"""
         flags = self.window.windowFlags()
         self.window.setWindowFlags(flags | Qt.WindowType.FramelessWindowHint
                                    | Qt.WindowType.WindowStaysOnTopHint)

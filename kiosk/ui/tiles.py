@@ -32,6 +32,12 @@ def _text(role: str, align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft) -> QL
     return widget
 
 
+def _picture(icon: str, icon_px: int) -> Picture:
+    picture = Picture(icon, icon_px)
+    picture.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+    return picture
+
+
 class _LaidOutButton(QPushButton):
     """A button whose contents are a layout of child widgets (no text of its own)."""
 
@@ -77,7 +83,7 @@ class ServiceTile(_LaidOutButton):
         self._own_layout(QHBoxLayout(self))
         self.inner.setContentsMargins(20, 16, 20, 16)
         self.inner.setSpacing(18)
-        self.picture = Picture(icon, icon_px)
+        self.picture = _picture(icon, icon_px)
         texts = QVBoxLayout()
         texts.setSpacing(4)
         self.title = _text("tile_title")
@@ -112,7 +118,7 @@ class TopicTab(_LaidOutButton):
         self._own_layout(QVBoxLayout(self))
         self.inner.setContentsMargins(8, 8, 8, 8)
         self.inner.setSpacing(4)
-        self.picture = Picture(icon, icon_px)
+        self.picture = _picture(icon, icon_px)
         self.name = _text("tab_name", Qt.AlignmentFlag.AlignHCenter)
         self.inner.addWidget(self.picture, 0, Qt.AlignmentFlag.AlignHCenter)
         self.inner.addWidget(self.name, 1)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtGui import QEnterEvent
 from PyQt6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
@@ -27,6 +28,7 @@ from PyQt6.QtWidgets import (
 )
 
 from kiosk.i18n import has_key, translate
+from kiosk.ui.qtnames import set_keys
 from kiosk.ui.theme import MIN_TOUCH_PX
 
 ID_PROPERTY = "kiosk_id"
@@ -82,7 +84,7 @@ def kinetic(area: QAbstractScrollArea) -> None:
         return
     viewport.setProperty("kinetic", True)
     QScroller.grabGesture(viewport, QScroller.ScrollerGestureType.LeftMouseButtonGesture)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    set_keys(area, "horizontalScrollBarPolicy", "ScrollBarAlwaysOff")
 
 
 def kinetic_everywhere(root: QWidget) -> None:
@@ -90,14 +92,28 @@ def kinetic_everywhere(root: QWidget) -> None:
         kinetic(area)
 
 
+class TouchButton(QPushButton):
+    """A push button that shows the pointing hand once a pointer comes over it.
+
+    Set then, not when the button is made: the first frame's buttons touch no enum of
+    the Qt namespace (see :mod:`kiosk.ui.qtnames`)."""
+
+    _pointing = False
+
+    def enterEvent(self, event: QEnterEvent | None) -> None:
+        if not self._pointing:
+            self._pointing = True
+            self.setCursor(Qt.CursorShape.PointingHandCursor)
+        super().enterEvent(event)
+
+
 def touch_button(text: str, stable: str, kind: str = "") -> QPushButton:
     """A button at least 64 px each way, with a stable id scenario files can tap."""
-    button = QPushButton(text)
+    button = TouchButton(text)
     set_id(button, stable)
     button.setObjectName(kind or "plain")
     button.setMinimumSize(MIN_TOUCH_PX, MIN_TOUCH_PX)
-    button.setCursor(Qt.CursorShape.PointingHandCursor)
-    button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    set_keys(button, "focusPolicy", "StrongFocus")
     return button
 
 
@@ -106,7 +122,7 @@ def label(text: str = "", role: str = "", *, wrap: bool = True) -> QLabel:
     if role:
         widget.setObjectName(role)
     widget.setWordWrap(wrap)
-    widget.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+    set_keys(widget, "textInteractionFlags", "NoTextInteraction")
     return widget
 
 
@@ -170,9 +186,8 @@ class StatusBar(QFrame):
 
     @staticmethod
     def _button(stable: str) -> QPushButton:
-        button = QPushButton()
+        button = TouchButton()
         set_id(button, stable)
-        button.setCursor(Qt.CursorShape.PointingHandCursor)
         button.setMinimumHeight(MIN_TOUCH_PX)
         button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         return button

@@ -23,6 +23,7 @@ from kiosk.flow.clock import local_now
 from kiosk.i18n import translate
 from kiosk.ui import icons
 from kiosk.ui.help_panel import HelpPanel, LongPress
+from kiosk.ui.qtnames import set_keys
 from kiosk.ui.speech import ReadAloud
 from kiosk.ui.theme import palette, style_sheet
 from kiosk.ui.widgets import (
@@ -110,11 +111,10 @@ class ScreenFrame(QScrollArea):
         super().__init__(parent)  # never a window of its own, not even for a moment
         self.page = screen
         self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        set_keys(self, "horizontalScrollBarPolicy", "ScrollBarAlwaysOff")
         self.setWidget(screen)
         self.setObjectName("screenframe")
-        kinetic(self)
-        screen.installEventFilter(self)
+        screen.installEventFilter(self)  # finger scrolling: KioskWindow.add_screen
 
     def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
         if obj is self.page and event is not None \
@@ -155,6 +155,7 @@ class KioskWindow(QMainWindow):
         self.unavailable_titles: list[str] = []
         self.screens: dict[str, Screen] = {}
         self.frames: dict[str, ScreenFrame] = {}
+        self._first_frame_shown = False
         self.stack = QStackedWidget()
         self.idle_banner = IdleBanner()
         self.idle_banner.setVisible(False)
@@ -219,10 +220,20 @@ class KioskWindow(QMainWindow):
     def add_screen(self, screen: Screen) -> None:
         self.screens[screen.screen_id] = screen
         frame = ScreenFrame(screen, self.stack)
+        if self._first_frame_shown:
+            kinetic(frame)
         self.frames[screen.screen_id] = frame
         self.stack.addWidget(frame)
         screen.set_large_text(self.large_text)
         screen.retranslate(self.lang)
+
+    def first_frame_shown(self) -> None:
+        """Finger scrolling for the frames made before the first frame, and from now on
+        for each frame as it is made. (QScroller's grab returns a Qt namespace enum,
+        which the first frame does without: kiosk.ui.qtnames.)"""
+        self._first_frame_shown = True
+        for frame in self.frames.values():
+            kinetic(frame)
 
     def current_screen(self) -> Screen:
         widget = self.stack.currentWidget()

@@ -9,6 +9,7 @@ from PyQt6.QtWidgets import QHBoxLayout, QVBoxLayout
 
 from kiosk.i18n import translate
 from kiosk.ui.icons import Picture
+from kiosk.ui.qtnames import set_keys
 from kiosk.ui.widgets import Screen, card_frame, label, touch_button
 
 #: The ways in shown on the attract screen: (picture, caption key).
@@ -24,10 +25,13 @@ def _picture_row(names: tuple[str, ...], captions: list[Any]) -> QHBoxLayout:
     for name in names:
         column = QVBoxLayout()
         column.setSpacing(6)
-        column.addWidget(Picture(name, 200, 150, illustration=True), 0,
-                         Qt.AlignmentFlag.AlignHCenter)
+        centred = QHBoxLayout()  # a layout's alignment flag would be a Qt namespace enum
+        centred.addStretch(1)
+        centred.addWidget(Picture(name, 200, 150, illustration=True))
+        centred.addStretch(1)
+        column.addLayout(centred)
         caption = label(role="prompt")
-        caption.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        set_keys(caption, "alignment", "AlignHCenter")
         captions.append(caption)
         column.addWidget(caption)
         row.addLayout(column)
@@ -36,7 +40,10 @@ def _picture_row(names: tuple[str, ...], captions: list[Any]) -> QHBoxLayout:
 
 
 class AttractScreen(Screen):
-    """The idle screen: what the kiosk does, and one big button to start."""
+    """The idle screen: what the kiosk does, and one big button to start.
+
+    The first frame shows it: it sets Qt's enum properties by name
+    (:mod:`kiosk.ui.qtnames`)."""
 
     screen_id = "attract"
     start_clicked = pyqtSignal()
@@ -47,9 +54,9 @@ class AttractScreen(Screen):
         outer.setContentsMargins(80, 40, 80, 24)
         outer.setSpacing(20)
         self.title = label(role="title")
-        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        set_keys(self.title, "alignment", "AlignCenter")
         self.subtitle = label(role="prompt")
-        self.subtitle.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        set_keys(self.subtitle, "alignment", "AlignCenter")
         frame, inner = card_frame()
         self.ways_frame = frame
         self.ways = label(role="prompt")
@@ -60,7 +67,7 @@ class AttractScreen(Screen):
         self.start.setMinimumHeight(100)
         self.start.clicked.connect(self.start_clicked)
         self.hint = label(role="hint")
-        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        set_keys(self.hint, "alignment", "AlignCenter")
         outer.addStretch(1)
         outer.addWidget(self.title)
         outer.addWidget(self.subtitle)
