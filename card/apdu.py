@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from card.errors import (
     ApplicationNotFoundError,
@@ -51,6 +52,11 @@ class CommandApdu:
             raise ValueError("Le out of range")
 
     def to_bytes(self) -> bytes:
+        return self._encoded
+
+    @cached_property
+    def _encoded(self) -> bytes:
+        # Once per command: a reader sends the same few commands to every card.
         out = bytes((self.cla, self.ins, self.p1, self.p2))
         if self.data:
             out += bytes((len(self.data),)) + self.data
@@ -123,7 +129,7 @@ def exchange(transmit: Transmit, command: CommandApdu) -> ResponseApdu:
         if response.sw1 == 0x6C:
             response = ResponseApdu.parse(transmit(get_response(response.sw2).to_bytes()))
         data += response.data
-    return ResponseApdu(data, response.sw1, response.sw2)
+    return response if rounds == 0 else ResponseApdu(data, response.sw1, response.sw2)
 
 
 def check(response: ResponseApdu, what: str) -> bytes:

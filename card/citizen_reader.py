@@ -9,6 +9,8 @@ the load itself) or with ``full=True`` (the full read: every record, public info
 
 from __future__ import annotations
 
+from functools import cache
+
 from card.apdu import CommandApdu, Transmit
 from card.citizen import CitizenCardData, CitizenCardType, PurseInfo
 from card.errors import ApplicationNotFoundError, CardFormatError
@@ -22,6 +24,7 @@ from card.social_security import (
 )
 
 
+@cache
 def _select(fid: bytes) -> CommandApdu:
     return CommandApdu(0x00, 0xA4, 0x00, P2_NO_FCI, fid)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from card import pboc
 from card.apdu import CommandApdu, Transmit, check, exchange, run
@@ -23,6 +24,7 @@ LOG_SFI = 0x18
 LOG_RECORD = 23
 MAX_LOG_RECORDS = 10
 KEY_INDEX = 0x01
+GET_BALANCE = CommandApdu(0x80, 0x5C, 0x00, 0x02, le=4)
 
 
 def _expect(data: bytes, n: int, what: str) -> bytes:
@@ -31,6 +33,7 @@ def _expect(data: bytes, n: int, what: str) -> bytes:
     return data
 
 
+@cache
 def select_fid(fid: bytes) -> CommandApdu:
     return CommandApdu(0x00, 0xA4, 0x00, 0x00, fid)
 
@@ -55,7 +58,7 @@ def read_public_info(transmit: Transmit) -> tuple[bytes, str, PurseInfo]:
 
 
 def get_balance(transmit: Transmit) -> int:
-    data = run(transmit, CommandApdu(0x80, 0x5C, 0x00, 0x02, le=4), "GET BALANCE")
+    data = run(transmit, GET_BALANCE, "GET BALANCE")
     return int.from_bytes(_expect(data, 4, "balance"), "big")
 
 

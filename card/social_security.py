@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from card.apdu import CommandApdu, ResponseApdu, Transmit, check, run
 from card.errors import CardFormatError
@@ -34,10 +35,12 @@ HOLDER_RECORDS = ((EF05_SFI, 0x06), (EF05_SFI, 0x07), (EF06_SFI, 0x08), (EF06_SF
 P2_NO_FCI = 0x0C
 
 
+@cache
 def select_ssse(*, fci: bool = True) -> CommandApdu:
     return CommandApdu(0x00, 0xA4, 0x04, 0x00 if fci else P2_NO_FCI, SSSE_NAME, le=None)
 
 
+@cache  # the same commands for every card: made (and encoded) once
 def read_record(record: int, sfi: int, le: int = 0) -> CommandApdu:
     return CommandApdu(0x00, 0xB2, record, (sfi << 3) | 4,
                        le=le or RECORD_LENGTHS.get(record, 256))
