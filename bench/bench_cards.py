@@ -10,7 +10,9 @@ interleaved (baseline, ours, baseline, ours...), with the median and the spread.
   against raw pyscard sending the minimal APDU list for holder + balance (SELECT SSSE
   without FCI, the six records the identify screen shows with their known lengths,
   SELECT MF, SELECT purse without FCI, GET BALANCE) to the same card through the same
-  pcscd, with the same connect / transaction / disconnect. Also the time per APDU.
+  pcscd, with the same connect / transaction / disconnect. The card (the simulator's
+  emulated card on vpcd) answers from a process of its own, as a real card does from
+  outside the kiosk's process. Also the time per APDU.
 
 Run: .venv/bin/python bench/bench_cards.py [--rounds N]
 """
@@ -121,19 +123,57 @@ def bench_citizen(rounds: int) -> list[dict[str, object]]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+#: The emulated card in a process of its own, as a real card is outside the kiosk's: in
+#: the reading process its thread would share the GIL with the reader, and every bit of
+#: Python between two APDUs would wait on it (measured: 50 us of work between the ten
+#: APDUs of a raw read cost 125 us). Prints "in" once vpcd has taken the card, counts the
+#: APDUs it answered on each line read from stdin, leaves at the end of stdin.
+CARD_PROCESS = """
+import sys
+from card.profiles import load_profile
+from card.emulation.citizen_card import CitizenCardEmulator
+from drivers.pcsc.vpcd import VPCD_PORTS, VirtualCardLink
+card = CitizenCardEmulator(load_profile("wang_fang").citizen_card)
+link = VirtualCardLink(card, VPCD_PORTS[0])
+link.start()
+print("in" if link.connected.wait(10) else "vpcd never connected", flush=True)
+for _ in sys.stdin:
+    print(card.apdu_count, flush=True)
+link.stop()
+"""
+
+
 def _bench_citizen(rounds: int) -> list[dict[str, object]]:
+    import subprocess
+    import sys
+    from pathlib import Path
+
     from smartcard import scard as S
 
-    from drivers.pcsc.daemon import PcscDaemon
-    from drivers.pcsc.sim import SimulatedCardReader
+    from drivers.pcsc.daemon import PcscDaemon, wait_for_slot
+    from drivers.pcsc.reader import PcscCardReader
     from drivers.pcsc.simulator import CARD_READER
 
     daemon = PcscDaemon.shared()
     if not daemon.acquire():
         return [{"bench": "citizen_read_pcscd", "skipped": "no pcscd"}]
+    card = subprocess.Popen([sys.executable, "-c", CARD_PROCESS], text=True,
+                            cwd=Path(__file__).resolve().parents[1],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert card.stdin is not None and card.stdout is not None
     try:
-        dev = SimulatedCardReader("bench-card", SimulatedCardReader.Settings(
-            profile="wang_fang", transport="pcscd", poll_interval_s=0.2))
+        if card.stdout.readline().strip() != "in" or not wait_for_slot(CARD_READER, True):
+            raise RuntimeError("the card process's card never reached pcscd")
+
+        def apdus_answered() -> int:
+            assert card.stdin is not None and card.stdout is not None
+            card.stdin.write("count\n")
+            card.stdin.flush()
+            return int(card.stdout.readline())
+
+        # The kiosk's own driver, as a terminal runs it (PcscCardReader.read()).
+        dev = PcscCardReader("bench-card", PcscCardReader.Settings(
+            reader=CARD_READER, poll_interval_s=0.2))
         dev.open()
         try:
             deadline = time.monotonic() + 10
@@ -141,11 +181,9 @@ def _bench_citizen(rounds: int) -> list[dict[str, object]]:
                    and time.monotonic() < deadline):
                 time.sleep(0.05)
             dev.read().result(60)  # warm up: pcscd powers the card on
-            card = dev.simulator.card
-            assert card is not None
-            before = card.apdu_count
+            before = apdus_answered()
             dev.read().result(60)
-            apdus = card.apdu_count - before
+            apdus = apdus_answered() - before
             hr, ctx = S.SCardEstablishContext(S.SCARD_SCOPE_USER)
             assert hr == S.SCARD_S_SUCCESS
 
@@ -165,6 +203,12 @@ def _bench_citizen(rounds: int) -> list[dict[str, object]]:
         finally:
             dev.close()
     finally:
+        card.stdin.close()
+        try:
+            card.wait(10)
+        except subprocess.TimeoutExpired:
+            card.kill()
+        wait_for_slot(CARD_READER, False)
         daemon.release()
     per_apdu = [b / len(MINIMAL_APDUS) for b in base]
     return [{
