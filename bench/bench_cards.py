@@ -22,8 +22,11 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from card import gat467
@@ -144,10 +147,6 @@ link.stop()
 
 
 def _bench_citizen(rounds: int) -> list[dict[str, object]]:
-    import subprocess
-    import sys
-    from pathlib import Path
-
     from smartcard import scard as S
 
     from drivers.pcsc.daemon import PcscDaemon, wait_for_slot

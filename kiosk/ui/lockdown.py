@@ -21,7 +21,6 @@ from PyQt6.QtWidgets import QApplication, QWidget
 log = logging.getLogger(__name__)
 
 
-
 @cache
 def _vt_keys() -> frozenset[Qt.Key]:
     # Built on the first key, not at import: the kiosk imports this module before its

@@ -111,10 +111,11 @@ class ScreenFrame(QScrollArea):
         super().__init__(parent)  # never a window of its own, not even for a moment
         self.page = screen
         self.setFrameShape(QFrame.Shape.NoFrame)
+        # Finger scrolling (kinetic) is added by KioskWindow, after the first frame.
         set_keys(self, "horizontalScrollBarPolicy", "ScrollBarAlwaysOff")
         self.setWidget(screen)
         self.setObjectName("screenframe")
-        screen.installEventFilter(self)  # finger scrolling: KioskWindow.add_screen
+        screen.installEventFilter(self)
 
     def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
         if obj is self.page and event is not None \
